@@ -1,0 +1,583 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! Configuration: one set of keys for `.properties` files, `SFJWT_*` environment
+//! variables, the builder, and every language binding (design.md).
+//!
+//! [`ConfigBuilder::set`] is the single place where a key's text becomes a typed
+//! value, so every surface validates the same way and names the same key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::keystore::{Keystore, KeystoreType, SigningKey};
+
+/// Salesforce production login; the default audience.
+pub const DEFAULT_AUDIENCE: &str = "https://login.salesforce.com";
+
+/// Every configuration key, in the order of design.md.
+pub const KEYS: [&str; 22] = [
+    "issuer",
+    "subject",
+    "audience",
+    "login_url",
+    "expiration_secs",
+    "keystore_path",
+    "keystore_type",
+    "keystore_password",
+    "key_alias",
+    "key_password",
+    "mutual_tls",
+    "client_cert_path",
+    "client_cert_password",
+    "client_cert_alias",
+    "ca_file",
+    "proxy_url",
+    "connect_timeout_secs",
+    "timeout_secs",
+    "retries",
+    "api_version",
+    "token_cache",
+    "token_ttl_secs",
+];
+
+/// The environment variable for a key: `SFJWT_` and the key in upper case.
+pub fn env_var_name(key: &str) -> String {
+    format!("SFJWT_{}", key.to_ascii_uppercase())
+}
+
+/// A password: zeroized on drop, redacted in `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Password(Zeroizing<String>);
+
+impl Password {
+    /// Wraps a password.
+    pub fn new(password: impl Into<String>) -> Password {
+        Password(Zeroizing::new(password.into()))
+    }
+
+    /// The password text, for handing to a keystore reader.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<redacted>)")
+    }
+}
+
+/// Where a key comes from: a keystore file, its passwords and the entry's alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeystoreSettings {
+    /// The keystore file (`keystore_path`).
+    pub path: PathBuf,
+    /// Its format (`keystore_type`).
+    pub keystore_type: KeystoreType,
+    /// The store password (`keystore_password`), possibly empty.
+    pub store_password: Password,
+    /// The entry to use (`key_alias`); `None` means the only private-key entry.
+    pub key_alias: Option<String>,
+    /// The key password (`key_password`); defaults to the store password.
+    pub key_password: Password,
+}
+
+impl KeystoreSettings {
+    /// Opens the keystore and checks its integrity.
+    pub fn open(&self) -> Result<Keystore> {
+        Keystore::open(&self.path, self.keystore_type, self.store_password.expose())
+    }
+
+    /// Opens the keystore and decrypts the signing key.
+    pub fn signing_key(&self) -> Result<SigningKey> {
+        self.open()?
+            .signing_key(self.key_alias.as_deref(), self.key_password.expose())
+    }
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The connected app's consumer key (`iss`).
+    pub issuer: String,
+    /// The Salesforce username (`sub`).
+    pub subject: String,
+    /// The `aud` claim: login, test or an Experience Cloud site.
+    pub audience: String,
+    /// Base URL the token request goes to (My Domain, GovCloud, port 8443); no trailing `/`.
+    pub login_url: String,
+    /// Assertion lifetime in seconds, 1..=3600.
+    pub expiration_secs: u32,
+    /// The signing key.
+    pub keystore: KeystoreSettings,
+    /// Present a client certificate in TLS.
+    pub mutual_tls: bool,
+    /// The mTLS identity when it is not the signing key's entry.
+    pub client_cert: Option<KeystoreSettings>,
+    /// Extra trusted root certificates (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// HTTP(S) proxy; credentials may be in the URL.
+    pub proxy_url: Option<String>,
+    /// Connect timeout in seconds.
+    pub connect_timeout_secs: u64,
+    /// Whole-request timeout in seconds.
+    pub timeout_secs: u64,
+    /// Retries on network errors, 5xx and 429.
+    pub retries: u32,
+    /// REST API version for the connection test (`62.0`); `None` means the newest.
+    pub api_version: Option<String>,
+    /// Reuse tokens inside the process.
+    pub token_cache: bool,
+    /// How long a cached token is trusted, in seconds.
+    pub token_ttl_secs: u64,
+}
+
+impl Config {
+    /// A builder with nothing set.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads a `.properties` file and validates it.
+    pub fn from_properties(path: &Path) -> Result<Config> {
+        ConfigBuilder::from_properties_file(path)?.build()
+    }
+}
+
+/// Collects settings from any source; [`ConfigBuilder::build`] validates the whole.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigBuilder {
+    issuer: Option<String>,
+    subject: Option<String>,
+    audience: Option<String>,
+    login_url: Option<String>,
+    expiration_secs: Option<u32>,
+    keystore_path: Option<PathBuf>,
+    keystore_type: Option<KeystoreType>,
+    keystore_password: Option<Password>,
+    key_alias: Option<String>,
+    key_password: Option<Password>,
+    mutual_tls: Option<bool>,
+    client_cert_path: Option<PathBuf>,
+    client_cert_password: Option<Password>,
+    client_cert_alias: Option<String>,
+    ca_file: Option<PathBuf>,
+    proxy_url: Option<String>,
+    connect_timeout_secs: Option<u64>,
+    timeout_secs: Option<u64>,
+    retries: Option<u32>,
+    api_version: Option<String>,
+    token_cache: Option<bool>,
+    token_ttl_secs: Option<u64>,
+}
+
+impl ConfigBuilder {
+    /// Sets one key from its text form, as found in a `.properties` file, an
+    /// environment variable or a binding call. An empty value clears the key.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self> {
+        let text = value.trim();
+        let string = || (!text.is_empty()).then(|| text.to_owned());
+        let path = || (!text.is_empty()).then(|| PathBuf::from(text));
+        // Passwords keep their spaces: they are the user's exact characters.
+        let password = || (!value.is_empty()).then(|| Password::new(value));
+        match key {
+            "issuer" => self.issuer = string(),
+            "subject" => self.subject = string(),
+            "audience" => self.audience = parse_opt(key, text, parse_url)?,
+            "login_url" => self.login_url = parse_opt(key, text, parse_url)?,
+            "expiration_secs" => {
+                self.expiration_secs = parse_opt(key, text, |s| parse_range(s, 1, 3600))?
+            }
+            "keystore_path" => self.keystore_path = path(),
+            "keystore_type" => self.keystore_type = parse_opt(key, text, str::parse)?,
+            "keystore_password" => self.keystore_password = password(),
+            "key_alias" => self.key_alias = string(),
+            "key_password" => self.key_password = password(),
+            "mutual_tls" => self.mutual_tls = parse_opt(key, text, parse_bool)?,
+            "client_cert_path" => self.client_cert_path = path(),
+            "client_cert_password" => self.client_cert_password = password(),
+            "client_cert_alias" => self.client_cert_alias = string(),
+            "ca_file" => self.ca_file = path(),
+            "proxy_url" => self.proxy_url = parse_opt(key, text, parse_proxy_url)?,
+            "connect_timeout_secs" => {
+                self.connect_timeout_secs = parse_opt(key, text, |s| parse_range(s, 1, 600))?
+            }
+            "timeout_secs" => {
+                self.timeout_secs = parse_opt(key, text, |s| parse_range(s, 1, 3600))?
+            }
+            "retries" => self.retries = parse_opt(key, text, |s| parse_range(s, 0, 10))?,
+            "api_version" => self.api_version = parse_opt(key, text, parse_api_version)?,
+            "token_cache" => self.token_cache = parse_opt(key, text, parse_bool)?,
+            "token_ttl_secs" => {
+                self.token_ttl_secs = parse_opt(key, text, |s| parse_range(s, 1, 86_400))?
+            }
+            _ => {
+                return Err(Error::config(
+                    key,
+                    format!("unknown key; the keys are: {}", KEYS.join(", ")),
+                ));
+            }
+        }
+        Ok(self)
+    }
+
+    /// Sets a key, consuming and returning the builder, for chained Rust code:
+    /// `Config::builder().with("issuer", "3MVG...")?.with(...)`.
+    pub fn with(mut self, key: &str, value: &str) -> Result<Self> {
+        self.set(key, value)?;
+        Ok(self)
+    }
+
+    /// Reads a `.properties` file (Java's format).
+    pub fn from_properties_file(path: &Path) -> Result<ConfigBuilder> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::config("config", format!("cannot read {}: {e}", path.display())))?;
+        let mut builder = ConfigBuilder::default();
+        builder.apply_properties(&text)?;
+        Ok(builder)
+    }
+
+    /// Applies the pairs of a `.properties` text; later keys win.
+    pub fn apply_properties(&mut self, text: &str) -> Result<&mut Self> {
+        for (key, value) in parse_properties(text) {
+            self.set(&key, &value)?;
+        }
+        Ok(self)
+    }
+
+    /// Applies the `SFJWT_*` variables of the process environment.
+    pub fn apply_env(&mut self) -> Result<&mut Self> {
+        self.apply_env_from(|name| std::env::var(name).ok())
+    }
+
+    /// Applies `SFJWT_*` variables looked up through `lookup` (for tests and embedders).
+    pub fn apply_env_from(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<&mut Self> {
+        for key in KEYS {
+            if let Some(value) = lookup(&env_var_name(key)) {
+                self.set(key, &value)?;
+            }
+        }
+        Ok(self)
+    }
+
+    /// The keystore settings alone, for commands that need no login (`keystore inspect`).
+    pub fn build_keystore(&self) -> Result<KeystoreSettings> {
+        let path = self.keystore_path.clone().ok_or_else(|| {
+            Error::config(
+                "keystore_path",
+                "missing; set it to the keystore exported from Salesforce",
+            )
+        })?;
+        let store_password = self.keystore_password.clone().unwrap_or_default();
+        Ok(KeystoreSettings {
+            path,
+            keystore_type: self.keystore_type.unwrap_or_default(),
+            key_password: self
+                .key_password
+                .clone()
+                .unwrap_or_else(|| store_password.clone()),
+            store_password,
+            key_alias: self.key_alias.clone(),
+        })
+    }
+
+    /// Validates everything and fills in the defaults.
+    pub fn build(&self) -> Result<Config> {
+        let issuer = required(&self.issuer, "issuer", "the connected app's consumer key")?;
+        let subject = required(&self.subject, "subject", "the Salesforce username")?;
+        let keystore = self.build_keystore()?;
+        let audience = self
+            .audience
+            .clone()
+            .unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
+        let login_url = self.login_url.clone().unwrap_or_else(|| audience.clone());
+        let client_cert = self.client_cert_path.clone().map(|path| {
+            let password = self.client_cert_password.clone().unwrap_or_default();
+            KeystoreSettings {
+                path,
+                keystore_type: KeystoreType::Auto,
+                key_password: password.clone(),
+                store_password: password,
+                key_alias: self.client_cert_alias.clone(),
+            }
+        });
+        Ok(Config {
+            issuer,
+            subject,
+            audience,
+            login_url,
+            expiration_secs: self.expiration_secs.unwrap_or(180),
+            keystore,
+            mutual_tls: self.mutual_tls.unwrap_or(false),
+            client_cert,
+            ca_file: self.ca_file.clone(),
+            proxy_url: self.proxy_url.clone(),
+            connect_timeout_secs: self.connect_timeout_secs.unwrap_or(10),
+            timeout_secs: self.timeout_secs.unwrap_or(30),
+            retries: self.retries.unwrap_or(2),
+            api_version: self.api_version.clone(),
+            token_cache: self.token_cache.unwrap_or(true),
+            token_ttl_secs: self.token_ttl_secs.unwrap_or(900),
+        })
+    }
+}
+
+fn required(value: &Option<String>, key: &str, what: &str) -> Result<String> {
+    value
+        .clone()
+        .ok_or_else(|| Error::config(key, format!("missing; set it to {what}")))
+}
+
+fn parse_opt<T>(
+    key: &str,
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    parse(text)
+        .map(Some)
+        .map_err(|reason| Error::config(key, reason))
+}
+
+fn parse_range<T>(text: &str, min: T, max: T) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    match text.parse::<T>() {
+        Ok(n) if n >= min && n <= max => Ok(n),
+        _ => Err(format!(
+            "'{text}' is not a whole number from {min} to {max}"
+        )),
+    }
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Ok(true),
+        "false" | "no" | "off" | "0" => Ok(false),
+        _ => Err(format!("'{text}' is not true or false")),
+    }
+}
+
+/// An `https://` URL, or `http://` to a loopback address (the emulator); no path,
+/// query or trailing slash is kept.
+fn parse_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Err(format!("'{text}' has no host")),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return Err(format!("'{text}' is plain http; Salesforce needs https")),
+        other => return Err(format!("'{text}' has scheme {other}; use https")),
+    }
+    Ok(text.trim_end_matches('/').to_owned())
+}
+
+fn parse_proxy_url(text: &str) -> Result<String, String> {
+    // Never echo the URL: it may carry proxy credentials.
+    let url = url::Url::parse(text).map_err(|e| format!("not a URL ({e})"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(text.to_owned()),
+        _ => Err("use http://[user:password@]host:port or https://...".to_owned()),
+    }
+}
+
+fn parse_api_version(text: &str) -> Result<String, String> {
+    let version = text.trim_start_matches(['v', 'V']);
+    let valid = version.split_once('.').is_some_and(|(major, minor)| {
+        !major.is_empty()
+            && !minor.is_empty()
+            && major.bytes().all(|b| b.is_ascii_digit())
+            && minor.bytes().all(|b| b.is_ascii_digit())
+    });
+    if valid {
+        Ok(version.to_owned())
+    } else {
+        Err(format!("'{text}' is not an API version like 62.0"))
+    }
+}
+
+/// Java `.properties` syntax: `#`/`!` comments, `key=value`, `key: value` or
+/// `key value`, backslash line continuations and escapes (`\t`, `\n`, `\uXXXX`, ...).
+/// Later duplicates win, as in `java.util.Properties`.
+pub fn parse_properties(text: &str) -> Vec<(String, String)> {
+    let mut pairs = BTreeMap::new();
+    let mut order = Vec::new();
+    let mut lines = text.lines();
+    while let Some(first) = lines.next() {
+        let mut logical = first.trim_start().to_owned();
+        if logical.is_empty() || logical.starts_with('#') || logical.starts_with('!') {
+            continue;
+        }
+        while ends_with_continuation(&logical) {
+            logical.pop();
+            match lines.next() {
+                Some(next) => logical.push_str(next.trim_start()),
+                None => break,
+            }
+        }
+        let (key, value) = split_key_value(&logical);
+        let key = unescape(key);
+        if !pairs.contains_key(&key) {
+            order.push(key.clone());
+        }
+        pairs.insert(key, unescape(value));
+    }
+    order
+        .into_iter()
+        .filter_map(|k| pairs.remove(&k).map(|v| (k, v)))
+        .collect()
+}
+
+fn ends_with_continuation(line: &str) -> bool {
+    line.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
+}
+
+fn split_key_value(line: &str) -> (&str, &str) {
+    let mut escaped = false;
+    for (i, c) in line.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '=' || c == ':' || c.is_whitespace() {
+            let key = &line[..i];
+            let rest = line[i..].trim_start_matches([' ', '\t', '\x0c']);
+            let rest = if c.is_whitespace() {
+                rest.strip_prefix(['=', ':']).unwrap_or(rest)
+            } else {
+                &rest[1..]
+            };
+            return (key, rest.trim_start_matches([' ', '\t', '\x0c']));
+        }
+    }
+    (line, "")
+}
+
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('f') => out.push('\x0c'),
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                    Some(decoded) => out.push(decoded),
+                    None => out.push_str(&hex),
+                }
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_follow_java_syntax() {
+        let text = "# comment\n! also\nissuer = 3MVG9abc\nsubject:user@example.com\n\
+                    keystore_path   /tmp/a\\ b.jks\nkey_alias=multi\\\n    line\n\
+                    audience=https\\://test.salesforce.com\nkey_password=p\\u00e4ss\n\
+                    issuer=second\nempty=\n";
+        let pairs = parse_properties(text);
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(get("issuer"), Some("second"));
+        assert_eq!(get("subject"), Some("user@example.com"));
+        assert_eq!(get("keystore_path"), Some("/tmp/a b.jks"));
+        assert_eq!(get("key_alias"), Some("multiline"));
+        assert_eq!(get("audience"), Some("https://test.salesforce.com"));
+        assert_eq!(get("key_password"), Some("päss"));
+        assert_eq!(get("empty"), Some(""));
+        assert_eq!(pairs.len(), 7);
+    }
+
+    #[test]
+    fn defaults_and_validation_name_the_key() {
+        let config = Config::builder()
+            .with("issuer", "3MVG9")
+            .and_then(|b| b.with("subject", "u@example.com"))
+            .and_then(|b| b.with("keystore_path", "k.jks"))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(config.audience, DEFAULT_AUDIENCE);
+        assert_eq!(config.login_url, DEFAULT_AUDIENCE);
+        assert_eq!(config.expiration_secs, 180);
+        assert_eq!(
+            (
+                config.connect_timeout_secs,
+                config.timeout_secs,
+                config.retries
+            ),
+            (10, 30, 2)
+        );
+        assert!(config.token_cache);
+
+        for (key, value) in [
+            ("expiration_secs", "0"),
+            ("expiration_secs", "3601"),
+            ("audience", "http://login.salesforce.com"),
+            ("login_url", "ftp://x"),
+            ("mutual_tls", "maybe"),
+            ("retries", "-1"),
+            ("api_version", "sixty"),
+            ("keystore_type", "bks"),
+            ("nonsense", "1"),
+        ] {
+            let err = Config::builder().with(key, value).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::Config, "{key}={value}");
+            assert!(err.to_string().contains(key), "{err}");
+        }
+        let err = Config::builder().build().unwrap_err();
+        assert!(err.to_string().contains("'issuer'"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_redacted_and_key_password_defaults_to_store_password() {
+        let mut b = Config::builder();
+        b.set("keystore_path", "k.jks").unwrap();
+        b.set("keystore_password", " s3cr3t-store ").unwrap();
+        let settings = b.build_keystore().unwrap();
+        assert_eq!(settings.key_password.expose(), " s3cr3t-store ");
+        let debug = format!("{settings:?} {b:?}");
+        assert!(!debug.contains("s3cr3t"), "{debug}");
+    }
+
+    #[test]
+    fn http_is_allowed_for_loopback_only() {
+        assert!(parse_url("http://127.0.0.1:8443").is_ok());
+        assert!(parse_url("http://localhost:1/").is_ok());
+        assert_eq!(
+            parse_url("https://login.salesforce.com/").unwrap(),
+            "https://login.salesforce.com"
+        );
+        assert!(parse_url("http://10.0.0.1").is_err());
+    }
+}
