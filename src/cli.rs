@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::json;
 
 use sfjwt::{
-    AssertionSigner, Claims, ConfigBuilder, EntryInfo, Error, ErrorCode, Keystore, Password,
+    AssertionSigner, Claims, Client, Config, ConfigBuilder, ConnectionReport, EntryInfo, Error,
+    ErrorCode, Keystore, Password,
 };
 
 #[derive(Parser)]
@@ -35,6 +36,16 @@ enum Command {
     },
     /// Print a signed JWT assertion alone on stdout.
     Assertion(Settings),
+    /// Log in and print the token response as JSON (the access token included).
+    Token(Settings),
+    /// Run the diagnostic connection test: load key, sign, token, identity, API versions.
+    TestConnection(Settings),
+    /// Run the Salesforce-compatible emulator until SIGTERM.
+    Emulator(EmulatorFlags),
+    /// Start the emulator in-process and run the full connection test against it.
+    Demo,
+    /// Print the one-time consumer approval URL (setup step 4) for the issuer and audience.
+    AuthorizeUrl(Settings),
 }
 
 #[derive(Subcommand)]
@@ -73,6 +84,39 @@ struct Settings {
     /// Entry to sign with (default: the only private key).
     #[arg(long)]
     key_alias: Option<String>,
+    /// Base URL the token request goes to (My Domain, port 8443); default: the audience.
+    #[arg(long)]
+    login_url: Option<String>,
+    /// Extra trusted root certificates (PEM), e.g. a corporate proxy's CA.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<String>,
+    /// HTTP(S) proxy, http://[user:password@]host:port (default: HTTPS_PROXY/NO_PROXY).
+    #[arg(long)]
+    proxy_url: Option<String>,
+    /// Present the client certificate in TLS (Mutual Authentication).
+    #[arg(long)]
+    mutual_tls: bool,
+    /// Keystore holding the mTLS client certificate, if not the signing key's.
+    #[arg(long, value_name = "FILE")]
+    client_cert_path: Option<String>,
+    /// Alias of the mTLS client certificate entry.
+    #[arg(long)]
+    client_cert_alias: Option<String>,
+    /// Connect timeout in seconds (default 10).
+    #[arg(long)]
+    connect_timeout_secs: Option<String>,
+    /// Request timeout in seconds (default 30).
+    #[arg(long)]
+    timeout_secs: Option<String>,
+    /// Retries on network errors, 5xx and 429 (default 2).
+    #[arg(long)]
+    retries: Option<String>,
+    /// REST API version for the connection test (default: the newest).
+    #[arg(long)]
+    api_version: Option<String>,
+    /// Read the mTLS client keystore password from this file (first line).
+    #[arg(long, value_name = "FILE")]
+    client_cert_password_file: Option<PathBuf>,
     /// Read the keystore password from this file (first line).
     #[arg(long, value_name = "FILE")]
     keystore_password_file: Option<PathBuf>,
@@ -97,15 +141,28 @@ impl Settings {
             ("keystore_path", &self.keystore_path),
             ("keystore_type", &self.keystore_type),
             ("key_alias", &self.key_alias),
+            ("login_url", &self.login_url),
+            ("ca_file", &self.ca_file),
+            ("proxy_url", &self.proxy_url),
+            ("client_cert_path", &self.client_cert_path),
+            ("client_cert_alias", &self.client_cert_alias),
+            ("connect_timeout_secs", &self.connect_timeout_secs),
+            ("timeout_secs", &self.timeout_secs),
+            ("retries", &self.retries),
+            ("api_version", &self.api_version),
         ];
         for (key, value) in flags {
             if let Some(value) = value {
                 builder.set(key, value)?;
             }
         }
+        if self.mutual_tls {
+            builder.set("mutual_tls", "true")?;
+        }
         for (key, file) in [
             ("keystore_password", &self.keystore_password_file),
             ("key_password", &self.key_password_file),
+            ("client_cert_password", &self.client_cert_password_file),
         ] {
             if let Some(file) = file {
                 builder.set(key, &read_password_file(key, file)?)?;
@@ -130,9 +187,14 @@ pub fn run() -> ExitCode {
             command: KeystoreCommand::Inspect(settings),
         } => (settings.json, inspect(settings)),
         Command::Assertion(settings) => (settings.json, assertion(settings)),
+        Command::Token(settings) => (settings.json, token(settings)),
+        Command::TestConnection(settings) => (settings.json, test_connection(settings)),
+        Command::AuthorizeUrl(settings) => (settings.json, authorize_url(settings)),
+        Command::Emulator(flags) => (false, emulator(flags)),
+        Command::Demo => (false, demo()),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(error) => {
             report_error(&error, json);
             ExitCode::from(exit_code(error.code()))
@@ -146,32 +208,31 @@ fn exit_code(code: ErrorCode) -> u8 {
 
 fn report_error(error: &Error, json: bool) {
     if json {
-        let body = json!({"error": {"code": error.code().name(), "message": error.to_string()}});
-        println!("{body}");
+        println!("{}", json!({"ok": false, "error": error.to_json()}));
     } else {
         eprintln!("error [{}]: {error}", error.code());
+        if let Some(rejection) = error.rejection() {
+            eprintln!("how to fix: {}", rejection.hint);
+        }
     }
 }
 
-/// The keystore, prompting for the store password on a terminal when none was given.
-fn open_keystore(builder: &mut ConfigBuilder) -> Result<Keystore, Error> {
+/// Asks for the store password on a terminal when no source gave one.
+fn prompt_for_missing_password(builder: &mut ConfigBuilder) -> Result<(), Error> {
     let settings = builder.build_keystore()?;
-    let needs_prompt = builder_lacks_password(builder) && std::io::stdin().is_terminal();
-    if needs_prompt {
+    if settings.store_password.expose().is_empty() && std::io::stdin().is_terminal() {
         let password = prompt(&format!(
             "Keystore password for {}: ",
             settings.path.display()
         ))?;
         builder.set("keystore_password", password.expose())?;
-        return builder.build_keystore()?.open();
     }
-    settings.open()
+    Ok(())
 }
 
-fn builder_lacks_password(builder: &ConfigBuilder) -> bool {
-    builder
-        .build_keystore()
-        .is_ok_and(|s| s.store_password.expose().is_empty())
+fn open_keystore(builder: &mut ConfigBuilder) -> Result<Keystore, Error> {
+    prompt_for_missing_password(builder)?;
+    builder.build_keystore()?.open()
 }
 
 fn prompt(text: &str) -> Result<Password, Error> {
@@ -183,14 +244,16 @@ fn prompt(text: &str) -> Result<Password, Error> {
         })
 }
 
-fn inspect(settings: &Settings) -> Result<(), Error> {
+type Outcome = Result<u8, Error>;
+
+fn inspect(settings: &Settings) -> Outcome {
     let mut builder = settings.builder()?;
     let keystore = open_keystore(&mut builder)?;
     let entries = keystore.inspect();
     if settings.json {
         let body = json!({"format": keystore.format(), "entries": entries});
         println!("{body}");
-        return Ok(());
+        return Ok(0);
     }
     println!(
         "Keystore {} ({}), {} entr{}",
@@ -202,7 +265,7 @@ fn inspect(settings: &Settings) -> Result<(), Error> {
     for entry in &entries {
         print_entry(entry);
     }
-    Ok(())
+    Ok(0)
 }
 
 fn print_entry(entry: &EntryInfo) {
@@ -224,7 +287,7 @@ fn print_entry(entry: &EntryInfo) {
     println!("  SHA-256:    {}", or_dash(&entry.sha256));
 }
 
-fn assertion(settings: &Settings) -> Result<(), Error> {
+fn assertion(settings: &Settings) -> Outcome {
     let mut builder = settings.builder()?;
     let config = builder.build()?;
     let keystore = open_keystore(&mut builder)?;
@@ -249,5 +312,110 @@ fn assertion(settings: &Settings) -> Result<(), Error> {
     } else {
         println!("{}", assertion.as_str());
     }
-    Ok(())
+    Ok(0)
+}
+
+/// The configuration, with a prompted password when needed.
+fn config(settings: &Settings) -> Result<Config, Error> {
+    let mut builder = settings.builder()?;
+    prompt_for_missing_password(&mut builder)?;
+    builder.build()
+}
+
+fn token(settings: &Settings) -> Outcome {
+    let client = Client::new(config(settings)?)?;
+    let token = client.token()?;
+    let body = json!({
+        "access_token": token.access_token(),
+        "instance_url": token.instance_url(),
+        "id": token.id(),
+        "token_type": token.token_type(),
+        "scope": token.scope(),
+        "issued_at": token.issued_at(),
+    });
+    println!(
+        "{}",
+        if settings.json {
+            body.to_string()
+        } else {
+            pretty(&body)
+        }
+    );
+    Ok(0)
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+}
+
+fn test_connection(settings: &Settings) -> Outcome {
+    let report = sfjwt::connection_test::run(&config(settings)?);
+    print_report(&report, settings.json);
+    Ok(report_exit_code(&report))
+}
+
+fn print_report(report: &ConnectionReport, json: bool) {
+    if json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{report}");
+    }
+}
+
+fn report_exit_code(report: &ConnectionReport) -> u8 {
+    report.error.as_ref().map_or(0, |e| exit_code(e.code()))
+}
+
+fn authorize_url(settings: &Settings) -> Outcome {
+    let url = settings.builder()?.authorize_url()?;
+    if settings.json {
+        println!("{}", json!({ "authorize_url": url }));
+    } else {
+        println!("{url}");
+    }
+    Ok(0)
+}
+
+/// `sfjwt emulator` flags.
+#[derive(Args)]
+struct EmulatorFlags {
+    /// JSON file of connected apps, users and faults.
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// HTTPS port on 127.0.0.1; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Write the bound port here once listening.
+    #[arg(long, value_name = "FILE")]
+    port_file: Option<PathBuf>,
+    /// Write the emulator's CA certificate (PEM) here, for clients' ca_file.
+    #[arg(long, value_name = "FILE")]
+    ca_out: Option<PathBuf>,
+    /// Also listen for mutual TLS on this port; 0 picks a free one.
+    #[arg(long)]
+    mtls_port: Option<u16>,
+    /// Write the bound mutual-TLS port here.
+    #[arg(long, value_name = "FILE")]
+    mtls_port_file: Option<PathBuf>,
+    /// Append the request log here as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+}
+
+fn emulator(flags: &EmulatorFlags) -> Outcome {
+    sfjwt::emulator::run_cli(sfjwt::emulator::EmulatorArgs {
+        config: flags.config.clone(),
+        port: flags.port,
+        port_file: flags.port_file.clone(),
+        ca_out: flags.ca_out.clone(),
+        mtls_port: flags.mtls_port,
+        mtls_port_file: flags.mtls_port_file.clone(),
+        log: flags.log.clone(),
+    })?;
+    Ok(0)
+}
+
+fn demo() -> Outcome {
+    let report = crate::demo::run()?;
+    Ok(report_exit_code(&report))
 }

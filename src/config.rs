@@ -263,6 +263,14 @@ impl ConfigBuilder {
         Ok(self)
     }
 
+    /// The one-time consumer approval URL (setup step 4) for `issuer`, on the
+    /// audience's login host (login or test).
+    pub fn authorize_url(&self) -> Result<String> {
+        let issuer = required(&self.issuer, "issuer", "the connected app's consumer key")?;
+        let audience = self.audience.as_deref().unwrap_or(DEFAULT_AUDIENCE);
+        Ok(crate::oauth::authorize_url(audience, &issuer))
+    }
+
     /// The keystore settings alone, for commands that need no login (`keystore inspect`).
     pub fn build_keystore(&self) -> Result<KeystoreSettings> {
         let path = self.keystore_path.clone().ok_or_else(|| {
@@ -366,7 +374,7 @@ fn parse_bool(text: &str) -> Result<bool, String> {
 
 /// An `https://` URL, or `http://` to a loopback address (the emulator); no path,
 /// query or trailing slash is kept.
-fn parse_url(text: &str) -> Result<String, String> {
+pub(crate) fn parse_url(text: &str) -> Result<String, String> {
     let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
     let loopback = match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -374,6 +382,9 @@ fn parse_url(text: &str) -> Result<String, String> {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => return Err(format!("'{text}' has no host")),
     };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("a login URL must not carry credentials".to_owned());
+    }
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

@@ -30,13 +30,27 @@ pub enum ErrorCode {
     KeyPassword = 15,
     /// Not an RSA key of at least 2048 bits.
     UnsupportedKey = 16,
+    /// DNS, connect or reset.
+    Network = 20,
+    /// Connect or response timeout.
+    Timeout = 21,
+    /// TLS handshake or certificate verification failure.
+    Tls = 22,
+    /// The token endpoint refused the assertion.
+    AuthRejected = 30,
+    /// Unexpected HTTP status or a body that is not JSON.
+    Http = 31,
+    /// Malformed or incomplete JSON from Salesforce.
+    Protocol = 32,
+    /// A REST call failed after login.
+    Api = 33,
     /// A bug, including a panic caught at a language boundary.
     Internal = 99,
 }
 
 impl ErrorCode {
     /// Every code, in numeric order.
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::Config,
         ErrorCode::KeystoreIo,
         ErrorCode::KeystoreFormat,
@@ -45,6 +59,13 @@ impl ErrorCode {
         ErrorCode::NotAPrivateKey,
         ErrorCode::KeyPassword,
         ErrorCode::UnsupportedKey,
+        ErrorCode::Network,
+        ErrorCode::Timeout,
+        ErrorCode::Tls,
+        ErrorCode::AuthRejected,
+        ErrorCode::Http,
+        ErrorCode::Protocol,
+        ErrorCode::Api,
         ErrorCode::Internal,
     ];
 
@@ -59,6 +80,13 @@ impl ErrorCode {
             ErrorCode::NotAPrivateKey => "NOT_A_PRIVATE_KEY",
             ErrorCode::KeyPassword => "KEY_PASSWORD",
             ErrorCode::UnsupportedKey => "UNSUPPORTED_KEY",
+            ErrorCode::Network => "NETWORK",
+            ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::Tls => "TLS",
+            ErrorCode::AuthRejected => "AUTH_REJECTED",
+            ErrorCode::Http => "HTTP",
+            ErrorCode::Protocol => "PROTOCOL",
+            ErrorCode::Api => "API",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -163,9 +191,98 @@ pub enum Error {
         found: String,
     },
 
+    /// DNS failure, connection refused or reset.
+    #[error("network error talking to {url}: {reason}")]
+    Network {
+        /// The URL (never with credentials).
+        url: String,
+        /// What failed.
+        reason: String,
+    },
+
+    /// No connection or no answer in time.
+    #[error(
+        "timed out talking to {url}: {reason}; raise connect_timeout_secs / timeout_secs if the network is slow"
+    )]
+    Timeout {
+        /// The URL.
+        url: String,
+        /// Which timeout.
+        reason: String,
+    },
+
+    /// TLS handshake or certificate verification failed.
+    #[error("TLS failure talking to {url}: {reason}")]
+    Tls {
+        /// The URL.
+        url: String,
+        /// What failed, and the fix.
+        reason: String,
+    },
+
+    /// Salesforce refused the assertion.
+    #[error("{0}")]
+    AuthRejected(Box<Rejection>),
+
+    /// An HTTP status or body that is not what Salesforce sends.
+    #[error("unexpected HTTP {status} from {url}{}{}", if .excerpt.is_empty() { "" } else { ": " }, .excerpt)]
+    Http {
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body, made printable.
+        excerpt: String,
+    },
+
+    /// JSON that is malformed or lacks a field.
+    #[error("malformed answer from {url}: {reason}")]
+    Protocol {
+        /// The URL.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A REST call failed after login.
+    #[error("Salesforce API call {url} failed with HTTP {status} {error_code}: {message}")]
+    Api {
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// Salesforce's `errorCode`.
+        error_code: String,
+        /// Salesforce's `message`.
+        message: String,
+    },
+
     /// A bug.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// A refusal from the token endpoint: Salesforce's words and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Salesforce's `error` (`invalid_grant`, ...).
+    pub error: String,
+    /// Salesforce's `error_description` (`user hasn't approved this consumer`, ...).
+    pub error_description: String,
+    /// The HTTP status (400).
+    pub http_status: u16,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Salesforce refused the login (HTTP {}): {}: {}. Fix: {}",
+            self.http_status, self.error, self.error_description, self.hint
+        )
+    }
 }
 
 /// `a, b, c`, or `(none)`.
@@ -189,8 +306,46 @@ impl Error {
             Error::NotAPrivateKey { .. } => ErrorCode::NotAPrivateKey,
             Error::KeyPassword { .. } => ErrorCode::KeyPassword,
             Error::UnsupportedKey { .. } => ErrorCode::UnsupportedKey,
+            Error::Network { .. } => ErrorCode::Network,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::Tls { .. } => ErrorCode::Tls,
+            Error::AuthRejected(_) => ErrorCode::AuthRejected,
+            Error::Http { .. } => ErrorCode::Http,
+            Error::Protocol { .. } => ErrorCode::Protocol,
+            Error::Api { .. } => ErrorCode::Api,
             Error::Internal(_) => ErrorCode::Internal,
         }
+    }
+
+    /// Salesforce's refusal, for AUTH_REJECTED.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            Error::AuthRejected(rejection) => Some(rejection),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status involved, if any.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            Error::AuthRejected(r) => Some(r.http_status),
+            Error::Http { status, .. } | Error::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The `--json` form shared by the CLI and the connection report: `{"code",
+    /// "message", "salesforce_error", "salesforce_error_description", "http_status", "hint"}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let rejection = self.rejection();
+        serde_json::json!({
+            "code": self.code().name(),
+            "message": self.to_string(),
+            "salesforce_error": rejection.map(|r| r.error.as_str()),
+            "salesforce_error_description": rejection.map(|r| r.error_description.as_str()),
+            "http_status": self.http_status(),
+            "hint": rejection.map(|r| r.hint.as_str()),
+        })
     }
 
     pub(crate) fn config(key: &str, reason: impl Into<String>) -> Error {

@@ -2,15 +2,26 @@
 //! sfjwt logs ETL jobs in to Salesforce with the OAuth 2.0 JWT Bearer flow.
 //!
 //! The flow, module by module: [`config`] (the keys of every surface) →
-//! [`keystore`] (JKS, JCEKS, PKCS#12, PEM) → [`assertion`] (the RS256 JWT).
+//! [`keystore`] (JKS, JCEKS, PKCS#12, PEM) → [`assertion`] (the RS256 JWT) →
+//! [`oauth`] (token exchange over HTTPS) → the token cache → [`connection_test`].
+//! [`Client`] ties them together.
 //! Errors carry the stable codes of [`ErrorCode`].
 
 pub mod assertion;
+mod cache;
+mod client;
 pub mod config;
+pub mod connection_test;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 pub mod error;
 pub mod keystore;
+pub mod oauth;
 
 pub use assertion::{Assertion, AssertionSigner, Claims};
+pub use client::Client;
 pub use config::{Config, ConfigBuilder, KeystoreSettings, Password};
-pub use error::{Error, ErrorCode, Result};
+pub use connection_test::{ConnectionReport, Step};
+pub use error::{Error, ErrorCode, Rejection, Result};
 pub use keystore::{EntryInfo, EntryKind, Keystore, KeystoreFormat, KeystoreType, SigningKey};
+pub use oauth::AccessToken;

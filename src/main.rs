@@ -2,6 +2,7 @@
 //! The `sfjwt` command line.
 
 mod cli;
+mod demo;
 
 fn main() -> std::process::ExitCode {
     cli::run()

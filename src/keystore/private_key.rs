@@ -28,6 +28,8 @@ pub const MIN_RSA_BITS: u32 = 2048;
 pub struct SigningKey {
     alias: String,
     key_pair: RsaKeyPair,
+    /// Kept for presenting the key as a TLS client identity (mutual TLS).
+    pkcs8: Zeroizing<Vec<u8>>,
     certificate: Option<CertificateInfo>,
 }
 
@@ -72,6 +74,7 @@ impl SigningKey {
         Ok(SigningKey {
             alias: alias.to_owned(),
             key_pair,
+            pkcs8: Zeroizing::new(pkcs8.to_vec()),
             certificate,
         })
     }
@@ -95,6 +98,10 @@ impl SigningKey {
     pub fn public_key_der(&self) -> &[u8] {
         use aws_lc_rs::signature::KeyPair;
         self.key_pair.public_key().as_ref()
+    }
+
+    pub(crate) fn pkcs8_der(&self) -> &[u8] {
+        &self.pkcs8
     }
 
     pub(crate) fn key_pair(&self) -> &RsaKeyPair {

@@ -1,0 +1,306 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! The diagnostic behind "Test connection": load key → sign assertion → token
+//! request → identity → API versions, each step timed; a failure names the step,
+//! Salesforce's error and the fix.
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::assertion::{AssertionSigner, Claims};
+use crate::client::Client;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::keystore::SigningKey;
+
+/// Certificates expiring sooner than this earn a warning.
+const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
+/// Salesforce documents assertions valid for at most 3 minutes.
+const DOCUMENTED_MAX_EXPIRATION_SECS: u32 = 180;
+
+/// One step of the test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// `load key`, `sign assertion`, `token request`, `identity`, `API versions`.
+    pub name: &'static str,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// How long it took.
+    pub duration: Duration,
+    /// What it found, or the error.
+    pub detail: String,
+}
+
+/// The outcome of a connection test.
+#[derive(Debug)]
+pub struct ConnectionReport {
+    /// Every step passed.
+    pub ok: bool,
+    /// The steps run, in order; the test stops at the first failure.
+    pub steps: Vec<Step>,
+    /// Things that work today but need attention (certificate expiry, ...).
+    pub warnings: Vec<String>,
+    /// The failure, if any.
+    pub error: Option<Error>,
+    /// The REST API version in use.
+    pub api_version: Option<String>,
+    /// The org's instance URL.
+    pub instance_url: Option<String>,
+}
+
+/// Runs the connection test for `config`. It never uses the token cache: the point
+/// is to try a real login.
+pub fn run(config: &Config) -> ConnectionReport {
+    let mut report = ConnectionReport {
+        ok: false,
+        steps: Vec::new(),
+        warnings: Vec::new(),
+        error: None,
+        api_version: None,
+        instance_url: None,
+    };
+    if config.expiration_secs > DOCUMENTED_MAX_EXPIRATION_SECS {
+        report.warnings.push(format!(
+            "expiration_secs is {}; Salesforce documents at most {DOCUMENTED_MAX_EXPIRATION_SECS}",
+            config.expiration_secs
+        ));
+    }
+    let outcome = run_steps(config, &mut report);
+    report.ok = outcome.is_ok();
+    report.error = outcome.err();
+    report
+}
+
+fn run_steps(config: &Config, report: &mut ConnectionReport) -> Result<()> {
+    let key = report.step("load key", || {
+        let key = config.keystore.signing_key()?;
+        Ok((describe_key(config, &key), key))
+    })?;
+    report
+        .warnings
+        .extend(certificate_warnings(&key, SystemTime::now()));
+
+    let signer = AssertionSigner::new(key);
+    let assertion = report.step("sign assertion", || {
+        let assertion = signer.sign(&Claims::for_config(config, SystemTime::now())?)?;
+        let detail = format!(
+            "RS256, iss {}, sub {}, aud {}, expires in {} s",
+            config.issuer, config.subject, config.audience, config.expiration_secs
+        );
+        Ok((detail, assertion))
+    })?;
+
+    let client = Client::with_signer(config.clone(), signer)?;
+    let token = report.step("token request", || {
+        let token = client.login_with(&assertion)?;
+        let detail = format!(
+            "POST {}/services/oauth2/token: {} token for {}, scope {}",
+            config.login_url,
+            token.token_type(),
+            token.instance_url(),
+            token.scope().unwrap_or("(not stated)")
+        );
+        Ok((detail, token))
+    })?;
+    report.instance_url = Some(token.instance_url().to_owned());
+
+    report.step("identity", || {
+        let info: UserInfo = client.get_with(&token, "/services/oauth2/userinfo")?;
+        let detail = format!(
+            "user {} ({}), org {}",
+            info.preferred_username.as_deref().unwrap_or("?"),
+            info.user_id.as_deref().or(token.user_id()).unwrap_or("?"),
+            info.organization_id
+                .as_deref()
+                .or(token.org_id())
+                .unwrap_or("?"),
+        );
+        Ok((detail, ()))
+    })?;
+
+    let version = report.step("API versions", || {
+        let versions: Vec<ApiVersion> =
+            client.get_public(token.instance_url(), "/services/data/")?;
+        let newest = versions
+            .iter()
+            .filter_map(|v| v.number().map(|n| (n, &v.version)))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| Error::Protocol {
+                url: format!("{}/services/data/", token.instance_url()),
+                reason: "the org lists no API version".to_owned(),
+            })?;
+        let using = match &config.api_version {
+            None => newest.clone(),
+            Some(wanted) if versions.iter().any(|v| &v.version == wanted) => wanted.clone(),
+            Some(wanted) => {
+                return Err(Error::config(
+                    "api_version",
+                    format!("{wanted} is not offered by this org; the newest is {newest}"),
+                ));
+            }
+        };
+        Ok((
+            format!(
+                "{} versions, newest {newest}, using {using}",
+                versions.len()
+            ),
+            using,
+        ))
+    })?;
+    report.api_version = Some(version);
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct UserInfo {
+    preferred_username: Option<String>,
+    user_id: Option<String>,
+    organization_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ApiVersion {
+    version: String,
+}
+
+impl ApiVersion {
+    fn number(&self) -> Option<f64> {
+        self.version.parse().ok()
+    }
+}
+
+impl ConnectionReport {
+    /// Runs one step, recording its name, outcome, duration and detail.
+    fn step<T>(
+        &mut self,
+        name: &'static str,
+        run: impl FnOnce() -> Result<(String, T)>,
+    ) -> Result<T> {
+        let start = Instant::now();
+        let outcome = run();
+        let duration = start.elapsed();
+        let (ok, detail) = match &outcome {
+            Ok((detail, _)) => (true, detail.clone()),
+            Err(e) => (false, e.to_string()),
+        };
+        self.steps.push(Step {
+            name,
+            ok,
+            duration,
+            detail,
+        });
+        outcome.map(|(_, value)| value)
+    }
+
+    /// The step that failed, if any.
+    pub fn failed_step(&self) -> Option<&Step> {
+        self.steps.iter().find(|s| !s.ok)
+    }
+
+    /// The `--json` form: `{"ok", "steps": [{"name","ok","duration_ms","detail"}],
+    /// "warnings", "api_version", "instance_url", "error": {...} | null}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "ok": self.ok,
+            "steps": self.steps.iter().map(|s| json!({
+                "name": s.name,
+                "ok": s.ok,
+                "duration_ms": s.duration.as_millis() as u64,
+                "detail": s.detail,
+            })).collect::<Vec<_>>(),
+            "warnings": self.warnings,
+            "api_version": self.api_version,
+            "instance_url": self.instance_url,
+            "error": self.error.as_ref().map(Error::to_json),
+        })
+    }
+}
+
+impl fmt::Display for ConnectionReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.failed_step() {
+            None if self.ok => writeln!(f, "Connection test PASSED")?,
+            None => writeln!(f, "Connection test FAILED")?,
+            Some(step) => writeln!(f, "Connection test FAILED at step \"{}\"", step.name)?,
+        }
+        for step in &self.steps {
+            writeln!(
+                f,
+                "  [{}] {:<15} {:>6} ms  {}",
+                if step.ok { "ok" } else { "FAIL" },
+                step.name,
+                step.duration.as_millis(),
+                step.detail
+            )?;
+        }
+        if let Some(error) = &self.error {
+            writeln!(
+                f,
+                "Error {} ({}): {error}",
+                error.code(),
+                error.code().value()
+            )?;
+            if let Some(rejection) = error.rejection() {
+                writeln!(
+                    f,
+                    "  Salesforce said: {}: {} (HTTP {})",
+                    rejection.error, rejection.error_description, rejection.http_status
+                )?;
+                writeln!(f, "  How to fix: {}", rejection.hint)?;
+            }
+        }
+        for warning in &self.warnings {
+            writeln!(f, "Warning: {warning}")?;
+        }
+        if let Some(version) = &self.api_version {
+            writeln!(f, "API version: {version}")?;
+        }
+        Ok(())
+    }
+}
+
+fn describe_key(config: &Config, key: &SigningKey) -> String {
+    let mut detail = format!(
+        "entry '{}' of {}, RSA {} bits",
+        key.alias(),
+        config.keystore.path.display(),
+        key.bits()
+    );
+    if let Some(cert) = key.certificate() {
+        detail.push_str(&format!(
+            ", certificate {} (SHA-1 {})",
+            cert.subject, cert.sha1
+        ));
+    }
+    detail
+}
+
+/// Warnings for a certificate that expired or expires within 30 days.
+fn certificate_warnings(key: &SigningKey, now: SystemTime) -> Vec<String> {
+    let Some(cert) = key.certificate() else {
+        return vec![
+            "the keystore has no certificate for the key: its expiry cannot be checked".to_owned(),
+        ];
+    };
+    let not_after = SystemTime::UNIX_EPOCH
+        + Duration::from_secs(u64::try_from(cert.not_after.unix_timestamp()).unwrap_or(0));
+    match not_after.duration_since(now) {
+        Err(_) => vec![format!(
+            "the signing certificate {} expired on {}: Salesforce may refuse it; create a new \
+             certificate and upload it to the connected app",
+            cert.subject,
+            cert.not_after_rfc3339()
+        )],
+        Ok(left) if left < EXPIRY_WARNING => vec![format!(
+            "the signing certificate {} expires on {} (in {} days): renew it and upload the new \
+             certificate to the connected app",
+            cert.subject,
+            cert.not_after_rfc3339(),
+            left.as_secs() / 86_400
+        )],
+        Ok(_) => Vec::new(),
+    }
+}

@@ -1,0 +1,123 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! `sfjwt demo`: the whole JWT Bearer flow, offline. It starts the emulator
+//! in-process with a connected app holding the demo certificate, then runs the
+//! connection test with the demo keystore (a JKS made by keytool, committed under
+//! `demo/`) exactly as an ETL job would, and shows the token cache at work.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sfjwt::emulator::{Emulator, EmulatorConfig, StartOptions};
+use sfjwt::{Client, Config, ConnectionReport, Error};
+
+const DEMO_KEYSTORE: &[u8] = include_bytes!("../demo/sfjwt-demo.jks");
+const DEMO_CERTIFICATE: &[u8] = include_bytes!("../demo/sfjwt-demo.crt");
+const DEMO_PASSWORD: &str = "sfjwt-demo";
+const DEMO_ALIAS: &str = "sfjwt_demo";
+const DEMO_ISSUER: &str = "3MVG9sfjwtDemoConsumerKey";
+const DEMO_SUBJECT: &str = "etl@demo.sfjwt.dev";
+/// Threads asking for a token at once, to show that they share one login.
+const CACHE_DEMO_THREADS: usize = 8;
+
+/// Runs the demo; the report is printed and returned.
+pub fn run() -> Result<ConnectionReport, Error> {
+    let dir = DemoDir::create()?;
+    let keystore = dir.write("sfjwt-demo.jks", DEMO_KEYSTORE)?;
+    dir.write("sfjwt-demo.crt", DEMO_CERTIFICATE)?;
+    let emulator_config = dir.write(
+        "emulator.json",
+        serde_json::json!({
+            "apps": [{"consumer_key": DEMO_ISSUER, "certificate_file": "sfjwt-demo.crt"}],
+            "users": [{"username": DEMO_SUBJECT}],
+        })
+        .to_string()
+        .as_bytes(),
+    )?;
+
+    let emulator = Emulator::start(
+        EmulatorConfig::from_file(&emulator_config)?,
+        StartOptions::default(),
+    )?;
+    let ca_file = dir.write("emulator-ca.pem", emulator.ca_pem().as_bytes())?;
+
+    let mut builder = Config::builder();
+    for (key, value) in [
+        ("issuer", DEMO_ISSUER),
+        ("subject", DEMO_SUBJECT),
+        ("audience", "https://login.salesforce.com"),
+        ("login_url", emulator.base_url().as_str()),
+        ("keystore_path", &keystore.display().to_string()),
+        ("keystore_password", DEMO_PASSWORD),
+        ("key_alias", DEMO_ALIAS),
+        ("ca_file", &ca_file.display().to_string()),
+    ] {
+        builder.set(key, value)?;
+    }
+    let config = builder.build()?;
+
+    println!("sfjwt demo: the OAuth 2.0 JWT Bearer flow against the built-in Salesforce emulator");
+    println!(
+        "  emulator   {} (its CA: {})",
+        emulator.base_url(),
+        ca_file.display()
+    );
+    println!(
+        "  keystore   {} (JKS made by keytool), alias {DEMO_ALIAS}",
+        keystore.display()
+    );
+    println!("  issuer     {DEMO_ISSUER}");
+    println!("  subject    {DEMO_SUBJECT}");
+    println!("  audience   {}", config.audience);
+    println!();
+
+    let client = Arc::new(Client::new(config)?);
+    let report = client.test_connection();
+    print!("{report}");
+    if report.ok {
+        let logins_before = emulator.login_count();
+        let threads: Vec<_> = (0..CACHE_DEMO_THREADS)
+            .map(|_| {
+                let client = Arc::clone(&client);
+                std::thread::spawn(move || client.token().map(|_| ()))
+            })
+            .collect();
+        for thread in threads {
+            thread
+                .join()
+                .map_err(|_| Error::Internal("a token thread panicked".to_owned()))??;
+        }
+        println!(
+            "Token cache: {CACHE_DEMO_THREADS} threads asked for a token at once -> {} login(s) at the emulator",
+            emulator.login_count() - logins_before
+        );
+    }
+    emulator.shutdown();
+    Ok(report)
+}
+
+/// A private temporary directory, removed on drop.
+struct DemoDir(PathBuf);
+
+impl DemoDir {
+    fn create() -> Result<DemoDir, Error> {
+        let path = std::env::temp_dir().join(format!("sfjwt-demo-{}", std::process::id()));
+        std::fs::create_dir_all(&path).map_err(|e| io_error(&path, e))?;
+        Ok(DemoDir(path))
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
+        let path = self.0.join(name);
+        std::fs::write(&path, bytes).map_err(|e| io_error(&path, e))?;
+        Ok(path)
+    }
+}
+
+impl Drop for DemoDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn io_error(path: &Path, error: std::io::Error) -> Error {
+    Error::Internal(format!("cannot write {}: {error}", path.display()))
+}

@@ -1,0 +1,406 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! A Salesforce-compatible login and REST server for offline tests and demos
+//! (cargo feature `emulator`).
+//!
+//! It speaks real HTTPS on 127.0.0.1 with a CA generated at each start (clients trust
+//! it through `ca_file`, see [`Emulator::ca_pem`]), and reproduces what `salesforce.md`
+//! describes: the JWT Bearer checks and their exact error bodies, bearer-token checks
+//! on `/services/oauth2/userinfo` and `/services/data/vNN.N/limits`, the version list
+//! of `/services/data/`, an optional mutual-TLS port, a request log and fault injection.
+//! Every response carries a `Date` header, from which clients measure clock offset.
+//!
+//! # Configuration file
+//!
+//! ```json
+//! {"org_id":"00D000000000001AAA","newest_api_version":"62.0","max_assertion_lifetime_secs":300,
+//!  "apps":[{"consumer_key":"3MVG9demo","certificate_file":"demo.crt"}],
+//!  "users":[{"username":"etl@example.com"},{"username":"new@example.com","approved":false},
+//!           {"username":"gone@example.com","active":false}],
+//!  "mtls_certificates_files":["demo.crt"], "faults":[]}
+//! ```
+//!
+//! Every key is optional. Top level: `org_id` (default `00D000000000001AAA`),
+//! `newest_api_version` (`62.0`; `/services/data/` lists it and the four before it),
+//! `max_assertion_lifetime_secs` (300: how far ahead `exp` may be, Salesforce's real
+//! bound being unconfirmed), `login_rate_limit_per_hour` (3600 per user),
+//! `extra_audiences` (site URLs accepted as `aud` besides login and test),
+//! `mtls_certificates` (PEM strings) and `mtls_certificates_files`, `faults` (see
+//! [`Fault`]).
+//!
+//! An app: `consumer_key`, `certificate_pem` or `certificate_file` (the certificate
+//! uploaded to the connected app, RSA), `admin_approved_only` (false),
+//! `assigned_users` (usernames, for admin-approved apps), `scopes` (default `api`,
+//! `refresh_token`, `offline_access`). A user: `username`, `approved` (true),
+//! `active` (true), `ip_restricted` (false), `user_id` (generated when absent).
+//! Files are relative to the configuration file's directory.
+//!
+//! # Token endpoint checks, in order
+//!
+//! grant type → JWT well-formed with `alg` RS256 → `iss` is a consumer key → signature
+//! verifies with the app's certificate → `aud` accepted → `exp` not past → `exp` not
+//! beyond the allowed lifetime → user known → assignment (admin-approved apps) or the
+//! user's own approval (other apps) → active → IP range → hourly login limit → the app
+//! has the `api` scope.
+//!
+//! # Faults
+//!
+//! A [`Fault`] applies to the next `times` requests whose path starts with its
+//! `path_prefix` (default the token endpoint); the plan is searched in order.
+//! In JSON: `{"path_prefix":"/services/","times":2,"action":{"kind":"delay","ms":500}}`;
+//! the kinds are `status` (`status`, `retry_after_secs`, `body`), `html`, `drop`,
+//! `malformed`, `empty`, `delay` (`ms`) and `redirect` (`location`).
+//!
+//! # Admin endpoints
+//!
+//! For tests that run `sfjwt emulator` as a process: `POST /__emulator/faults` (a JSON
+//! array of faults, replacing the plan), `POST /__emulator/revoke` (every token becomes
+//! invalid), `GET /__emulator/log` (the request log as a JSON array). They are neither
+//! faulted nor logged. Anyone who can reach the loopback port can use them: the
+//! emulator holds no real secret.
+
+mod config;
+mod faults;
+mod log;
+mod rest;
+mod server;
+mod tls;
+mod token;
+
+use std::fmt;
+use std::net::{Ipv4Addr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio_rustls::TlsAcceptor;
+
+pub use config::{ConnectedApp, EmulatorConfig, User};
+pub use faults::{Fault, FaultAction};
+pub use log::LogEntry;
+
+use crate::error::{Error, Result};
+use server::{Port, State};
+
+/// Where to listen and log.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// The TLS port; 0 picks a free one.
+    pub port: u16,
+    /// Also open a mutual-TLS port (0 picks a free one).
+    pub mtls_port: Option<u16>,
+    /// Append the request log to this file as JSON lines.
+    pub log_file: Option<PathBuf>,
+}
+
+/// A running emulator. It stops on [`Emulator::shutdown`] or when dropped.
+pub struct Emulator {
+    state: Arc<State>,
+    port: u16,
+    mtls_port: Option<u16>,
+    ca_pem: String,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("port", &self.port)
+            .field("mtls_port", &self.mtls_port)
+            .finish_non_exhaustive()
+    }
+}
+
+fn base_url(port: u16) -> String {
+    format!("https://127.0.0.1:{port}")
+}
+
+fn bind(port: u16) -> Result<TcpListener> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).map_err(|e| {
+        Error::Internal(format!("emulator: cannot listen on 127.0.0.1:{port}: {e}"))
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::Internal(format!("emulator: cannot configure the socket: {e}")))?;
+    Ok(listener)
+}
+
+fn local_port(listener: &TcpListener) -> Result<u16> {
+    listener
+        .local_addr()
+        .map(|addr| addr.port())
+        .map_err(|e| Error::Internal(format!("emulator: no local address: {e}")))
+}
+
+impl Emulator {
+    /// Checks `config`, generates the TLS material, binds the ports and serves them
+    /// from a runtime of its own. Returns once the ports accept connections.
+    pub fn start(config: EmulatorConfig, options: StartOptions) -> Result<Emulator> {
+        let org = config::Org::new(&config)?;
+        if options.mtls_port.is_some() && org.mtls_certificates.is_empty() {
+            return Err(Error::config(
+                "mtls_certificates",
+                "the mutual-TLS port needs at least one allowed client certificate",
+            ));
+        }
+        let tls = tls::Tls::generate(options.mtls_port.map(|_| org.mtls_certificates.as_slice()))?;
+        let log = log::RequestLog::new(options.log_file.as_deref())?;
+        let state = Arc::new(State::new(org, config.faults, log));
+
+        let listener = bind(options.port)?;
+        let port = local_port(&listener)?;
+        let mut listeners = vec![(listener, tls.server, "tls", port)];
+        let mtls_port = match (options.mtls_port, tls.mtls) {
+            (Some(requested), Some(server)) => {
+                let listener = bind(requested)?;
+                let mtls_port = local_port(&listener)?;
+                listeners.push((listener, server, "mtls", mtls_port));
+                Some(mtls_port)
+            }
+            _ => None,
+        };
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("sfjwt-emulator")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Internal(format!("emulator: cannot start a runtime: {e}")))?;
+        for (listener, server_config, kind, port) in listeners {
+            let listener = {
+                // Registering with the reactor needs the runtime's context.
+                let _context = runtime.enter();
+                tokio::net::TcpListener::from_std(listener).map_err(|e| {
+                    Error::Internal(format!("emulator: cannot register the socket: {e}"))
+                })?
+            };
+            let port = Arc::new(Port {
+                kind,
+                base_url: base_url(port),
+            });
+            runtime.spawn(server::serve(
+                listener,
+                TlsAcceptor::from(server_config),
+                port,
+                state.clone(),
+            ));
+        }
+
+        // The runtime lives on a thread of its own so that stopping it (which blocks)
+        // works even when the emulator is dropped inside someone else's async code.
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sfjwt-emulator-main".to_owned())
+            .spawn(move || {
+                runtime.block_on(async {
+                    // Either a stop message or the Emulator dropped its sender.
+                    let _ = stopped.await;
+                });
+                runtime.shutdown_timeout(Duration::from_secs(2));
+            })
+            .map_err(|e| Error::Internal(format!("emulator: cannot spawn its thread: {e}")))?;
+
+        Ok(Emulator {
+            state,
+            port,
+            mtls_port,
+            ca_pem: tls.ca_pem,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        base_url(self.port)
+    }
+
+    /// The TLS port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `https://127.0.0.1:<mtls port>`, when a mutual-TLS port was asked for.
+    pub fn mtls_base_url(&self) -> Option<String> {
+        self.mtls_port.map(base_url)
+    }
+
+    /// The mutual-TLS port, when one was asked for.
+    pub fn mtls_port(&self) -> Option<u16> {
+        self.mtls_port
+    }
+
+    /// The PEM certificate of this run's CA, for clients to trust.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// The requests so far, oldest first.
+    pub fn log(&self) -> Vec<LogEntry> {
+        self.state.log()
+    }
+
+    /// How many tokens were issued so far.
+    pub fn login_count(&self) -> usize {
+        self.state.login_count()
+    }
+
+    /// Replaces the fault plan.
+    pub fn set_faults(&self, faults: Vec<Fault>) {
+        self.state.set_faults(faults);
+    }
+
+    /// Invalidates every token issued so far, as an expired session would.
+    pub fn revoke_tokens(&self) {
+        self.state.revoke_tokens();
+    }
+
+    /// Stops serving and waits for the server's threads to end.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The arguments of `sfjwt emulator`.
+#[derive(Debug, Clone, Default)]
+pub struct EmulatorArgs {
+    /// The JSON configuration file.
+    pub config: PathBuf,
+    /// The TLS port; 0 picks a free one.
+    pub port: u16,
+    /// Write the bound TLS port here (digits only, no newline).
+    pub port_file: Option<PathBuf>,
+    /// Write the CA certificate (PEM) here.
+    pub ca_out: Option<PathBuf>,
+    /// Also open a mutual-TLS port (0 picks a free one).
+    pub mtls_port: Option<u16>,
+    /// Write the bound mutual-TLS port here.
+    pub mtls_port_file: Option<PathBuf>,
+    /// Append the request log here as JSON lines.
+    pub log: Option<PathBuf>,
+}
+
+/// `sfjwt emulator`: starts, writes the CA and the port files, prints
+/// `emulator listening on https://127.0.0.1:PORT` to stderr, then serves until SIGTERM
+/// or SIGINT (Ctrl-C elsewhere) and returns `Ok` after a clean stop.
+///
+/// Files are written whole (to a temporary file, then renamed), the TLS port file
+/// last: once it exists, the CA and the mutual-TLS port file are in place too.
+pub fn run_cli(args: EmulatorArgs) -> Result<()> {
+    if args.mtls_port_file.is_some() && args.mtls_port.is_none() {
+        return Err(Error::config(
+            "mtls_port_file",
+            "needs --mtls-port (0 picks a free port)",
+        ));
+    }
+    let config = EmulatorConfig::from_file(&args.config)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Internal(format!("emulator: cannot start a runtime: {e}")))?;
+    // Signal handlers are installed before the port files appear: a test that reads
+    // the port and at once sends SIGTERM must get a clean stop, not the default kill.
+    let mut stop_signal = {
+        let _context = runtime.enter();
+        StopSignal::install()?
+    };
+    let emulator = Emulator::start(
+        config,
+        StartOptions {
+            port: args.port,
+            mtls_port: args.mtls_port,
+            log_file: args.log,
+        },
+    )?;
+    if let Some(path) = &args.ca_out {
+        write_whole(path, emulator.ca_pem(), "ca_out")?;
+    }
+    if let (Some(path), Some(port)) = (&args.mtls_port_file, emulator.mtls_port()) {
+        write_whole(path, &port.to_string(), "mtls_port_file")?;
+    }
+    if let Some(path) = &args.port_file {
+        write_whole(path, &emulator.port().to_string(), "port_file")?;
+    }
+    match emulator.mtls_base_url() {
+        Some(mtls) => eprintln!(
+            "emulator listening on {} (mutual TLS on {mtls})",
+            emulator.base_url()
+        ),
+        None => eprintln!("emulator listening on {}", emulator.base_url()),
+    }
+    runtime.block_on(stop_signal.wait());
+    emulator.shutdown();
+    Ok(())
+}
+
+/// SIGTERM or SIGINT.
+#[cfg(unix)]
+struct StopSignal {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl StopSignal {
+    fn install() -> Result<StopSignal> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let install = |kind| {
+            signal(kind).map_err(|e| {
+                Error::Internal(format!("emulator: cannot install a signal handler: {e}"))
+            })
+        };
+        Ok(StopSignal {
+            terminate: install(SignalKind::terminate())?,
+            interrupt: install(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+    }
+}
+
+/// Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+struct StopSignal;
+
+#[cfg(not(unix))]
+impl StopSignal {
+    fn install() -> Result<StopSignal> {
+        Ok(StopSignal)
+    }
+
+    async fn wait(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Writes `contents` to a temporary sibling, then renames it over `path`, so that a
+/// reader polling for `path` never sees a partial file.
+fn write_whole(path: &Path, contents: &str, key: &str) -> Result<()> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp-{}", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, contents)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            Error::config(key, format!("cannot write {}: {e}", path.display()))
+        })
+}

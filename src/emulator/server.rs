@@ -1,0 +1,407 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! Connections, routing, faults and the admin endpoints; the endpoints themselves are
+//! in `token` and `rest`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::config::Org;
+use super::faults::{self, Fault, FaultAction, FaultPlan};
+use super::log::{LogEntry, Outcome, RequestLog, now_rfc3339};
+use super::{rest, token};
+
+/// The largest request body read; Salesforce's token requests are a few KiB.
+const MAX_BODY: usize = 64 * 1024;
+/// A client that has not finished its handshake or headers by then is dropped, so that
+/// idle sockets cannot pile up.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A logged-in session.
+#[derive(Debug, Clone)]
+pub(super) struct Session {
+    pub(super) username: String,
+    pub(super) user_id: String,
+    pub(super) id_url: String,
+}
+
+/// Everything the requests share.
+#[derive(Debug)]
+pub(super) struct State {
+    pub(super) org: Org,
+    sessions: Mutex<HashMap<String, Session>>,
+    logins: Mutex<HashMap<String, VecDeque<Instant>>>,
+    login_count: AtomicUsize,
+    api_calls: AtomicU64,
+    faults: Mutex<FaultPlan>,
+    log: RequestLog,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The data stays consistent across a panic in another request (each update is a
+    // single insert or removal), so poisoning is not a reason to stop serving.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl State {
+    pub(super) fn new(org: Org, faults: Vec<Fault>, log: RequestLog) -> State {
+        State {
+            org,
+            sessions: Mutex::new(HashMap::new()),
+            logins: Mutex::new(HashMap::new()),
+            login_count: AtomicUsize::new(0),
+            api_calls: AtomicU64::new(0),
+            faults: Mutex::new(FaultPlan::new(faults)),
+            log,
+        }
+    }
+
+    pub(super) fn add_session(&self, token: String, session: Session) {
+        lock(&self.sessions).insert(token, session);
+        self.login_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The session of a bearer token; counts as an API call.
+    pub(super) fn session(&self, token: &str) -> Option<Session> {
+        let session = lock(&self.sessions).get(token).cloned()?;
+        self.api_calls.fetch_add(1, Ordering::Relaxed);
+        Some(session)
+    }
+
+    pub(super) fn api_calls(&self) -> u64 {
+        self.api_calls.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn logins(&self) -> MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
+        lock(&self.logins)
+    }
+
+    pub(super) fn login_count(&self) -> usize {
+        self.login_count.load(Ordering::Relaxed)
+    }
+
+    /// Invalidates every token; returns how many there were.
+    pub(super) fn revoke_tokens(&self) -> usize {
+        let mut sessions = lock(&self.sessions);
+        let count = sessions.len();
+        sessions.clear();
+        count
+    }
+
+    pub(super) fn set_faults(&self, faults: Vec<Fault>) {
+        *lock(&self.faults) = FaultPlan::new(faults);
+    }
+
+    pub(super) fn log(&self) -> Vec<LogEntry> {
+        self.log.entries()
+    }
+}
+
+/// One listening port.
+#[derive(Debug)]
+pub(super) struct Port {
+    /// `"tls"` or `"mtls"`.
+    pub(super) kind: &'static str,
+    /// The `instance_url` given to clients that log in through this port.
+    pub(super) base_url: String,
+}
+
+/// One accepted connection.
+#[derive(Debug)]
+struct Connection {
+    port: Arc<Port>,
+    client_certificate: bool,
+}
+
+/// The service's error: hyper closes the connection without answering.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped on purpose")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+pub(super) type Answer = (Response<Full<Bytes>>, Outcome);
+
+/// Accepts connections until the runtime shuts down.
+pub(super) async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    port: Arc<Port>,
+    state: Arc<State>,
+) {
+    loop {
+        match listener.accept().await {
+            Ok((tcp, _)) => {
+                tokio::spawn(connection(
+                    tcp,
+                    acceptor.clone(),
+                    port.clone(),
+                    state.clone(),
+                ));
+            }
+            // Out of descriptors or similar: back off instead of spinning.
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    acceptor: TlsAcceptor,
+    port: Arc<Port>,
+    state: Arc<State>,
+) {
+    // A failed handshake (no or unknown client certificate, untrusted CA on the client
+    // side) just closes the socket; the client reports it.
+    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
+        return;
+    };
+    let client_certificate = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .is_some_and(|certs| !certs.is_empty());
+    let connection = Arc::new(Connection {
+        port,
+        client_certificate,
+    });
+    let service = service_fn(move |request| handle(state.clone(), connection.clone(), request));
+    // Errors here are the client's (reset, garbage) or a dropped-connection fault.
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .serve_connection(TokioIo::new(tls), service)
+        .await;
+}
+
+async fn handle(
+    state: Arc<State>,
+    connection: Arc<Connection>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, DropConnection> {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    if let Some(admin_path) = path.strip_prefix("/__emulator/") {
+        return Ok(admin(&state, &method, admin_path, request).await);
+    }
+    let record = |status: StatusCode, outcome: Outcome| {
+        state.log.record(LogEntry {
+            time: now_rfc3339(),
+            port_kind: connection.port.kind.to_owned(),
+            method: method.to_string(),
+            path: path.clone(),
+            status: status.as_u16(),
+            outcome: outcome.outcome,
+            client_certificate: connection.client_certificate,
+            username: outcome.username,
+            consumer_key: outcome.consumer_key,
+        });
+    };
+    let fault = lock(&state.faults).take(&path);
+    let mut delayed = None;
+    match fault {
+        Some(FaultAction::Drop) => {
+            state.log.record(LogEntry {
+                time: now_rfc3339(),
+                port_kind: connection.port.kind.to_owned(),
+                method: method.to_string(),
+                path: path.clone(),
+                status: 0,
+                outcome: "fault: drop".to_owned(),
+                client_certificate: connection.client_certificate,
+                username: None,
+                consumer_key: None,
+            });
+            return Err(DropConnection);
+        }
+        Some(FaultAction::Delay { ms }) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            delayed = Some(ms);
+        }
+        Some(action) => {
+            if let Some((response, outcome)) = faults::respond(&action) {
+                record(response.status(), Outcome::new(outcome));
+                return Ok(response);
+            }
+        }
+        None => {}
+    }
+    let (response, mut outcome) = route(&state, &connection, request).await?;
+    if let Some(ms) = delayed {
+        outcome.outcome = format!("fault: delay {ms} ms, then {}", outcome.outcome);
+    }
+    record(response.status(), outcome);
+    Ok(response)
+}
+
+async fn route(
+    state: &State,
+    connection: &Connection,
+    request: Request<Incoming>,
+) -> Result<Answer, DropConnection> {
+    let path = request.uri().path();
+    let base_url = &connection.port.base_url;
+    Ok(match path {
+        "/services/oauth2/token" => {
+            if request.method() != Method::POST {
+                return Ok(token::NOT_POST.response());
+            }
+            let form_encoded = request
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| {
+                    v.split(';').next().is_some_and(|mime| {
+                        mime.trim()
+                            .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+                    })
+                });
+            match read_body(request).await? {
+                Ok(body) => token::exchange(state, form_encoded, &body, base_url),
+                Err(too_large) => too_large,
+            }
+        }
+        "/services/oauth2/userinfo" => {
+            if request.method() != Method::GET && request.method() != Method::POST {
+                return Ok(rest::method_not_allowed(request.method()));
+            }
+            rest::userinfo(state, request.headers(), base_url)
+        }
+        _ if path == "/services/data" || path.starts_with("/services/data/") => {
+            if request.method() != Method::GET {
+                return Ok(rest::method_not_allowed(request.method()));
+            }
+            rest::data(state, path, request.headers())
+        }
+        _ => rest::not_found(),
+    })
+}
+
+/// The body, or the answer to a body over [`MAX_BODY`]; `Err` when the client went away.
+async fn read_body(request: Request<Incoming>) -> Result<Result<Bytes, Answer>, DropConnection> {
+    let too_large = || {
+        let body =
+            json!({"error": "invalid_request", "error_description": "request body too large"});
+        (
+            json_response(StatusCode::PAYLOAD_TOO_LARGE, &body),
+            Outcome::new("invalid_request: request body too large"),
+        )
+    };
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY as u64) {
+        return Ok(Err(too_large()));
+    }
+    match Limited::new(request.into_body(), MAX_BODY).collect().await {
+        Ok(collected) => Ok(Ok(collected.to_bytes())),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Ok(Err(too_large())),
+        Err(_) => Err(DropConnection),
+    }
+}
+
+/// `/__emulator/...`: control for tests that run the emulator as a process. Never
+/// faulted nor logged, so that controlling the emulator does not disturb what it shows.
+async fn admin(
+    state: &State,
+    method: &Method,
+    path: &str,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let bad_request = |description: String| {
+        json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"error": "invalid_request", "error_description": description}),
+        )
+    };
+    match (method, path) {
+        (&Method::POST, "faults") => {
+            let body = match read_body(request).await {
+                Ok(Ok(body)) => body,
+                Ok(Err((response, _))) => return response,
+                Err(DropConnection) => return bad_request("unreadable body".to_owned()),
+            };
+            let faults: Vec<Fault> = match serde_json::from_slice(&body) {
+                Ok(faults) => faults,
+                Err(e) => return bad_request(format!("not a JSON array of faults: {e}")),
+            };
+            if let Some(error) = faults.iter().find_map(|f| f.check().err()) {
+                return bad_request(error.to_string());
+            }
+            let count = faults.len();
+            state.set_faults(faults);
+            json_response(StatusCode::OK, &json!({ "faults": count }))
+        }
+        (&Method::POST, "revoke") => {
+            let revoked = state.revoke_tokens();
+            json_response(StatusCode::OK, &json!({ "revoked": revoked }))
+        }
+        (&Method::GET, "log") => match serde_json::to_value(state.log()) {
+            Ok(log) => json_response(StatusCode::OK, &log),
+            Err(e) => json_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({"error": "server_error", "error_description": e.to_string()}),
+            ),
+        },
+        _ => rest::not_found().0,
+    }
+}
+
+/// A JSON response with Salesforce's content type.
+pub(super) fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    response
+}
+
+/// The bearer token of `Authorization: Bearer …` (or Salesforce's older `OAuth …`).
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
+        .then(|| token.trim())
+}
+
+/// Unpredictable bytes for tokens and signatures; `None` only if the OS has no
+/// entropy source, which the caller answers with a 500.
+pub(super) fn random_bytes<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    SystemRandom::new().fill(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// 500, for what should never happen.
+pub(super) fn server_error(outcome: &str) -> Answer {
+    (
+        json_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!([{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error occurred."}]),
+        ),
+        Outcome::new(outcome),
+    )
+}

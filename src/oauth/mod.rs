@@ -1,0 +1,249 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! The token exchange of the JWT Bearer flow, and the REST calls of the connection
+//! test. Every refusal becomes AUTH_REJECTED with Salesforce's words and a fix.
+
+mod hints;
+pub(crate) mod http;
+
+use std::fmt;
+use std::time::SystemTime;
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::assertion::Assertion;
+use crate::error::{Error, Rejection, Result};
+pub(crate) use hints::HintContext;
+pub use hints::authorize_url;
+pub(crate) use http::Http;
+
+/// The grant type of RFC 7523.
+pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// An access token and what Salesforce said with it. `Debug` redacts the token and
+/// it is zeroized on drop.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AccessToken {
+    access_token: Zeroizing<String>,
+    instance_url: String,
+    id: String,
+    token_type: String,
+    scope: Option<String>,
+    issued_at: Option<String>,
+}
+
+impl AccessToken {
+    /// The session id, for `Authorization: Bearer ...`.
+    pub fn access_token(&self) -> &str {
+        &self.access_token
+    }
+
+    /// The org's instance, base of every REST call (`https://acme.my.salesforce.com`).
+    pub fn instance_url(&self) -> &str {
+        &self.instance_url
+    }
+
+    /// The identity URL (`.../id/<org id>/<user id>`).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// `Bearer`.
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// The granted scopes (`api web`), when Salesforce says.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
+    }
+
+    /// Milliseconds since the epoch when the token was issued, when Salesforce says.
+    pub fn issued_at(&self) -> Option<&str> {
+        self.issued_at.as_deref()
+    }
+
+    /// The org id: the second-to-last segment of `id`.
+    pub fn org_id(&self) -> Option<&str> {
+        self.id.rsplit('/').nth(1).filter(|s| !s.is_empty())
+    }
+
+    /// The user id: the last segment of `id`.
+    pub fn user_id(&self) -> Option<&str> {
+        self.id.rsplit('/').next().filter(|s| !s.is_empty())
+    }
+
+    /// The `Authorization` header value.
+    pub fn authorization(&self) -> String {
+        format!("Bearer {}", self.access_token())
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("access_token", &"<redacted>")
+            .field("instance_url", &self.instance_url)
+            .field("id", &self.id)
+            .field("token_type", &self.token_type)
+            .field("scope", &self.scope)
+            .field("issued_at", &self.issued_at)
+            .finish()
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenBody {
+    access_token: String,
+    instance_url: String,
+    id: String,
+    token_type: Option<String>,
+    scope: Option<String>,
+    issued_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct OAuthErrorBody {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+#[derive(Deserialize)]
+struct RestErrorBody {
+    #[serde(rename = "errorCode")]
+    error_code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// POSTs the assertion to `<login_url>/services/oauth2/token`.
+pub(crate) fn request_token(
+    http: &Http,
+    login_url: &str,
+    assertion: &Assertion,
+    context: &HintContext,
+) -> Result<AccessToken> {
+    let url = format!("{login_url}/services/oauth2/token");
+    let form = [
+        ("grant_type", GRANT_TYPE),
+        ("assertion", assertion.as_str()),
+    ];
+    let response = http.send(&url, |client| client.post(&url).form(&form))?;
+    match response.status {
+        200 => parse_token(&response),
+        300..=399 => Err(redirect_error(&response)),
+        400..=499 if !response.is_html() => {
+            match serde_json::from_slice::<OAuthErrorBody>(&response.body) {
+                Ok(body) => Err(Error::AuthRejected(Box::new(Rejection {
+                    hint: hints::hint(
+                        &body.error,
+                        &body.error_description,
+                        context,
+                        response.date,
+                        SystemTime::now(),
+                    ),
+                    error: body.error,
+                    error_description: body.error_description,
+                    http_status: response.status,
+                }))),
+                Err(_) => Err(http_error(&response)),
+            }
+        }
+        _ => Err(http_error(&response)),
+    }
+}
+
+fn parse_token(response: &http::Response) -> Result<AccessToken> {
+    if response.is_html() {
+        return Err(http_error(response));
+    }
+    let body: TokenBody = parse_json(response)?;
+    let instance_url = checked_instance_url(&response.url, &body.instance_url)?;
+    Ok(AccessToken {
+        access_token: Zeroizing::new(body.access_token),
+        instance_url,
+        id: body.id,
+        token_type: body.token_type.unwrap_or_else(|| "Bearer".to_owned()),
+        scope: body.scope,
+        issued_at: body.issued_at,
+    })
+}
+
+/// The token is only ever sent to https (or loopback http), whatever the answer said.
+fn checked_instance_url(url: &str, instance_url: &str) -> Result<String> {
+    crate::config::parse_url(instance_url).map_err(|reason| Error::Protocol {
+        url: url.to_owned(),
+        reason: format!("instance_url is unusable: {reason}"),
+    })
+}
+
+/// GETs a REST resource with the token; 401 INVALID_SESSION_ID is reported as API
+/// with that code, which the client answers by logging in again once.
+pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
+    http: &Http,
+    url: &str,
+    token: Option<&AccessToken>,
+) -> Result<T> {
+    let response = http.send(url, |client| {
+        let request = client
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        match token {
+            Some(token) => request.bearer_auth(token.access_token()),
+            None => request,
+        }
+    })?;
+    match response.status {
+        200 if !response.is_html() => parse_json(&response),
+        300..=399 => Err(redirect_error(&response)),
+        status @ 400..=499 if !response.is_html() => {
+            match serde_json::from_slice::<Vec<RestErrorBody>>(&response.body) {
+                Ok(errors) if !errors.is_empty() => Err(Error::Api {
+                    url: url.to_owned(),
+                    status,
+                    error_code: errors[0].error_code.clone(),
+                    message: errors[0].message.clone(),
+                }),
+                _ => Err(http_error(&response)),
+            }
+        }
+        _ => Err(http_error(&response)),
+    }
+}
+
+/// True for the REST answer that means "log in again".
+pub(crate) fn is_invalid_session(error: &Error) -> bool {
+    matches!(error, Error::Api { status: 401, error_code, .. } if error_code == "INVALID_SESSION_ID")
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(response: &http::Response) -> Result<T> {
+    serde_json::from_slice(&response.body).map_err(|e| Error::Protocol {
+        url: response.url.clone(),
+        reason: if response.body.is_empty() {
+            "empty body where JSON was expected".to_owned()
+        } else {
+            format!("{e}")
+        },
+    })
+}
+
+fn http_error(response: &http::Response) -> Error {
+    Error::Http {
+        url: response.url.clone(),
+        status: response.status,
+        excerpt: response.excerpt(),
+    }
+}
+
+fn redirect_error(response: &http::Response) -> Error {
+    Error::Http {
+        url: response.url.clone(),
+        status: response.status,
+        excerpt: format!(
+            "redirect to {} not followed (an assertion or token is never sent to a redirect target); \
+             set login_url to your org's My Domain URL",
+            response.location.as_deref().unwrap_or("(no Location)")
+        ),
+    }
+}

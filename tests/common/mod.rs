@@ -1,0 +1,639 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! Helpers shared by the integration tests: the fixtures and their reference listing,
+//! temporary directories, the CLI binary, the outside verifier (`openssl`), and small
+//! std-only codecs (base64, SHA-1) and a deterministic PRNG.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use sfjwt::{EntryKind, KeystoreFormat, KeystoreType};
+
+/// The store password of every fixture but `p12-unencrypted.p12`.
+pub const STORE_PASSWORD: &str = "changeit1";
+/// The separate key password of `jks-diffkey.jks`, `jceks.jceks` and `pem-encrypted.pem`.
+pub const KEY_PASSWORD: &str = "keypass2";
+/// A distinctive wrong password, searched for in every output.
+pub const WRONG_PASSWORD: &str = "Wr0ng-Pa55-zq";
+
+/// `tests/fixtures`.
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
+}
+
+/// `tests/fixtures/<name>`.
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures_dir().join(name)
+}
+
+/// `tests/fixtures/certs/<name>`.
+pub fn cert_file(name: &str) -> PathBuf {
+    fixtures_dir().join("certs").join(name)
+}
+
+pub fn read_fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap_or_else(|e| panic!("reading fixture {name}: {e}"))
+}
+
+/// What a fixture is and how to open it.
+#[derive(Debug, Clone, Copy)]
+pub struct Fixture {
+    pub file: &'static str,
+    pub format: KeystoreFormat,
+    pub store_password: &'static str,
+    pub key_password: &'static str,
+    /// Private-key entry that can sign RS256 (alias as stored), with its
+    /// `certs/` file, if any.
+    pub signer: Option<Signer>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Signer {
+    pub alias: &'static str,
+    /// The `certs/` file name; `None` for `pem-nocert.pem`.
+    pub cert: Option<&'static str>,
+    /// The alias argument needed (several private keys in the store).
+    pub needs_alias: bool,
+}
+
+const fn signer(alias: &'static str, cert: &'static str) -> Option<Signer> {
+    Some(Signer {
+        alias,
+        cert: Some(cert),
+        needs_alias: false,
+    })
+}
+
+impl Fixture {
+    pub fn path(&self) -> PathBuf {
+        fixture(self.file)
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        read_fixture(self.file)
+    }
+
+    /// The forced `keystore_type` matching the format.
+    pub fn forced_type(&self) -> KeystoreType {
+        type_of(self.format)
+    }
+}
+
+pub fn type_of(format: KeystoreFormat) -> KeystoreType {
+    match format {
+        KeystoreFormat::Jks => KeystoreType::Jks,
+        KeystoreFormat::Jceks => KeystoreType::Jceks,
+        KeystoreFormat::Pkcs12 => KeystoreType::Pkcs12,
+        KeystoreFormat::Pem => KeystoreType::Pem,
+    }
+}
+
+pub const ALL_FORCED_TYPES: [KeystoreType; 4] = [
+    KeystoreType::Jks,
+    KeystoreType::Jceks,
+    KeystoreType::Pkcs12,
+    KeystoreType::Pem,
+];
+
+use KeystoreFormat::{Jceks, Jks, Pem, Pkcs12};
+
+/// Every keystore fixture (all files of tests/fixtures but the README, the script, the
+/// reference listing, `not-a-keystore.txt` and the sibling `.crt` files).
+#[rustfmt::skip]
+pub const FIXTURES: [Fixture; 20] = [
+    Fixture { file: "jks-same.jks", format: Jks, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: signer("talend_certificate", "jks-same.talend_certificate.crt") },
+    Fixture { file: "jks-diffkey.jks", format: Jks, store_password: STORE_PASSWORD, key_password: KEY_PASSWORD, signer: signer("sfdc", "jks-diffkey.sfdc.crt") },
+    Fixture { file: "jks-multi.jks", format: Jks, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: Some(Signer { alias: "first", cert: Some("jks-multi.first.crt"), needs_alias: true }) },
+    Fixture { file: "jks-ec.jks", format: Jks, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: None },
+    Fixture { file: "jks-rsa1024.jks", format: Jks, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: None },
+    Fixture { file: "jks-trusted-only.jks", format: Jks, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: None },
+    Fixture { file: "jks-expiring.jks", format: Jks, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: signer("soon", "jks-expiring.soon.crt") },
+    Fixture { file: "jks-dsa.jks", format: Jks, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: None },
+    Fixture { file: "jceks.jceks", format: Jceks, store_password: STORE_PASSWORD, key_password: KEY_PASSWORD, signer: Some(Signer { alias: "sfdc", cert: Some("jceks.sfdc.crt"), needs_alias: false }) },
+    Fixture { file: "jceks-same.jceks", format: Jceks, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: signer("sfdc", "jceks-same.sfdc.crt") },
+    Fixture { file: "p12-keytool.p12", format: Pkcs12, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: signer("sfdc", "p12-keytool.sfdc.crt") },
+    Fixture { file: "p12-openssl.p12", format: Pkcs12, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: signer("sfdc", "p12-openssl.sfdc.crt") },
+    Fixture { file: "p12-legacy.p12", format: Pkcs12, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: signer("sfdc", "p12-legacy.sfdc.crt") },
+    Fixture { file: "p12-nomac.p12", format: Pkcs12, store_password: STORE_PASSWORD, key_password: STORE_PASSWORD, signer: signer("sfdc", "p12-nomac.sfdc.crt") },
+    Fixture { file: "p12-unencrypted.p12", format: Pkcs12, store_password: "", key_password: "", signer: signer("sfdc", "p12-unencrypted.sfdc.crt") },
+    Fixture { file: "pem-pkcs8.pem", format: Pem, store_password: "", key_password: "", signer: signer("pem-pkcs8", "pem-pkcs8.pem-pkcs8.crt") },
+    Fixture { file: "pem-pkcs1.key", format: Pem, store_password: "", key_password: "", signer: signer("pem-pkcs1", "pem-pkcs1.pem-pkcs1.crt") },
+    Fixture { file: "pem-encrypted.pem", format: Pem, store_password: "", key_password: KEY_PASSWORD, signer: signer("pem-encrypted", "pem-encrypted.pem-encrypted.crt") },
+    Fixture { file: "pem-nocert.pem", format: Pem, store_password: "", key_password: "", signer: Some(Signer { alias: "pem-nocert", cert: None, needs_alias: false }) },
+    Fixture { file: "pem-ec.pem", format: Pem, store_password: "", key_password: "", signer: None },
+];
+
+pub fn fixture_info(file: &str) -> Fixture {
+    *FIXTURES
+        .iter()
+        .find(|f| f.file == file)
+        .unwrap_or_else(|| panic!("no fixture {file}"))
+}
+
+/// Fixtures holding an RSA ≥ 2048 key that signs.
+pub fn signing_fixtures() -> impl Iterator<Item = (Fixture, Signer)> {
+    FIXTURES.iter().filter_map(|f| f.signer.map(|s| (*f, s)))
+}
+
+/// One line of `fingerprints.tsv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub file: String,
+    pub alias: String,
+    pub kind: EntryKind,
+    pub sha1: String,
+    pub sha256: String,
+    pub subject: String,
+}
+
+/// Parses `tests/fixtures/fingerprints.tsv` (no header; tab-separated
+/// file, alias, kind, sha1, sha256, subject).
+pub fn references() -> Vec<Reference> {
+    let text = std::fs::read_to_string(fixture("fingerprints.tsv")).expect("fingerprints.tsv");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            assert_eq!(
+                cols.len(),
+                6,
+                "fingerprints.tsv line has 6 columns: {line:?}"
+            );
+            let kind = match cols[2] {
+                "private_key" => EntryKind::PrivateKey,
+                "trusted_cert" => EntryKind::TrustedCertificate,
+                other => panic!("unknown kind {other} in fingerprints.tsv"),
+            };
+            Reference {
+                file: cols[0].to_owned(),
+                alias: cols[1].to_owned(),
+                kind,
+                sha1: cols[3].to_owned(),
+                sha256: cols[4].to_owned(),
+                subject: cols[5].to_owned(),
+            }
+        })
+        .collect()
+}
+
+pub fn references_for(file: &str) -> Vec<Reference> {
+    references()
+        .into_iter()
+        .filter(|r| r.file == file)
+        .collect()
+}
+
+pub fn reference(file: &str, alias: &str) -> Reference {
+    references()
+        .into_iter()
+        .find(|r| r.file == file && r.alias == alias)
+        .unwrap_or_else(|| panic!("no fingerprints.tsv line for {file} {alias}"))
+}
+
+/// A temporary directory removed on drop (std only).
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "sfjwt-test-{label}-{}-{n}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.join(name);
+        std::fs::write(&path, contents).expect("write temp file");
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The CLI binary
+
+/// The result of one CLI run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout and stderr together, for "never printed" checks.
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// Runs `sfjwt args...` with stdin from /dev/null, no inherited `SFJWT_*` variable, the
+/// given variables set, and a 60 s deadline (a prompt would hang: that fails the test).
+pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfjwt"));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("SFJWT_") {
+            cmd.env_remove(&name);
+        }
+    }
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let child = cmd.spawn().expect("spawn sfjwt");
+    let output = wait_with_deadline(child, Duration::from_secs(60), args);
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn wait_with_deadline(mut child: std::process::Child, limit: Duration, args: &[&str]) -> Output {
+    use std::io::Read;
+    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out.read_to_end(&mut v);
+        v
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait sfjwt") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sfjwt {args:?} did not finish within {limit:?} (waiting for a prompt?)");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: out_thread.join().unwrap_or_default(),
+        stderr: err_thread.join().unwrap_or_default(),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The outside verifier: openssl
+
+/// The SubjectPublicKeyInfo PEM of a certificate, extracted by
+/// `openssl x509 -pubkey -noout -in <cert>`.
+pub fn openssl_pubkey_pem(cert: &Path) -> String {
+    let out = Command::new("openssl")
+        .args(["x509", "-pubkey", "-noout", "-in"])
+        .arg(cert)
+        .output()
+        .expect("run openssl x509 (is openssl installed?)");
+    assert!(
+        out.status.success(),
+        "openssl x509 -pubkey failed on {}: {}",
+        cert.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pem = String::from_utf8(out.stdout).expect("PEM is ASCII");
+    assert!(pem.contains("-----BEGIN PUBLIC KEY-----"), "{pem}");
+    pem
+}
+
+/// `openssl dgst -sha256 -verify pubkey.pem -signature sig.bin data.txt`: returns
+/// (exit success, stdout + stderr).
+pub fn openssl_verify(pubkey_pem: &str, data: &[u8], signature: &[u8]) -> (bool, String) {
+    let dir = TempDir::new("verify");
+    let key = dir.write("pubkey.pem", pubkey_pem);
+    let sig = dir.write("sig.bin", signature);
+    let data = dir.write("data.txt", data);
+    let out = Command::new("openssl")
+        .args(["dgst", "-sha256", "-verify"])
+        .arg(&key)
+        .arg("-signature")
+        .arg(&sig)
+        .arg(&data)
+        .output()
+        .expect("run openssl dgst");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+// ---------------------------------------------------------------------------------
+// Codecs
+
+const B64_STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn b64_value(c: u8, url: bool) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' if !url => Some(62),
+        b'/' if !url => Some(63),
+        b'-' if url => Some(62),
+        b'_' if url => Some(63),
+        _ => None,
+    }
+}
+
+fn b64_decode(text: &str, url: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for &c in text.as_bytes() {
+        if c == b'=' && !url {
+            break;
+        }
+        let v = b64_value(c, url)?;
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// base64url without padding (a JWT part), strictly: no `+`, `/` or `=`.
+pub fn b64url_decode(text: &str) -> Vec<u8> {
+    assert!(!text.contains('='), "JWT parts are unpadded: {text}");
+    b64_decode(text, true).unwrap_or_else(|| panic!("not base64url: {text}"))
+}
+
+/// Standard base64, whitespace ignored.
+pub fn b64_std_decode(text: &str) -> Vec<u8> {
+    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    b64_decode(&clean, false).unwrap_or_else(|| panic!("not base64"))
+}
+
+/// Standard padded base64 in 64-column lines.
+pub fn b64_std_encode_lines(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let chars = [
+            B64_STD[(n >> 18) as usize & 63],
+            B64_STD[(n >> 12) as usize & 63],
+            if chunk.len() > 1 {
+                B64_STD[(n >> 6) as usize & 63]
+            } else {
+                b'='
+            },
+            if chunk.len() > 2 {
+                B64_STD[n as usize & 63]
+            } else {
+                b'='
+            },
+        ];
+        for c in chars {
+            out.push(c as char);
+            line += 1;
+            if line == 64 {
+                out.push('\n');
+                line = 0;
+            }
+        }
+    }
+    if line != 0 {
+        out.push('\n');
+    }
+    out
+}
+
+/// The PEM blocks of a text: (label, DER).
+pub fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(String, String)> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(label) = line
+            .strip_prefix("-----BEGIN ")
+            .and_then(|l| l.strip_suffix("-----"))
+        {
+            current = Some((label.to_owned(), String::new()));
+        } else if line.starts_with("-----END ") {
+            if let Some((label, body)) = current.take() {
+                blocks.push((label, b64_std_decode(&body)));
+            }
+        } else if let Some((_, body)) = current.as_mut() {
+            if !line.contains(':') {
+                body.push_str(line);
+            }
+        }
+    }
+    blocks
+}
+
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    format!(
+        "-----BEGIN {label}-----\n{}-----END {label}-----\n",
+        b64_std_encode_lines(der)
+    )
+}
+
+/// The DER of the first certificate of a PEM file.
+pub fn cert_der(path: &Path) -> Vec<u8> {
+    let text = std::fs::read_to_string(path).expect("read certificate");
+    pem_blocks(&text)
+        .into_iter()
+        .find(|(label, _)| label == "CERTIFICATE")
+        .map(|(_, der)| der)
+        .unwrap_or_else(|| panic!("no certificate in {}", path.display()))
+}
+
+/// Uppercase hex pairs joined with colons, as keytool prints fingerprints.
+pub fn colon_hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// SHA-1 (FIPS 180-4), std only: the JKS/JCEKS integrity digest is recomputed after a
+/// mutation so that the mutated structure gets past the integrity check.
+pub fn sha1(parts: &[&[u8]]) -> [u8; 20] {
+    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
+    let mut message: Vec<u8> = parts.concat();
+    let bit_len = (message.len() as u64).wrapping_mul(8);
+    message.push(0x80);
+    while message.len() % 64 != 56 {
+        message.push(0);
+    }
+    message.extend_from_slice(&bit_len.to_be_bytes());
+    let mut w = [0u32; 80];
+    for block in message.chunks(64) {
+        for (i, word) in block.chunks(4).enumerate() {
+            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, &wi) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A827999),
+                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
+                _ => (b ^ c ^ d, 0xCA62C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(wi);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
+            *x = x.wrapping_add(y);
+        }
+    }
+    let mut out = [0u8; 20];
+    for (i, word) in h.iter().enumerate() {
+        out[i * 4..i * 4 + 4].copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// Sun's JKS/JCEKS integrity digest: SHA-1(UTF-16BE password || "Mighty Aphrodite" || data).
+pub fn jks_integrity_digest(password: &str, data: &[u8]) -> [u8; 20] {
+    let pw: Vec<u8> = password.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    sha1(&[&pw, b"Mighty Aphrodite", data])
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Seconds since the epoch of an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn parse_rfc3339_utc(text: &str) -> i64 {
+    let bad = || panic!("not an RFC 3339 UTC time: {text}");
+    let b = text.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+        bad();
+    }
+    let num = |r: std::ops::Range<usize>| text[r].parse::<i64>().unwrap_or_else(|_| bad());
+    days_from_civil(num(0..4), num(5..7) as u32, num(8..10) as u32) * 86_400
+        + num(11..13) * 3600
+        + num(14..16) * 60
+        + num(17..19)
+}
+
+/// Seconds since the epoch of openssl's `Nov 28 15:47:50 2025 GMT`.
+pub fn parse_openssl_time(text: &str) -> i64 {
+    let parts: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(parts.len(), 5, "openssl time {text:?}");
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
+    .iter()
+    .position(|m| *m == parts[0])
+    .expect("month") as u32
+        + 1;
+    let day: u32 = parts[1].parse().expect("day");
+    let hms: Vec<i64> = parts[2]
+        .split(':')
+        .map(|p| p.parse().expect("hms"))
+        .collect();
+    let year: i64 = parts[3].parse().expect("year");
+    assert_eq!(parts[4], "GMT");
+    days_from_civil(year, month, day) * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
+}
+
+/// xorshift64*: a tiny deterministic PRNG, no `rand` dependency.
+#[derive(Debug, Clone)]
+pub struct XorShift(u64);
+
+impl XorShift {
+    pub fn new(seed: u64) -> XorShift {
+        XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// A seed derived from a name (FNV-1a), so every fixture has its own stream.
+    pub fn for_name(name: &str) -> XorShift {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in name.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01B3);
+        }
+        XorShift::new(h)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform-enough in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    pub fn byte(&mut self) -> u8 {
+        self.next_u64() as u8
+    }
+}
