@@ -3,16 +3,17 @@
 # crates twice in different profiles would double the build time on small machines.
 
 CARGO ?= cargo
+SFJWT := target/debug/sfjwt
 
 .PHONY: test demo bench lint rust-test fixtures
 
 ## Every test of every language.
-test: lint rust-test
+test: lint rust-test c-test java-test python-test
 
 ## Build the CLI and run the full flow against the built-in emulator.
 demo:
 	$(CARGO) build --bin sfjwt
-	target/debug/sfjwt demo
+	$(SFJWT) demo
 
 ## Criterion benchmarks: key loading per format and RS256 signing throughput.
 bench:
@@ -20,11 +21,18 @@ bench:
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
+# The Python binding is an extension module: it links against the interpreter that
+# loads it, so it is tested from Python (python-test), not by cargo.
 rust-test:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --exclude sfjwt-python
 
 ## Regenerate the keystore fixtures with the real keytool and openssl.
 fixtures:
 	tests/fixtures/make-fixtures.sh
+
+# Each language's build and tests.
+include bindings/c/c.mk
+include java/java.mk
+include python/python.mk

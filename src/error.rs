@@ -325,6 +325,14 @@ impl Error {
         }
     }
 
+    /// Salesforce's REST `errorCode` (`INVALID_SESSION_ID`, ...), for API errors.
+    pub fn api_error_code(&self) -> Option<&str> {
+        match self {
+            Error::Api { error_code, .. } => Some(error_code),
+            _ => None,
+        }
+    }
+
     /// The HTTP status involved, if any.
     pub fn http_status(&self) -> Option<u16> {
         match self {

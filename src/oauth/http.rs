@@ -9,9 +9,9 @@ use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+use reqwest::Proxy;
 use reqwest::blocking::{Client as ReqwestClient, RequestBuilder};
 use reqwest::redirect::Policy;
-use reqwest::{NoProxy, Proxy};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ClientConfig, RootCertStore};
@@ -97,9 +97,10 @@ impl Http {
             proxy_password = url::Url::parse(proxy_url)
                 .ok()
                 .and_then(|u| u.password().map(str::to_owned));
+            // An explicit proxy_url carries every request; HTTPS_PROXY/NO_PROXY apply
+            // only without it (reqwest reads them by default).
             let proxy = Proxy::all(proxy_url.as_str())
-                .map_err(|_| Error::config("proxy_url", "not a usable proxy URL"))?
-                .no_proxy(NoProxy::from_env());
+                .map_err(|_| Error::config("proxy_url", "not a usable proxy URL"))?;
             builder = builder.proxy(proxy);
         }
         let client = builder

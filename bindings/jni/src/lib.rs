@@ -1,0 +1,1 @@
+//! JNI entry points of sfjwt (work in progress).

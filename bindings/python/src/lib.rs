@@ -1,0 +1,1 @@
+//! PyO3 module sfjwt._native (work in progress).

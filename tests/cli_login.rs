@@ -1,0 +1,240 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! `sfjwt test-connection`, `token`, `authorize-url` and `emulator` as processes.
+
+#![cfg(feature = "emulator")]
+
+mod support;
+
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use support::*;
+
+fn sfjwt(org: &Org, args: &[&str]) -> Output {
+    sfjwt_at(org, &org.emulator.base_url(), args)
+}
+
+fn sfjwt_at(org: &Org, base: &str, args: &[&str]) -> Output {
+    let keystore = fixture("jks-same.jks").display().to_string();
+    let ca = org.ca_file.display().to_string();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sfjwt"));
+    command
+        .args(args)
+        .args([
+            "--login-url",
+            base,
+            "--ca-file",
+            &ca,
+            "--keystore-path",
+            &keystore,
+        ])
+        .args(["--issuer", ISSUER, "--retries", "0"])
+        .env_remove("SFJWT_SUBJECT")
+        .env("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD)
+        .stdin(Stdio::null());
+    command.output().expect("sfjwt runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn test_connection_passes_and_exits_zero() {
+    let org = start(default_org_config());
+    let out = sfjwt(&org, &["test-connection", "--subject", USER]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let report = text(&out);
+    for step in [
+        "load key",
+        "sign assertion",
+        "token request",
+        "identity",
+        "API versions",
+        "PASSED",
+    ] {
+        assert!(report.contains(step), "{report}");
+    }
+}
+
+#[test]
+fn an_unapproved_user_exits_30_with_salesforces_error_and_the_fix() {
+    let org = start(default_org_config());
+    let out = sfjwt(&org, &["test-connection", "--subject", "new@example.com"]);
+    assert_eq!(out.status.code(), Some(30), "{}", text(&out));
+    let report = text(&out);
+    assert!(
+        report.contains("invalid_grant: user hasn't approved this consumer"),
+        "{report}"
+    );
+    assert!(
+        report.contains("How to fix: ") && report.contains("/services/oauth2/authorize?client_id="),
+        "{report}"
+    );
+
+    let out = sfjwt(
+        &org,
+        &["test-connection", "--subject", "new@example.com", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(30));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(json["ok"], false);
+    let error = &json["error"];
+    assert_eq!(error["code"], "AUTH_REJECTED");
+    assert_eq!(error["salesforce_error"], "invalid_grant");
+    assert_eq!(
+        error["salesforce_error_description"],
+        "user hasn't approved this consumer"
+    );
+    assert_eq!(error["http_status"], 400);
+    assert!(error["hint"].as_str().unwrap().contains("approve"));
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(steps.last().unwrap()["name"], "token request");
+    assert_eq!(steps.last().unwrap()["ok"], false);
+    for step in steps {
+        assert!(step["duration_ms"].is_u64() && step["detail"].is_string());
+    }
+}
+
+#[test]
+fn token_prints_the_token_response_as_json() {
+    let org = start(default_org_config());
+    let out = sfjwt(&org, &["token", "--subject", USER, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in ["access_token", "instance_url", "id", "token_type", "scope"] {
+        assert!(json[key].is_string(), "{key} in {json}");
+    }
+    assert_eq!(json["instance_url"], org.emulator.base_url());
+}
+
+#[test]
+fn network_failures_exit_with_their_codes() {
+    let org = start(default_org_config());
+    // A port nothing listens on: bind one, then free it.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let out = sfjwt_at(
+        &org,
+        &format!("https://127.0.0.1:{closed}"),
+        &["token", "--subject", USER],
+    );
+    assert_eq!(out.status.code(), Some(20), "{}", text(&out));
+}
+
+#[test]
+fn authorize_url_is_the_one_time_approval_url() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+        .args([
+            "authorize-url",
+            "--issuer",
+            "3MVG9abc",
+            "--audience",
+            "https://test.salesforce.com",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "https://test.salesforce.com/services/oauth2/authorize?client_id=3MVG9abc&redirect_uri=\
+         https%3A%2F%2Ftest.salesforce.com%2Fservices%2Foauth2%2Fsuccess&response_type=code"
+    );
+}
+
+#[test]
+fn the_emulator_process_serves_and_stops_cleanly_on_sigterm() {
+    let dir = TempDir::new("emulator-cli");
+    std::fs::copy(
+        fixture("certs/jks-same.talend_certificate.crt"),
+        dir.0.join("app.crt"),
+    )
+    .unwrap();
+    let config = dir.write(
+        "org.json",
+        format!(r#"{{"apps":[{{"consumer_key":"{ISSUER}","certificate_file":"app.crt"}}],"users":[{{"username":"{USER}"}}]}}"#),
+    );
+    let (port_file, ca_file, log_file) = (
+        dir.0.join("port"),
+        dir.0.join("ca.pem"),
+        dir.0.join("log.jsonl"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+        .arg("emulator")
+        .arg("--config")
+        .arg(&config)
+        .args(["--port", "0", "--port-file"])
+        .arg(&port_file)
+        .arg("--ca-out")
+        .arg(&ca_file)
+        .arg("--log")
+        .arg(&log_file)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !port_file.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the emulator did not write its port file"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let port = std::fs::read_to_string(&port_file).unwrap();
+    let url = format!("https://127.0.0.1:{}", port.trim());
+
+    let out = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+        .args([
+            "test-connection",
+            "--login-url",
+            &url,
+            "--issuer",
+            ISSUER,
+            "--subject",
+            USER,
+        ])
+        .arg("--ca-file")
+        .arg(&ca_file)
+        .arg("--keystore-path")
+        .arg(fixture("jks-same.jks"))
+        .env("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let log = std::fs::read_to_string(&log_file).unwrap();
+    assert!(log.lines().count() >= 3, "{log}");
+    for line in log.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("JSON lines");
+    }
+
+    // SIGTERM, as service managers and test runners stop it.
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the emulator did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(exit.code(), Some(0));
+}

@@ -1,0 +1,1118 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! The emulator over real HTTPS on loopback, with assertions signed by the real core.
+#![cfg(feature = "emulator")]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::blocking::{Client, Response};
+use reqwest::redirect::Policy;
+use reqwest::{Certificate, Identity, StatusCode};
+use serde_json::{Value, json};
+use sfjwt::emulator::{
+    ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, StartOptions, User,
+};
+use sfjwt::{AssertionSigner, Claims, ErrorCode, KeystoreType};
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+const LOGIN: &str = "https://login.salesforce.com";
+const ORG_ID: &str = "00D000000000001AAA";
+const APP: &str = "3MVG9test";
+const ADMIN_APP: &str = "3MVG9admin";
+const NO_API_APP: &str = "3MVG9noapi";
+const USER: &str = "etl@example.com";
+const SITE: &str = "https://acme.my.site.com";
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(fixture(path)).expect("fixture readable")
+}
+
+fn load_signer(keystore: &str, alias: Option<&str>) -> AssertionSigner {
+    let store = sfjwt::Keystore::open(&fixture(keystore), KeystoreType::Auto, "changeit1")
+        .expect("keystore opens");
+    AssertionSigner::new(store.signing_key(alias, "changeit1").expect("key"))
+}
+
+/// The key whose certificate every test app holds.
+fn signer() -> &'static AssertionSigner {
+    static SIGNER: OnceLock<AssertionSigner> = OnceLock::new();
+    SIGNER.get_or_init(|| load_signer("jks-same.jks", None))
+}
+
+fn app_certificate() -> String {
+    read("certs/jks-same.talend_certificate.crt")
+}
+
+fn user(name: &str, edit: impl FnOnce(&mut User)) -> User {
+    let mut user = User::new(name);
+    edit(&mut user);
+    user
+}
+
+fn config() -> EmulatorConfig {
+    let mut admin_app = ConnectedApp::new(ADMIN_APP, app_certificate());
+    admin_app.admin_approved_only = true;
+    admin_app.assigned_users = vec!["assigned@example.com".to_owned()];
+    let mut no_api_app = ConnectedApp::new(NO_API_APP, app_certificate());
+    no_api_app.scopes = vec!["refresh_token".to_owned(), "offline_access".to_owned()];
+    EmulatorConfig {
+        apps: vec![
+            ConnectedApp::new(APP, app_certificate()),
+            admin_app,
+            no_api_app,
+        ],
+        users: vec![
+            User::new(USER),
+            user("new@example.com", |u| u.approved = false),
+            user("gone@example.com", |u| u.active = false),
+            user("far@example.com", |u| u.ip_restricted = true),
+            // Admin approval stands in for the user's own.
+            user("assigned@example.com", |u| u.approved = false),
+        ],
+        extra_audiences: vec![SITE.to_owned()],
+        ..EmulatorConfig::default()
+    }
+}
+
+fn start(config: EmulatorConfig) -> Emulator {
+    Emulator::start(config, StartOptions::default()).expect("emulator starts")
+}
+
+fn client_builder(emulator: &Emulator) -> reqwest::blocking::ClientBuilder {
+    let ca = Certificate::from_pem(emulator.ca_pem().as_bytes()).expect("CA parses");
+    Client::builder()
+        .tls_certs_only([ca])
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(20))
+}
+
+fn client(emulator: &Emulator) -> Client {
+    client_builder(emulator).build().expect("client builds")
+}
+
+fn sign(iss: &str, sub: &str, aud: &str, lifetime: u32, now: SystemTime) -> String {
+    sign_with(signer(), iss, sub, aud, lifetime, now)
+}
+
+fn sign_with(
+    signer: &AssertionSigner,
+    iss: &str,
+    sub: &str,
+    aud: &str,
+    lifetime: u32,
+    now: SystemTime,
+) -> String {
+    let claims = Claims::new(iss, sub, aud, lifetime, now).expect("claims");
+    signer.sign(&claims).expect("signs").as_str().to_owned()
+}
+
+fn good_assertion() -> String {
+    sign(APP, USER, LOGIN, 180, SystemTime::now())
+}
+
+fn post_token(client: &Client, base: &str, assertion: &str) -> Response {
+    client
+        .post(format!("{base}/services/oauth2/token"))
+        .form(&[("grant_type", JWT_BEARER), ("assertion", assertion)])
+        .send()
+        .expect("token request answered")
+}
+
+fn json_of(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let body = response.text().expect("body");
+    let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    (status, value)
+}
+
+fn login(client: &Client, emulator: &Emulator) -> String {
+    let (status, body) = json_of(post_token(client, &emulator.base_url(), &good_assertion()));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["access_token"].as_str().expect("token").to_owned()
+}
+
+fn get(client: &Client, url: &str, token: Option<&str>) -> Response {
+    let mut request = client.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().expect("answered")
+}
+
+fn post_json(client: &Client, url: &str, body: &Value) -> Response {
+    client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .expect("answered")
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    std::env::temp_dir().join(format!(
+        "sfjwt-emulator-{}-{nanos}-{name}",
+        std::process::id()
+    ))
+}
+
+#[test]
+fn a_good_assertion_gets_a_token() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let before = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis();
+    let response = post_token(&client, &base, &good_assertion());
+    let date = response
+        .headers()
+        .get("date")
+        .expect("Date header")
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(date.ends_with(" GMT"), "{date}");
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ASCII")
+            .starts_with("application/json")
+    );
+    let (status, body) = json_of(response);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["access_token"].as_str().expect("access_token");
+    assert!(token.starts_with(&format!("{ORG_ID}!")), "{token}");
+    assert!(token.len() > 40);
+    assert_eq!(body["instance_url"], json!(base));
+    assert_eq!(
+        body["id"],
+        json!(format!("{base}/id/{ORG_ID}/005000000000001AAA"))
+    );
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["scope"], "api");
+    let issued_at: u128 = body["issued_at"]
+        .as_str()
+        .expect("issued_at is a string")
+        .parse()
+        .expect("milliseconds");
+    assert!(issued_at >= before && issued_at < before + 60_000);
+    assert!(!body["signature"].as_str().expect("signature").is_empty());
+    assert!(body.get("refresh_token").is_none());
+    assert_eq!(emulator.login_count(), 1);
+
+    // Another token for the same user is a different token.
+    assert_ne!(login(&client, &emulator), token);
+    assert_eq!(emulator.login_count(), 2);
+}
+
+#[test]
+fn other_accepted_audiences_and_admin_approval() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let now = SystemTime::now();
+    for assertion in [
+        sign(APP, USER, "https://test.salesforce.com", 180, now),
+        sign(APP, USER, SITE, 180, now),
+        // 300 s is the configured maximum lifetime: still accepted.
+        sign(APP, USER, LOGIN, 299, now),
+        sign(ADMIN_APP, "assigned@example.com", LOGIN, 180, now),
+    ] {
+        let (status, body) = json_of(post_token(&client, &base, &assertion));
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    assert_eq!(emulator.login_count(), 4);
+}
+
+#[test]
+fn each_refusal_has_salesforce_error_and_description() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let now = SystemTime::now();
+    let other_key = load_signer("jks-multi.jks", Some("first"));
+    let cases = [
+        ("not.a.jwt".to_owned(), "invalid_grant", "invalid assertion"),
+        (String::new(), "invalid_grant", "invalid assertion"),
+        (
+            sign("3MVG9unknown", USER, LOGIN, 180, now),
+            "invalid_client_id",
+            "client identifier invalid",
+        ),
+        (
+            sign_with(&other_key, APP, USER, LOGIN, 180, now),
+            "invalid_grant",
+            "invalid assertion",
+        ),
+        (
+            sign(APP, USER, "https://acme.my.salesforce.com", 180, now),
+            "invalid_grant",
+            "audience is invalid",
+        ),
+        (
+            sign(APP, USER, LOGIN, 60, now - Duration::from_secs(120)),
+            "invalid_grant",
+            "expired authorization code",
+        ),
+        (
+            sign(APP, USER, LOGIN, 3600, now),
+            "invalid_grant",
+            "invalid assertion",
+        ),
+        (
+            sign(APP, "nobody@example.com", LOGIN, 180, now),
+            "invalid_grant",
+            "user hasn't approved this consumer",
+        ),
+        (
+            sign(APP, "new@example.com", LOGIN, 180, now),
+            "invalid_grant",
+            "user hasn't approved this consumer",
+        ),
+        (
+            sign(ADMIN_APP, USER, LOGIN, 180, now),
+            "invalid_app_access",
+            "user is not admin approved to access this app",
+        ),
+        (
+            sign(APP, "gone@example.com", LOGIN, 180, now),
+            "invalid_grant",
+            "inactive user",
+        ),
+        (
+            sign(APP, "far@example.com", LOGIN, 180, now),
+            "invalid_grant",
+            "ip restricted",
+        ),
+        (
+            sign(NO_API_APP, USER, LOGIN, 180, now),
+            "invalid_request",
+            "the connected app must require a refresh_token scope",
+        ),
+    ];
+    for (assertion, error, description) in &cases {
+        let response = post_token(&client, &base, assertion);
+        assert!(response.headers().contains_key("date"));
+        let (status, body) = json_of(response);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{description}: {body}");
+        assert_eq!(
+            body,
+            json!({"error": error, "error_description": description})
+        );
+    }
+    assert_eq!(emulator.login_count(), 0);
+    let log = emulator.log();
+    assert_eq!(log.len(), cases.len());
+    assert_eq!(
+        log[2].outcome,
+        "invalid_client_id: client identifier invalid"
+    );
+    assert_eq!(log[2].consumer_key.as_deref(), Some("3MVG9unknown"));
+    assert_eq!(log[10].username.as_deref(), Some("gone@example.com"));
+}
+
+#[test]
+fn wrong_grant_type_body_or_method() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let url = format!("{}/services/oauth2/token", emulator.base_url());
+    let unsupported =
+        json!({"error": "unsupported_grant_type", "error_description": "grant type not supported"});
+
+    let password_grant = client
+        .post(&url)
+        .form(&[("grant_type", "password"), ("assertion", &good_assertion())])
+        .send()
+        .expect("answered");
+    assert_eq!(
+        json_of(password_grant),
+        (StatusCode::BAD_REQUEST, unsupported.clone())
+    );
+
+    let json_body = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(json!({"grant_type": JWT_BEARER, "assertion": good_assertion()}).to_string())
+        .send()
+        .expect("answered");
+    assert_eq!(json_of(json_body), (StatusCode::BAD_REQUEST, unsupported));
+
+    let (status, body) = json_of(get(&client, &url, None));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_request");
+
+    let no_assertion = client
+        .post(&url)
+        .form(&[("grant_type", JWT_BEARER)])
+        .send()
+        .expect("answered");
+    assert_eq!(
+        json_of(no_assertion),
+        (
+            StatusCode::BAD_REQUEST,
+            json!({"error": "invalid_grant", "error_description": "invalid assertion"})
+        )
+    );
+
+    let huge = client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type={JWT_BEARER}&assertion={}",
+            "a".repeat(70 * 1024)
+        ))
+        .send()
+        .expect("answered");
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // Not UTF-8, not a JWT: an OAuth error, not a crash.
+    let garbage = client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            [
+                format!("grant_type={JWT_BEARER}&assertion=").as_bytes(),
+                &[0xff, 0xfe, b'.', 0x80, b'.', 0x00],
+            ]
+            .concat(),
+        )
+        .send()
+        .expect("answered");
+    assert_eq!(garbage.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(emulator.login_count(), 0);
+}
+
+#[test]
+fn the_hourly_login_limit_applies_per_user() {
+    let emulator = start(EmulatorConfig {
+        login_rate_limit_per_hour: 2,
+        ..config()
+    });
+    let client = client(&emulator);
+    login(&client, &emulator);
+    login(&client, &emulator);
+    let (status, body) = json_of(post_token(&client, &emulator.base_url(), &good_assertion()));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body,
+        json!({"error": "invalid_grant", "error_description": "login rate exceeded"})
+    );
+    // Another user still logs in.
+    let other = sign(
+        ADMIN_APP,
+        "assigned@example.com",
+        LOGIN,
+        180,
+        SystemTime::now(),
+    );
+    assert_eq!(
+        post_token(&client, &emulator.base_url(), &other).status(),
+        StatusCode::OK
+    );
+}
+
+fn assert_invalid_session(response: Response) {
+    let (status, body) = json_of(response);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}])
+    );
+}
+
+#[test]
+fn userinfo_needs_a_valid_token() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let url = format!("{base}/services/oauth2/userinfo");
+    assert_invalid_session(get(&client, &url, None));
+    assert_invalid_session(get(&client, &url, Some("00D000000000001!made-up")));
+
+    let token = login(&client, &emulator);
+    let (status, body) = json_of(get(&client, &url, Some(&token)));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["sub"],
+        json!(format!("{base}/id/{ORG_ID}/005000000000001AAA"))
+    );
+    assert_eq!(body["user_id"], "005000000000001AAA");
+    assert_eq!(body["organization_id"], ORG_ID);
+    assert_eq!(body["preferred_username"], USER);
+    assert_eq!(body["email"], USER);
+    assert!(body["name"].is_string());
+
+    emulator.revoke_tokens();
+    assert_invalid_session(get(&client, &url, Some(&token)));
+    assert_eq!(
+        emulator.log().last().expect("logged").outcome,
+        "invalid_session"
+    );
+}
+
+#[test]
+fn data_lists_versions_and_serves_limits() {
+    let emulator = start(EmulatorConfig {
+        newest_api_version: "62.0".to_owned(),
+        ..config()
+    });
+    let client = client(&emulator);
+    let base = emulator.base_url();
+
+    let (status, versions) = json_of(get(&client, &format!("{base}/services/data/"), None));
+    assert_eq!(status, StatusCode::OK);
+    let versions = versions.as_array().expect("array");
+    assert!(versions.len() >= 3);
+    assert_eq!(
+        versions.last(),
+        Some(&json!({"label": "Winter '25", "url": "/services/data/v62.0", "version": "62.0"}))
+    );
+    let numbers: Vec<f64> = versions
+        .iter()
+        .map(|v| {
+            v["version"]
+                .as_str()
+                .expect("version")
+                .parse()
+                .expect("number")
+        })
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+
+    let limits = format!("{base}/services/data/v62.0/limits");
+    assert_invalid_session(get(&client, &limits, None));
+    let token = login(&client, &emulator);
+    let (status, body) = json_of(get(&client, &limits, Some(&token)));
+    assert_eq!(status, StatusCode::OK);
+    assert!(body["DailyApiRequests"]["Max"].is_u64());
+
+    let (status, body) = json_of(get(
+        &client,
+        &format!("{base}/services/data/v99.0/limits"),
+        Some(&token),
+    ));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        body,
+        json!([{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}])
+    );
+
+    let (status, body) = json_of(get(&client, &format!("{base}/no/such/path"), None));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body[0]["errorCode"], "NOT_FOUND");
+
+    emulator.revoke_tokens();
+    assert_invalid_session(get(&client, &limits, Some(&token)));
+}
+
+#[test]
+fn faults_answer_as_planned_then_are_used_up() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let token_once = |action| vec![Fault::token(1, action)];
+
+    emulator.set_faults(token_once(FaultAction::Status {
+        status: 503,
+        retry_after_secs: Some(7),
+        body: None,
+    }));
+    let response = post_token(&client, &base, &good_assertion());
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "7");
+    assert!(response.headers().contains_key("date"));
+    // Used up: the next request is answered normally.
+    assert_eq!(
+        post_token(&client, &base, &good_assertion()).status(),
+        StatusCode::OK
+    );
+
+    emulator.set_faults(token_once(FaultAction::Html));
+    let response = post_token(&client, &base, &good_assertion());
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ASCII")
+            .starts_with("text/html")
+    );
+    assert!(response.text().expect("body").contains("<html>"));
+
+    emulator.set_faults(token_once(FaultAction::Malformed));
+    let response = post_token(&client, &base, &good_assertion());
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = response.text().expect("body");
+    assert_eq!(body, r#"{"access_token":"00D"#);
+    assert!(serde_json::from_str::<Value>(&body).is_err());
+
+    emulator.set_faults(token_once(FaultAction::Empty));
+    let response = post_token(&client, &base, &good_assertion());
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().expect("body"), "");
+
+    emulator.set_faults(token_once(FaultAction::Delay { ms: 400 }));
+    let started = Instant::now();
+    assert_eq!(
+        post_token(&client, &base, &good_assertion()).status(),
+        StatusCode::OK
+    );
+    assert!(started.elapsed() >= Duration::from_millis(400));
+
+    emulator.set_faults(token_once(FaultAction::Redirect {
+        location: "https://login.example.invalid/".to_owned(),
+    }));
+    let response = post_token(&client, &base, &good_assertion());
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        response.headers()["location"],
+        "https://login.example.invalid/"
+    );
+
+    emulator.set_faults(token_once(FaultAction::Drop));
+    // A fresh connection, so that no pooled-connection retry can hide the drop.
+    let fresh = client_builder(&emulator).build().expect("client");
+    let dropped = fresh
+        .post(format!("{base}/services/oauth2/token"))
+        .form(&[("grant_type", JWT_BEARER), ("assertion", &good_assertion())])
+        .send();
+    assert!(dropped.is_err(), "{dropped:?}");
+
+    // A prefix limits the fault to its paths, and `times` counts uses.
+    emulator.set_faults(vec![Fault {
+        path_prefix: "/services/data".to_owned(),
+        times: 2,
+        action: FaultAction::Status {
+            status: 500,
+            retry_after_secs: None,
+            body: Some("oops".to_owned()),
+        },
+    }]);
+    assert_eq!(
+        post_token(&client, &base, &good_assertion()).status(),
+        StatusCode::OK
+    );
+    let versions = format!("{base}/services/data/");
+    for _ in 0..2 {
+        let response = get(&client, &versions, None);
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.text().expect("body"), "oops");
+    }
+    assert_eq!(get(&client, &versions, None).status(), StatusCode::OK);
+
+    let outcomes: Vec<String> = emulator.log().into_iter().map(|e| e.outcome).collect();
+    for expected in [
+        "fault: 503",
+        "fault: html",
+        "fault: malformed",
+        "fault: empty",
+        "fault: delay 400 ms, then token_issued",
+        "fault: redirect",
+        "fault: drop",
+        "fault: 500",
+    ] {
+        assert!(
+            outcomes.iter().any(|o| o == expected),
+            "{expected} in {outcomes:?}"
+        );
+    }
+    let drop_entry = emulator
+        .log()
+        .into_iter()
+        .find(|e| e.outcome == "fault: drop")
+        .expect("logged");
+    assert_eq!(drop_entry.status, 0);
+}
+
+#[test]
+fn faults_from_the_config_apply_from_the_start() {
+    let faults: Vec<Fault> =
+        serde_json::from_value(json!([{"times": 1, "action": {"kind": "html"}}])).expect("faults");
+    let emulator = start(EmulatorConfig { faults, ..config() });
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    assert_eq!(
+        post_token(&client, &base, &good_assertion()).status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        post_token(&client, &base, &good_assertion()).status(),
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn admin_endpoints_control_faults_tokens_and_log() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let token = login(&client, &emulator);
+
+    let response = post_json(
+        &client,
+        &format!("{base}/__emulator/faults"),
+        &json!([
+            {"path_prefix": "/services/", "times": 5, "action": {"kind": "status", "status": 502}}
+        ]),
+    );
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        get(&client, &format!("{base}/services/data/"), None).status(),
+        StatusCode::BAD_GATEWAY
+    );
+    // Admin paths are never faulted.
+    let (status, log) = json_of(get(&client, &format!("{base}/__emulator/log"), None));
+    assert_eq!(status, StatusCode::OK);
+    let log = log.as_array().expect("array");
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0]["outcome"], "token_issued");
+    assert_eq!(log[0]["username"], USER);
+    assert_eq!(log[0]["consumer_key"], APP);
+    assert_eq!(log[0]["port_kind"], "tls");
+    assert_eq!(log[1]["status"], 502);
+
+    // An empty plan clears the faults.
+    let response = post_json(&client, &format!("{base}/__emulator/faults"), &json!([]));
+    assert_eq!(response.status(), StatusCode::OK);
+    let userinfo = format!("{base}/services/oauth2/userinfo");
+    assert_eq!(
+        get(&client, &userinfo, Some(&token)).status(),
+        StatusCode::OK
+    );
+
+    let response = client
+        .post(format!("{base}/__emulator/revoke"))
+        .send()
+        .expect("answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_invalid_session(get(&client, &userinfo, Some(&token)));
+
+    for bad in [
+        json!({"not": "an array"}),
+        json!([{"action": {"kind": "status", "status": 42}}]),
+        json!([{"action": {"kind": "explode"}}]),
+    ] {
+        let response = post_json(&client, &format!("{base}/__emulator/faults"), &bad);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    assert_eq!(
+        get(&client, &format!("{base}/__emulator/nothing"), None).status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[test]
+fn the_log_never_holds_credentials() {
+    let log_file = temp_path("log.jsonl");
+    let emulator = Emulator::start(
+        config(),
+        StartOptions {
+            log_file: Some(log_file.clone()),
+            ..StartOptions::default()
+        },
+    )
+    .expect("starts");
+    let client = client(&emulator);
+    let assertion = good_assertion();
+    let (status, body) = json_of(post_token(&client, &emulator.base_url(), &assertion));
+    assert_eq!(status, StatusCode::OK);
+    let token = body["access_token"].as_str().expect("token");
+    let signature = body["signature"].as_str().expect("signature");
+    get(
+        &client,
+        &format!("{}/services/oauth2/userinfo", emulator.base_url()),
+        Some(token),
+    );
+    let bad = sign(APP, "gone@example.com", LOGIN, 180, SystemTime::now());
+    post_token(&client, &emulator.base_url(), &bad);
+
+    let log = emulator.log();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log[1].outcome, "rest_ok");
+    assert_eq!(log[1].username.as_deref(), Some(USER));
+    assert!(!log[0].client_certificate);
+    assert!(
+        log.iter()
+            .all(|e| !e.time.is_empty() && !e.method.is_empty())
+    );
+    emulator.shutdown();
+
+    let file = std::fs::read_to_string(&log_file).expect("log file written");
+    let _ = std::fs::remove_file(&log_file);
+    let lines: Vec<Value> = file
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["outcome"], "invalid_grant: inactive user");
+    let in_memory = serde_json::to_string(&log).expect("serializes");
+    for text in [&file, &in_memory] {
+        assert!(!text.contains(token));
+        assert!(!text.contains(signature));
+        for secret in [&assertion, &bad] {
+            assert!(!text.contains(secret.as_str()));
+            let jws_signature = secret.rsplit('.').next().expect("three parts");
+            assert!(!text.contains(jws_signature));
+        }
+    }
+}
+
+/// Key and certificate of a PEM fixture, in one buffer for `Identity::from_pem`.
+fn identity(pem: &str) -> Identity {
+    Identity::from_pem(pem.as_bytes()).expect("identity")
+}
+
+#[test]
+fn the_mutual_tls_port_accepts_only_listed_certificates() {
+    let allowed = read("pem-pkcs8.pem");
+    let emulator = Emulator::start(
+        EmulatorConfig {
+            mtls_certificates: vec![read("certs/pem-pkcs8.pem-pkcs8.crt")],
+            ..config()
+        },
+        StartOptions {
+            mtls_port: Some(0),
+            ..StartOptions::default()
+        },
+    )
+    .expect("starts");
+    let mtls = emulator.mtls_base_url().expect("mTLS port");
+    assert_ne!(mtls, emulator.base_url());
+
+    let anonymous = client(&emulator);
+    let refused = anonymous
+        .get(format!("{mtls}/services/data/"))
+        .send()
+        .and_then(|r| r.text());
+    assert!(refused.is_err(), "{refused:?}");
+
+    let stranger = client_builder(&emulator)
+        .identity(identity(&(read("pem-pkcs1.key") + &read("pem-pkcs1.crt"))))
+        .build()
+        .expect("client");
+    let refused = stranger
+        .get(format!("{mtls}/services/data/"))
+        .send()
+        .and_then(|r| r.text());
+    assert!(refused.is_err(), "{refused:?}");
+
+    let trusted = client_builder(&emulator)
+        .identity(identity(&allowed))
+        .build()
+        .expect("client");
+    let (status, body) = json_of(post_token(&trusted, &mtls, &good_assertion()));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["instance_url"], json!(mtls));
+    let token = body["access_token"].as_str().expect("token");
+    let (status, _) = json_of(get(
+        &trusted,
+        &format!("{mtls}/services/oauth2/userinfo"),
+        Some(token),
+    ));
+    assert_eq!(status, StatusCode::OK);
+
+    let entry = &emulator.log()[0];
+    assert_eq!(entry.port_kind, "mtls");
+    assert!(entry.client_certificate);
+    assert_eq!(entry.outcome, "token_issued");
+    // The plain port still serves clients without a certificate.
+    assert_eq!(
+        post_token(&anonymous, &emulator.base_url(), &good_assertion()).status(),
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn configuration_files_and_bad_configurations() {
+    let dir = temp_path("config");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("demo.crt"), app_certificate()).expect("cert written");
+    let path = dir.join("emulator.json");
+    std::fs::write(
+        &path,
+        json!({
+            "org_id": "00D000000000002AAA",
+            "newest_api_version": "61.0",
+            "max_assertion_lifetime_secs": 300,
+            "apps": [{"consumer_key": "3MVG9demo", "certificate_file": "demo.crt"}],
+            "users": [
+                {"username": "etl@example.com", "user_id": "005000000000042AAA"},
+                {"username": "new@example.com", "approved": false},
+                {"username": "gone@example.com", "active": false}
+            ],
+            "mtls_certificates_files": ["demo.crt"],
+            "faults": []
+        })
+        .to_string(),
+    )
+    .expect("config written");
+    let from_file = EmulatorConfig::from_file(&path).expect("config reads");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(from_file.mtls_certificates, vec![app_certificate()]);
+    let emulator = start(from_file);
+    let client = client(&emulator);
+    let assertion = sign("3MVG9demo", USER, LOGIN, 180, SystemTime::now());
+    let (status, body) = json_of(post_token(&client, &emulator.base_url(), &assertion));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["id"],
+        json!(format!(
+            "{}/id/00D000000000002AAA/005000000000042AAA",
+            emulator.base_url()
+        ))
+    );
+    let (_, versions) = json_of(get(
+        &client,
+        &format!("{}/services/data/", emulator.base_url()),
+        None,
+    ));
+    assert_eq!(
+        versions
+            .as_array()
+            .and_then(|v| v.last())
+            .map(|v| &v["version"]),
+        Some(&json!("61.0"))
+    );
+
+    let missing = EmulatorConfig::from_file(Path::new("/nonexistent/emulator.json"));
+    assert_eq!(missing.expect_err("missing file").code(), ErrorCode::Config);
+
+    let refused = |config: EmulatorConfig, options: StartOptions| {
+        Emulator::start(config, options)
+            .expect_err("refused")
+            .code()
+    };
+    let with_app = |pem: String| EmulatorConfig {
+        apps: vec![ConnectedApp::new(APP, pem)],
+        ..EmulatorConfig::default()
+    };
+    assert_eq!(
+        refused(
+            with_app("not a certificate".to_owned()),
+            StartOptions::default()
+        ),
+        ErrorCode::Config
+    );
+    assert_eq!(
+        refused(
+            with_app(read("certs/jks-ec.ec_only.crt")),
+            StartOptions::default()
+        ),
+        ErrorCode::Config
+    );
+    assert_eq!(
+        refused(
+            EmulatorConfig {
+                newest_api_version: "v62".to_owned(),
+                ..EmulatorConfig::default()
+            },
+            StartOptions::default()
+        ),
+        ErrorCode::Config
+    );
+    assert_eq!(
+        refused(
+            config(),
+            StartOptions {
+                mtls_port: Some(0),
+                ..StartOptions::default()
+            }
+        ),
+        ErrorCode::Config
+    );
+    let taken = start(config());
+    assert_eq!(
+        refused(
+            config(),
+            StartOptions {
+                port: taken.port(),
+                ..StartOptions::default()
+            }
+        ),
+        ErrorCode::Internal
+    );
+}
+
+#[test]
+fn shutdown_stops_listening() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let url = format!("{}/services/data/", emulator.base_url());
+    assert_eq!(get(&client, &url, None).status(), StatusCode::OK);
+    let port = emulator.port();
+    emulator.shutdown();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+/// Presents `certificate` but signs the handshake with `key`, which reqwest refuses to
+/// do: a raw rustls client proves that the server checks possession of the key.
+fn raw_mtls_get(emulator: &Emulator, key: &str, certificate: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    use rustls::client::ResolvesClientCert;
+    use rustls::sign::CertifiedKey;
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+
+    #[derive(Debug)]
+    struct Always(Arc<CertifiedKey>);
+    impl ResolvesClientCert for Always {
+        fn resolve(&self, _: &[&[u8]], _: &[rustls::SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+            Some(self.0.clone())
+        }
+        fn has_certs(&self) -> bool {
+            true
+        }
+    }
+
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let key = PrivateKeyDer::from_pem_file(fixture(key)).expect("key");
+    let key = provider.key_provider.load_private_key(key).expect("loads");
+    let certificate = CertificateDer::from_pem_file(fixture(certificate)).expect("certificate");
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(emulator.ca_pem().as_bytes()).expect("CA"))
+        .expect("CA added");
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_client_cert_resolver(Arc::new(Always(Arc::new(CertifiedKey::new(
+            vec![certificate],
+            key,
+        )))));
+    let server_name = ServerName::try_from("127.0.0.1").expect("name");
+    let connection =
+        rustls::ClientConnection::new(Arc::new(config), server_name).expect("connection");
+    let port = emulator.mtls_port().expect("mTLS port");
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut tls = rustls::StreamOwned::new(connection, tcp);
+    tls.write_all(b"GET /services/data/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+    let mut response = String::new();
+    tls.read_to_string(&mut response)?;
+    Ok(response)
+}
+
+#[test]
+fn the_mutual_tls_port_checks_possession_of_the_key() {
+    let emulator = Emulator::start(
+        EmulatorConfig {
+            mtls_certificates: vec![read("certs/pem-pkcs8.pem-pkcs8.crt")],
+            ..config()
+        },
+        StartOptions {
+            mtls_port: Some(0),
+            ..StartOptions::default()
+        },
+    )
+    .expect("starts");
+    let genuine = raw_mtls_get(&emulator, "pem-pkcs8.pem", "certs/pem-pkcs8.pem-pkcs8.crt")
+        .expect("the genuine holder is served");
+    assert!(genuine.starts_with("HTTP/1.1 200"), "{genuine}");
+    let impostor = raw_mtls_get(&emulator, "pem-pkcs1.key", "certs/pem-pkcs8.pem-pkcs8.crt");
+    assert!(impostor.is_err(), "{impostor:?}");
+}
+
+/// `sfjwt emulator` as other languages' tests run it: port files, CA file, SIGTERM.
+#[cfg(unix)]
+#[test]
+fn the_cli_serves_until_sigterm() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    let dir = temp_path("cli");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("app.crt"), app_certificate()).expect("cert written");
+    std::fs::write(
+        dir.join("client.crt"),
+        read("certs/pem-pkcs8.pem-pkcs8.crt"),
+    )
+    .expect("cert written");
+    std::fs::write(
+        dir.join("emulator.json"),
+        json!({
+            "apps": [{"consumer_key": APP, "certificate_file": "app.crt"}],
+            "users": [{"username": USER}],
+            "mtls_certificates_files": ["client.crt"]
+        })
+        .to_string(),
+    )
+    .expect("config written");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+        .arg("emulator")
+        .arg("--config")
+        .arg(dir.join("emulator.json"))
+        .args(["--port", "0", "--mtls-port", "0"])
+        .arg("--port-file")
+        .arg(dir.join("port"))
+        .arg("--mtls-port-file")
+        .arg(dir.join("mtls-port"))
+        .arg("--ca-out")
+        .arg(dir.join("ca.pem"))
+        .arg("--log")
+        .arg(dir.join("log.jsonl"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("sfjwt runs");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let port = loop {
+        if let Ok(text) = std::fs::read_to_string(dir.join("port")) {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "no port file");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let port: u16 = port.parse().expect("the port file holds only the port");
+    let mtls_port: u16 = std::fs::read_to_string(dir.join("mtls-port"))
+        .expect("written before the port file")
+        .parse()
+        .expect("a port");
+    assert_ne!(port, mtls_port);
+    let ca = std::fs::read(dir.join("ca.pem")).expect("written before the port file");
+    let client = Client::builder()
+        .tls_certs_only([Certificate::from_pem(&ca).expect("CA")])
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let base = format!("https://127.0.0.1:{port}");
+    let (status, body) = json_of(post_token(&client, &base, &good_assertion()));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["instance_url"], json!(base));
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let status = child.wait().expect("exits");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr)
+        .expect("stderr");
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(
+        stderr.contains(&format!("emulator listening on {base}")),
+        "{stderr}"
+    );
+    let log = std::fs::read_to_string(dir.join("log.jsonl")).expect("log written");
+    assert!(log.contains("token_issued"), "{log}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
