@@ -376,6 +376,20 @@ fn wrong_grant_type_body_or_method() {
         .send()
         .expect("answered");
     assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Chunked, so without a Content-Length to judge by.
+    let huge_chunked = client
+        .post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(reqwest::blocking::Body::new(std::io::Cursor::new(
+            format!(
+                "grant_type={JWT_BEARER}&assertion={}",
+                "a".repeat(70 * 1024)
+            )
+            .into_bytes(),
+        )))
+        .send()
+        .expect("answered");
+    assert_eq!(huge_chunked.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     // Not UTF-8, not a JWT: an OAuth error, not a crash.
     let garbage = client

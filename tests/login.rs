@@ -506,3 +506,32 @@ fn nothing_secret_reaches_errors_logs_or_debug() {
         }
     }
 }
+
+#[test]
+fn an_expired_assertion_reports_the_measured_clock_offset() {
+    // The server's clock runs 10 minutes ahead: a 180 s assertion is already expired.
+    let org = start(EmulatorConfig {
+        clock_skew_secs: 600,
+        ..default_org_config()
+    });
+    let err = client(org.builder()).token().unwrap_err();
+    let r = err.rejection().expect("AUTH_REJECTED");
+    assert_eq!(r.error_description, "expired authorization code");
+    // One second of slack for the request crossing a second boundary.
+    assert!(
+        r.hint.contains("600 s behind")
+            || r.hint.contains("599 s behind")
+            || r.hint.contains("601 s behind"),
+        "{}",
+        r.hint
+    );
+
+    let behind = start(EmulatorConfig {
+        clock_skew_secs: -30,
+        ..default_org_config()
+    });
+    assert!(
+        client(behind.builder()).token().is_ok(),
+        "a server behind us still accepts"
+    );
+}

@@ -27,6 +27,10 @@ pub struct EmulatorConfig {
     /// How far in the future `exp` may lie. Salesforce documents 3 minutes but has been
     /// seen accepting more; its real limit is unconfirmed, hence configurable.
     pub max_assertion_lifetime_secs: u64,
+    /// How far the emulated server's clock runs ahead of this machine's (negative:
+    /// behind). It moves the `exp` checks and the `Date` header, so that a client's
+    /// clock-offset diagnosis can be tested.
+    pub clock_skew_secs: i64,
     /// Successful logins allowed per user per rolling hour (Salesforce: 3,600).
     pub login_rate_limit_per_hour: u32,
     /// Audiences accepted besides login and test (Experience Cloud site URLs).
@@ -47,6 +51,7 @@ impl Default for EmulatorConfig {
             org_id: DEFAULT_ORG_ID.to_owned(),
             newest_api_version: DEFAULT_API_VERSION.to_owned(),
             max_assertion_lifetime_secs: DEFAULT_MAX_LIFETIME_SECS,
+            clock_skew_secs: 0,
             login_rate_limit_per_hour: DEFAULT_LOGIN_RATE_LIMIT,
             extra_audiences: Vec::new(),
             apps: Vec::new(),
@@ -166,6 +171,8 @@ struct ConfigFile {
     newest_api_version: String,
     #[serde(default = "default_max_lifetime")]
     max_assertion_lifetime_secs: u64,
+    #[serde(default)]
+    clock_skew_secs: i64,
     #[serde(default = "default_login_rate_limit")]
     login_rate_limit_per_hour: u32,
     #[serde(default)]
@@ -264,6 +271,7 @@ impl ConfigFile {
             org_id: self.org_id,
             newest_api_version: self.newest_api_version,
             max_assertion_lifetime_secs: self.max_assertion_lifetime_secs,
+            clock_skew_secs: self.clock_skew_secs,
             login_rate_limit_per_hour: self.login_rate_limit_per_hour,
             extra_audiences: self.extra_audiences,
             apps,
@@ -312,6 +320,7 @@ pub(super) struct Org {
     pub(super) org_id: String,
     pub(super) newest_api_major: u32,
     pub(super) max_assertion_lifetime_secs: u64,
+    pub(super) clock_skew_secs: i64,
     pub(super) login_rate_limit_per_hour: u32,
     pub(super) audiences: Vec<String>,
     pub(super) apps: HashMap<String, App>,
@@ -388,6 +397,7 @@ impl Org {
             org_id: config.org_id.clone(),
             newest_api_major,
             max_assertion_lifetime_secs: config.max_assertion_lifetime_secs,
+            clock_skew_secs: config.clock_skew_secs,
             login_rate_limit_per_hour: config.login_rate_limit_per_hour,
             audiences,
             apps,

@@ -22,7 +22,9 @@
 //! Every key is optional. Top level: `org_id` (default `00D000000000001AAA`),
 //! `newest_api_version` (`62.0`; `/services/data/` lists it and the four before it),
 //! `max_assertion_lifetime_secs` (300: how far ahead `exp` may be, Salesforce's real
-//! bound being unconfirmed), `login_rate_limit_per_hour` (3600 per user),
+//! bound being unconfirmed), `clock_skew_secs` (0: how far the server's clock, and so
+//! its `exp` checks and `Date` header, runs ahead of this machine's),
+//! `login_rate_limit_per_hour` (3600 per user),
 //! `extra_audiences` (site URLs accepted as `aud` besides login and test),
 //! `mtls_certificates` (PEM strings) and `mtls_certificates_files`, `faults` (see
 //! [`Fault`]).

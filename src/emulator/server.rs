@@ -5,12 +5,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderMap, HeaderValue};
+use hyper::http::request::Parts;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -30,6 +31,9 @@ const MAX_BODY: usize = 64 * 1024;
 /// idle sockets cannot pile up.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// How much of an oversized body is read (and discarded) before answering 413.
+const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// A logged-in session.
 #[derive(Debug, Clone)]
@@ -198,75 +202,89 @@ async fn handle(
     connection: Arc<Connection>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DropConnection> {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    if let Some(admin_path) = path.strip_prefix("/__emulator/") {
-        return Ok(admin(&state, &method, admin_path, request).await);
+    let skew = state.org.clock_skew_secs;
+    let mut response = answer(state, connection, request).await?;
+    // hyper adds a Date header only when there is none: ours follows the skewed clock.
+    let now = SystemTime::now();
+    let server_now = if skew >= 0 {
+        now + Duration::from_secs(skew.unsigned_abs())
+    } else {
+        now - Duration::from_secs(skew.unsigned_abs())
+    };
+    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(server_now)) {
+        response.headers_mut().insert(DATE, date);
     }
-    let record = |status: StatusCode, outcome: Outcome| {
+    Ok(response)
+}
+
+async fn answer(
+    state: Arc<State>,
+    connection: Arc<Connection>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, DropConnection> {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path();
+    if let Some(admin_path) = path.strip_prefix("/__emulator/") {
+        let body = read_body(&parts.headers, body).await?;
+        return Ok(admin(&state, &parts.method, admin_path, body));
+    }
+    let record = |status: u16, outcome: Outcome| {
         state.log.record(LogEntry {
             time: now_rfc3339(),
             port_kind: connection.port.kind.to_owned(),
-            method: method.to_string(),
-            path: path.clone(),
-            status: status.as_u16(),
+            method: parts.method.to_string(),
+            path: path.to_owned(),
+            status,
             outcome: outcome.outcome,
             client_certificate: connection.client_certificate,
             username: outcome.username,
             consumer_key: outcome.consumer_key,
         });
     };
-    let fault = lock(&state.faults).take(&path);
+    let fault = lock(&state.faults).take(path);
+    if fault == Some(FaultAction::Drop) {
+        record(0, Outcome::new("fault: drop"));
+        return Err(DropConnection);
+    }
+    // Read before answering even a fault: a response that leaves the request body
+    // unread makes hyper close the connection, and a client that reuses it fails.
+    let body = read_body(&parts.headers, body).await?;
     let mut delayed = None;
     match fault {
-        Some(FaultAction::Drop) => {
-            state.log.record(LogEntry {
-                time: now_rfc3339(),
-                port_kind: connection.port.kind.to_owned(),
-                method: method.to_string(),
-                path: path.clone(),
-                status: 0,
-                outcome: "fault: drop".to_owned(),
-                client_certificate: connection.client_certificate,
-                username: None,
-                consumer_key: None,
-            });
-            return Err(DropConnection);
-        }
         Some(FaultAction::Delay { ms }) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             delayed = Some(ms);
         }
         Some(action) => {
             if let Some((response, outcome)) = faults::respond(&action) {
-                record(response.status(), Outcome::new(outcome));
+                record(response.status().as_u16(), Outcome::new(outcome));
                 return Ok(response);
             }
         }
         None => {}
     }
-    let (response, mut outcome) = route(&state, &connection, request).await?;
+    let (response, mut outcome) = match body {
+        Body::Complete(body) => route(&state, &connection, &parts, &body),
+        Body::TooLarge => too_large(),
+    };
     if let Some(ms) = delayed {
         outcome.outcome = format!("fault: delay {ms} ms, then {}", outcome.outcome);
     }
-    record(response.status(), outcome);
+    record(response.status().as_u16(), outcome);
     Ok(response)
 }
 
-async fn route(
-    state: &State,
-    connection: &Connection,
-    request: Request<Incoming>,
-) -> Result<Answer, DropConnection> {
-    let path = request.uri().path();
+fn route(state: &State, connection: &Connection, request: &Parts, body: &[u8]) -> Answer {
+    let path = request.uri.path();
+    let method = &request.method;
     let base_url = &connection.port.base_url;
-    Ok(match path {
+    match path {
         "/services/oauth2/token" => {
-            if request.method() != Method::POST {
-                return Ok(token::NOT_POST.response());
+            if method != Method::POST {
+                return token::NOT_POST.response();
             }
             let form_encoded = request
-                .headers()
+                .headers
                 .get(CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .is_some_and(|v| {
@@ -275,60 +293,81 @@ async fn route(
                             .eq_ignore_ascii_case("application/x-www-form-urlencoded")
                     })
                 });
-            match read_body(request).await? {
-                Ok(body) => token::exchange(state, form_encoded, &body, base_url),
-                Err(too_large) => too_large,
-            }
+            token::exchange(state, form_encoded, body, base_url)
         }
         "/services/oauth2/userinfo" => {
-            if request.method() != Method::GET && request.method() != Method::POST {
-                return Ok(rest::method_not_allowed(request.method()));
+            if method != Method::GET && method != Method::POST {
+                return rest::method_not_allowed(method);
             }
-            rest::userinfo(state, request.headers(), base_url)
+            rest::userinfo(state, &request.headers, base_url)
         }
         _ if path == "/services/data" || path.starts_with("/services/data/") => {
-            if request.method() != Method::GET {
-                return Ok(rest::method_not_allowed(request.method()));
+            if method != Method::GET {
+                return rest::method_not_allowed(method);
             }
-            rest::data(state, path, request.headers())
+            rest::data(state, path, &request.headers)
         }
         _ => rest::not_found(),
-    })
+    }
 }
 
-/// The body, or the answer to a body over [`MAX_BODY`]; `Err` when the client went away.
-async fn read_body(request: Request<Incoming>) -> Result<Result<Bytes, Answer>, DropConnection> {
-    let too_large = || {
-        let body =
-            json!({"error": "invalid_request", "error_description": "request body too large"});
-        (
-            json_response(StatusCode::PAYLOAD_TOO_LARGE, &body),
-            Outcome::new("invalid_request: request body too large"),
-        )
-    };
-    let declared = request
-        .headers()
+/// A request body, read whole.
+enum Body {
+    /// At most [`MAX_BODY`] bytes.
+    Complete(Bytes),
+    /// Over [`MAX_BODY`]: refused with 413.
+    TooLarge,
+}
+
+fn too_large() -> Answer {
+    let body = json!({"error": "invalid_request", "error_description": "request body too large"});
+    (
+        json_response(StatusCode::PAYLOAD_TOO_LARGE, &body),
+        Outcome::new("invalid_request: request body too large"),
+    )
+}
+
+/// Reads the body. One over [`MAX_BODY`] is still read and discarded up to
+/// [`DRAIN_LIMIT`], so that the client gets to read the 413 instead of a broken pipe;
+/// beyond that the connection closes after the 413. `Err` when the client went away
+/// or is too slow.
+async fn read_body(headers: &HeaderMap, mut body: Incoming) -> Result<Body, DropConnection> {
+    let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_BODY as u64) {
-        return Ok(Err(too_large()));
+    if declared.is_some_and(|len| len > DRAIN_LIMIT as u64) {
+        return Ok(Body::TooLarge);
     }
-    match Limited::new(request.into_body(), MAX_BODY).collect().await {
-        Ok(collected) => Ok(Ok(collected.to_bytes())),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => Ok(Err(too_large())),
-        Err(_) => Err(DropConnection),
-    }
+    let read = async {
+        let mut kept = Vec::new();
+        let mut total = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(data) = frame.map_err(|_| DropConnection)?.into_data() else {
+                continue; // trailers
+            };
+            total = total.saturating_add(data.len());
+            if total > DRAIN_LIMIT {
+                return Ok(Body::TooLarge);
+            }
+            if total <= MAX_BODY {
+                kept.extend_from_slice(&data);
+            }
+        }
+        Ok(if total > MAX_BODY {
+            Body::TooLarge
+        } else {
+            Body::Complete(Bytes::from(kept))
+        })
+    };
+    tokio::time::timeout(BODY_TIMEOUT, read)
+        .await
+        .unwrap_or(Err(DropConnection))
 }
 
 /// `/__emulator/...`: control for tests that run the emulator as a process. Never
 /// faulted nor logged, so that controlling the emulator does not disturb what it shows.
-async fn admin(
-    state: &State,
-    method: &Method,
-    path: &str,
-    request: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+fn admin(state: &State, method: &Method, path: &str, body: Body) -> Response<Full<Bytes>> {
     let bad_request = |description: String| {
         json_response(
             StatusCode::BAD_REQUEST,
@@ -337,10 +376,8 @@ async fn admin(
     };
     match (method, path) {
         (&Method::POST, "faults") => {
-            let body = match read_body(request).await {
-                Ok(Ok(body)) => body,
-                Ok(Err((response, _))) => return response,
-                Err(DropConnection) => return bad_request("unreadable body".to_owned()),
+            let Body::Complete(body) = body else {
+                return too_large().0;
             };
             let faults: Vec<Fault> = match serde_json::from_slice(&body) {
                 Ok(faults) => faults,

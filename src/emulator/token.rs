@@ -160,7 +160,7 @@ fn check<'s>(state: &'s State, assertion: &Assertion<'_>) -> Result<&'s OrgUser,
     if !assertion.aud.iter().any(|aud| org.audiences.contains(aud)) {
         return Err(BAD_AUDIENCE);
     }
-    let now = now_secs();
+    let now = now_secs().saturating_add(org.clock_skew_secs);
     if assertion.exp <= now {
         return Err(EXPIRED);
     }

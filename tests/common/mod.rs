@@ -256,7 +256,11 @@ impl Run {
 
 /// Runs `sfjwt args...` with stdin from /dev/null, no inherited `SFJWT_*` variable, the
 /// given variables set, and a 60 s deadline (a prompt would hang: that fails the test).
-pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Run {
+pub fn run_cli<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)]) -> Run {
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfjwt"));
     cmd.args(args)
         .stdin(Stdio::null())
@@ -271,7 +275,7 @@ pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Run {
         cmd.env(name, value);
     }
     let child = cmd.spawn().expect("spawn sfjwt");
-    let output = wait_with_deadline(child, Duration::from_secs(60), args);
+    let output = wait_with_deadline(child, Duration::from_secs(60), &shown);
     Run {
         code: output.status.code(),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -279,7 +283,7 @@ pub fn run_cli(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
-fn wait_with_deadline(mut child: std::process::Child, limit: Duration, args: &[&str]) -> Output {
+fn wait_with_deadline(mut child: std::process::Child, limit: Duration, args: &[String]) -> Output {
     use std::io::Read;
     // Drain the pipes on threads so a chatty child cannot block on a full pipe.
     let mut out = child.stdout.take().expect("stdout");

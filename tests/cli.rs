@@ -1,0 +1,759 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! The `sfjwt` binary: `keystore inspect` and `assertion` on every fixture, passwords
+//! from the environment, a password file or a `.properties` file, the documented
+//! exit codes, no prompt without a terminal, and no password ever printed.
+
+mod common;
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use common::*;
+use serde_json::Value;
+
+const ISS: &str = "3MVG9_cli_consumer_key";
+const SUB: &str = "cli.user@example.com";
+
+const ENTRY_KEYS: [&str; 10] = [
+    "alias",
+    "kind",
+    "key_algorithm",
+    "key_bits",
+    "subject",
+    "issuer",
+    "not_before",
+    "not_after",
+    "sha1",
+    "sha256",
+];
+
+fn path_str(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// The password variables for a fixture (none when the password is empty).
+fn password_env(f: &Fixture) -> Vec<(&'static str, &'static str)> {
+    let mut env = Vec::new();
+    if !f.store_password.is_empty() {
+        env.push(("SFJWT_KEYSTORE_PASSWORD", f.store_password));
+    }
+    if f.key_password != f.store_password && !f.key_password.is_empty() {
+        env.push(("SFJWT_KEY_PASSWORD", f.key_password));
+    }
+    env
+}
+
+#[track_caller]
+fn assert_no_password(run: &Run) {
+    let all = run.all_output();
+    for secret in [STORE_PASSWORD, KEY_PASSWORD, WRONG_PASSWORD] {
+        assert!(!all.contains(secret), "password {secret} printed: {all}");
+    }
+}
+
+#[track_caller]
+fn assert_success(run: &Run, what: &str) {
+    assert_eq!(run.code, Some(0), "{what}: {run:?}");
+    assert_no_password(run);
+}
+
+fn kind_name(kind: sfjwt::EntryKind) -> &'static str {
+    kind.name()
+}
+
+// ---------------------------------------------------------------------------------
+// keystore inspect
+
+#[test]
+fn inspect_json_on_every_fixture() {
+    for f in FIXTURES {
+        let path = path_str(&f.path());
+        let run = run_cli(
+            &["keystore", "inspect", "--json", "--keystore-path", &path],
+            &password_env(&f),
+        );
+        assert_success(&run, f.file);
+        assert!(run.stderr.is_empty(), "{}: stderr {}", f.file, run.stderr);
+        let body: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {}", f.file, run.stdout));
+        assert_eq!(body["format"], f.format.name(), "{}", f.file);
+        let entries = body["entries"].as_array().expect("entries array");
+        assert!(!entries.is_empty(), "{}", f.file);
+        for entry in entries {
+            let object = entry.as_object().expect("entry object");
+            for key in ENTRY_KEYS {
+                assert!(
+                    object.contains_key(key),
+                    "{}: entry lacks {key}: {entry}",
+                    f.file
+                );
+            }
+        }
+        let references = references_for(f.file);
+        if f.file == "pem-nocert.pem" {
+            assert_eq!(entries.len(), 1);
+            assert_eq!(entries[0]["alias"], "pem-nocert");
+            assert_eq!(entries[0]["key_algorithm"], "RSA");
+            assert_eq!(entries[0]["key_bits"], 2048);
+            assert!(entries[0]["sha1"].is_null());
+            continue;
+        }
+        assert_eq!(
+            entries.len(),
+            references.len(),
+            "{}: {}",
+            f.file,
+            run.stdout
+        );
+        for r in references {
+            let e = entries
+                .iter()
+                .find(|e| e["alias"] == r.alias.as_str())
+                .unwrap_or_else(|| panic!("{}: no entry {}", f.file, r.alias));
+            assert_eq!(e["kind"], kind_name(r.kind), "{} {}", f.file, r.alias);
+            assert_eq!(e["sha1"], r.sha1.as_str(), "{} {}", f.file, r.alias);
+            assert_eq!(e["sha256"], r.sha256.as_str(), "{} {}", f.file, r.alias);
+            assert_eq!(e["subject"], r.subject.as_str(), "{} {}", f.file, r.alias);
+            assert_eq!(e["issuer"], r.subject.as_str(), "{} {}", f.file, r.alias);
+            let from = parse_rfc3339_utc(e["not_before"].as_str().expect("not_before"));
+            let to = parse_rfc3339_utc(e["not_after"].as_str().expect("not_after"));
+            assert!(from < to);
+            assert!(e["key_algorithm"].is_string());
+        }
+    }
+}
+
+#[test]
+fn inspect_human_output_lists_aliases_and_fingerprints() {
+    for f in FIXTURES {
+        let path = path_str(&f.path());
+        let run = run_cli(
+            &["keystore", "inspect", "--keystore-path", &path],
+            &password_env(&f),
+        );
+        assert_success(&run, f.file);
+        assert!(
+            run.stdout.contains(f.format.name()),
+            "{}: format: {}",
+            f.file,
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains(f.file),
+            "{}: path: {}",
+            f.file,
+            run.stdout
+        );
+        let references = references_for(f.file);
+        if f.file == "pem-nocert.pem" {
+            assert!(run.stdout.contains("pem-nocert"), "{}", run.stdout);
+            continue;
+        }
+        for r in references {
+            for needle in [&r.alias, &r.sha1, &r.sha256, &r.subject] {
+                assert!(
+                    run.stdout.contains(needle.as_str()),
+                    "{}: {needle} missing: {}",
+                    f.file,
+                    run.stdout
+                );
+            }
+        }
+    }
+    // An entry count the reader can check at a glance.
+    let run = run_cli(
+        &[
+            "keystore",
+            "inspect",
+            "--keystore-path",
+            &path_str(&fixture("jks-multi.jks")),
+        ],
+        &[("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD)],
+    );
+    assert!(run.stdout.contains("4 entries"), "{}", run.stdout);
+}
+
+#[test]
+fn inspect_reads_the_password_from_a_file() {
+    let dir = TempDir::new("cli-pwfile");
+    let pw = dir.write("store.pw", format!("{STORE_PASSWORD}\n"));
+    let run = run_cli(
+        &[
+            "keystore",
+            "inspect",
+            "--json",
+            "--keystore-path",
+            &path_str(&fixture("jceks.jceks")),
+            "--keystore-password-file",
+            &path_str(&pw),
+        ],
+        &[],
+    );
+    assert_success(&run, "password file");
+    let body: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(body["format"], "jceks");
+    assert_eq!(body["entries"].as_array().unwrap().len(), 2);
+}
+
+// ---------------------------------------------------------------------------------
+// assertion
+
+/// Checks that stdout is one JWT line and nothing else, and verifies it with openssl.
+#[track_caller]
+fn check_assertion_output(
+    run: &Run,
+    what: &str,
+    cert: Option<&str>,
+    iss: &str,
+    sub: &str,
+    secs: u64,
+) {
+    assert_success(run, what);
+    assert!(run.stderr.is_empty(), "{what}: stderr: {}", run.stderr);
+    assert!(run.stdout.ends_with('\n'), "{what}: {:?}", run.stdout);
+    let line = run.stdout.trim_end_matches('\n');
+    assert!(
+        !line.contains('\n') && !line.contains(' '),
+        "{what}: one line only: {:?}",
+        run.stdout
+    );
+    let parts: Vec<&str> = line.split('.').collect();
+    assert_eq!(parts.len(), 3, "{what}: {line}");
+    assert_eq!(
+        parts[0], "eyJhbGciOiJSUzI1NiJ9",
+        "{what}: header {{\"alg\":\"RS256\"}}"
+    );
+    let claims: Value = serde_json::from_slice(&b64url_decode(parts[1])).unwrap();
+    assert_eq!(claims["iss"], iss, "{what}");
+    assert_eq!(claims["sub"], sub, "{what}");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let exp = claims["exp"].as_u64().expect("exp");
+    assert!(
+        exp <= now + secs && exp + 60 >= now + secs,
+        "{what}: exp {exp}, now {now}"
+    );
+    if let Some(cert) = cert {
+        let pem = openssl_pubkey_pem(&cert_file(cert));
+        let input = format!("{}.{}", parts[0], parts[1]);
+        let (ok, output) = openssl_verify(&pem, input.as_bytes(), &b64url_decode(parts[2]));
+        assert!(ok, "{what}: openssl: {output}");
+    }
+}
+
+#[test]
+fn assertion_on_every_signing_fixture_with_config_file_and_env() {
+    let dir = TempDir::new("cli-assertion");
+    for (f, s) in signing_fixtures() {
+        // .properties: backslashes and colons escaped as Java's format wants.
+        let props = format!(
+            "# sfjwt test\nissuer = {ISS}\nsubject: {SUB}\nkeystore_path={}\nkey_alias={}\n",
+            path_str(&f.path())
+                .replace('\\', "\\\\")
+                .replace(':', "\\:"),
+            s.alias.to_uppercase()
+        );
+        let config = dir.write(&format!("{}.properties", f.file), props);
+        let run = run_cli(
+            &["assertion", "--config", &path_str(&config)],
+            &password_env(&f),
+        );
+        check_assertion_output(&run, f.file, s.cert, ISS, SUB, 180);
+    }
+}
+
+#[test]
+fn assertion_with_password_files_and_flags() {
+    let dir = TempDir::new("cli-flags");
+    let store = dir.write("store.pw", format!("{STORE_PASSWORD}\n"));
+    let key = dir.write("key.pw", format!("{KEY_PASSWORD}\nsecond line ignored\n"));
+    for (file, cert) in [
+        ("jks-diffkey.jks", "jks-diffkey.sfdc.crt"),
+        ("jceks.jceks", "jceks.sfdc.crt"),
+    ] {
+        let run = run_cli(
+            &[
+                "assertion",
+                "--issuer",
+                ISS,
+                "--subject",
+                SUB,
+                "--expiration-secs",
+                "3600",
+                "--keystore-path",
+                &path_str(&fixture(file)),
+                "--keystore-password-file",
+                &path_str(&store),
+                "--key-password-file",
+                &path_str(&key),
+            ],
+            &[],
+        );
+        check_assertion_output(&run, file, Some(cert), ISS, SUB, 3600);
+    }
+    // Flags win over the file and the environment.
+    let config = dir.write(
+        "c.properties",
+        format!(
+            "issuer=from-file\nsubject=from-file@example.com\nkeystore_path={}\n",
+            path_str(&fixture("no-such.jks"))
+        ),
+    );
+    let run = run_cli(
+        &[
+            "assertion",
+            "--config",
+            &path_str(&config),
+            "--issuer",
+            "from-flag",
+            "--keystore-path",
+            &path_str(&fixture("jks-multi.jks")),
+            "--key-alias",
+            "second",
+        ],
+        &[
+            ("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD),
+            ("SFJWT_ISSUER", "from-env"),
+        ],
+    );
+    check_assertion_output(
+        &run,
+        "flags win",
+        Some("jks-multi.second.crt"),
+        "from-flag",
+        "from-file@example.com",
+        180,
+    );
+}
+
+#[test]
+fn assertion_from_environment_alone() {
+    let path = path_str(&fixture("p12-legacy.p12"));
+    let run = run_cli(
+        &["assertion"],
+        &[
+            ("SFJWT_ISSUER", ISS),
+            ("SFJWT_SUBJECT", SUB),
+            ("SFJWT_KEYSTORE_PATH", &path),
+            ("SFJWT_KEYSTORE_TYPE", "pkcs12"),
+            ("SFJWT_EXPIRATION_SECS", "60"),
+            ("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD),
+        ],
+    );
+    check_assertion_output(&run, "env", Some("p12-legacy.sfdc.crt"), ISS, SUB, 60);
+}
+
+#[test]
+fn assertion_json_output() {
+    let run = run_cli(
+        &[
+            "assertion",
+            "--json",
+            "--issuer",
+            ISS,
+            "--subject",
+            SUB,
+            "--keystore-path",
+            &path_str(&fixture("jks-same.jks")),
+        ],
+        &[("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD)],
+    );
+    assert_success(&run, "json");
+    let body: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(body["key_alias"], "talend_certificate");
+    let jwt = body["assertion"].as_str().unwrap();
+    assert_eq!(jwt.split('.').count(), 3);
+    let claims: Value =
+        serde_json::from_slice(&b64url_decode(jwt.split('.').nth(1).unwrap())).unwrap();
+    assert_eq!(body["expires_at"], claims["exp"]);
+}
+
+// ---------------------------------------------------------------------------------
+// Exit codes
+
+struct Case {
+    name: &'static str,
+    args: Vec<String>,
+    env: Vec<(&'static str, &'static str)>,
+    code: i32,
+    error: &'static str,
+    /// Text the message must contain.
+    mentions: Vec<&'static str>,
+}
+
+fn assertion_args(file: &str, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "assertion",
+        "--issuer",
+        ISS,
+        "--subject",
+        SUB,
+        "--keystore-path",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(path_str(&fixture(file)));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn inspect_args(file: &str) -> Vec<String> {
+    vec![
+        "keystore".into(),
+        "inspect".into(),
+        "--keystore-path".into(),
+        path_str(&fixture(file)),
+    ]
+}
+
+const STORE_OK: (&str, &str) = ("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD);
+const STORE_WRONG: (&str, &str) = ("SFJWT_KEYSTORE_PASSWORD", WRONG_PASSWORD);
+const KEY_WRONG: (&str, &str) = ("SFJWT_KEY_PASSWORD", WRONG_PASSWORD);
+const KEY_OK: (&str, &str) = ("SFJWT_KEY_PASSWORD", KEY_PASSWORD);
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "wrong store password, inspect JKS",
+            args: inspect_args("jks-same.jks"),
+            env: vec![STORE_WRONG],
+            code: 12,
+            error: "KEYSTORE_PASSWORD",
+            mentions: vec!["jks-same.jks"],
+        },
+        Case {
+            name: "wrong store password, assertion JCEKS",
+            args: assertion_args("jceks.jceks", &[]),
+            env: vec![STORE_WRONG, KEY_OK],
+            code: 12,
+            error: "KEYSTORE_PASSWORD",
+            mentions: vec!["jceks.jceks"],
+        },
+        Case {
+            name: "wrong store password, PKCS#12",
+            args: assertion_args("p12-keytool.p12", &[]),
+            env: vec![STORE_WRONG],
+            code: 12,
+            error: "KEYSTORE_PASSWORD",
+            mentions: vec!["p12-keytool.p12"],
+        },
+        Case {
+            name: "wrong store password, PKCS#12 without MAC",
+            args: inspect_args("p12-nomac.p12"),
+            env: vec![STORE_WRONG],
+            code: 12,
+            error: "KEYSTORE_PASSWORD",
+            mentions: vec!["p12-nomac.p12"],
+        },
+        Case {
+            name: "wrong key password",
+            args: assertion_args("jks-diffkey.jks", &[]),
+            env: vec![STORE_OK, KEY_WRONG],
+            code: 15,
+            error: "KEY_PASSWORD",
+            mentions: vec!["jks-diffkey.jks", "sfdc", "key_password"],
+        },
+        Case {
+            name: "key password defaults to the store password",
+            args: assertion_args("jks-diffkey.jks", &[]),
+            env: vec![STORE_OK],
+            code: 15,
+            error: "KEY_PASSWORD",
+            mentions: vec!["jks-diffkey.jks"],
+        },
+        Case {
+            name: "wrong key password, JCEKS",
+            args: assertion_args("jceks.jceks", &[]),
+            env: vec![STORE_OK, KEY_WRONG],
+            code: 15,
+            error: "KEY_PASSWORD",
+            mentions: vec!["jceks.jceks"],
+        },
+        Case {
+            name: "wrong key password, encrypted PEM",
+            args: assertion_args("pem-encrypted.pem", &[]),
+            env: vec![KEY_WRONG],
+            code: 15,
+            error: "KEY_PASSWORD",
+            mentions: vec!["pem-encrypted.pem"],
+        },
+        Case {
+            name: "missing alias",
+            args: assertion_args("jks-multi.jks", &["--key-alias", "nope"]),
+            env: vec![STORE_OK],
+            code: 13,
+            error: "ALIAS_NOT_FOUND",
+            mentions: vec!["nope", "first", "second", "ec_key", "trusted_ca"],
+        },
+        Case {
+            name: "trusted certificate alias",
+            args: assertion_args("jks-multi.jks", &["--key-alias", "trusted_ca"]),
+            env: vec![STORE_OK],
+            code: 14,
+            error: "NOT_A_PRIVATE_KEY",
+            mentions: vec!["trusted_ca"],
+        },
+        Case {
+            name: "trusted certificates only",
+            args: assertion_args("jks-trusted-only.jks", &[]),
+            env: vec![STORE_OK],
+            code: 14,
+            error: "NOT_A_PRIVATE_KEY",
+            mentions: vec!["jks-trusted-only.jks"],
+        },
+        Case {
+            name: "EC key",
+            args: assertion_args("jks-ec.jks", &[]),
+            env: vec![STORE_OK],
+            code: 16,
+            error: "UNSUPPORTED_KEY",
+            mentions: vec!["EC", "ec_only"],
+        },
+        Case {
+            name: "EC PEM",
+            args: assertion_args("pem-ec.pem", &[]),
+            env: vec![],
+            code: 16,
+            error: "UNSUPPORTED_KEY",
+            mentions: vec!["EC"],
+        },
+        Case {
+            name: "DSA key",
+            args: assertion_args("jks-dsa.jks", &[]),
+            env: vec![STORE_OK],
+            code: 16,
+            error: "UNSUPPORTED_KEY",
+            mentions: vec!["DSA"],
+        },
+        Case {
+            name: "RSA 1024",
+            args: assertion_args("jks-rsa1024.jks", &[]),
+            env: vec![STORE_OK],
+            code: 16,
+            error: "UNSUPPORTED_KEY",
+            mentions: vec!["1024-bit"],
+        },
+        Case {
+            name: "not a keystore, inspect",
+            args: inspect_args("not-a-keystore.txt"),
+            env: vec![STORE_OK],
+            code: 11,
+            error: "KEYSTORE_FORMAT",
+            mentions: vec!["not-a-keystore.txt"],
+        },
+        Case {
+            name: "not a keystore, assertion",
+            args: assertion_args("not-a-keystore.txt", &[]),
+            env: vec![STORE_OK],
+            code: 11,
+            error: "KEYSTORE_FORMAT",
+            mentions: vec!["not-a-keystore.txt"],
+        },
+        Case {
+            name: "forced type mismatch",
+            args: assertion_args("jks-same.jks", &["--keystore-type", "pkcs12"]),
+            env: vec![STORE_OK],
+            code: 11,
+            error: "KEYSTORE_FORMAT",
+            mentions: vec!["jks-same.jks"],
+        },
+        Case {
+            name: "missing file, inspect",
+            args: inspect_args("no-such-file.jks"),
+            env: vec![STORE_OK],
+            code: 10,
+            error: "KEYSTORE_IO",
+            mentions: vec!["no-such-file.jks"],
+        },
+        Case {
+            name: "missing file, assertion",
+            args: assertion_args("no-such-file.p12", &[]),
+            env: vec![STORE_OK],
+            code: 10,
+            error: "KEYSTORE_IO",
+            mentions: vec!["no-such-file.p12"],
+        },
+        Case {
+            name: "missing issuer",
+            args: vec![
+                "assertion".into(),
+                "--subject".into(),
+                SUB.into(),
+                "--keystore-path".into(),
+                path_str(&fixture("jks-same.jks")),
+            ],
+            env: vec![STORE_OK],
+            code: 1,
+            error: "CONFIG",
+            mentions: vec!["issuer"],
+        },
+        Case {
+            name: "missing subject",
+            args: vec![
+                "assertion".into(),
+                "--issuer".into(),
+                ISS.into(),
+                "--keystore-path".into(),
+                path_str(&fixture("jks-same.jks")),
+            ],
+            env: vec![STORE_OK],
+            code: 1,
+            error: "CONFIG",
+            mentions: vec!["subject"],
+        },
+        Case {
+            name: "missing keystore path",
+            args: vec!["keystore".into(), "inspect".into()],
+            env: vec![STORE_OK],
+            code: 1,
+            error: "CONFIG",
+            mentions: vec!["keystore_path"],
+        },
+        Case {
+            name: "expiration 0",
+            args: assertion_args("jks-same.jks", &["--expiration-secs", "0"]),
+            env: vec![STORE_OK],
+            code: 1,
+            error: "CONFIG",
+            mentions: vec!["expiration_secs"],
+        },
+        Case {
+            name: "expiration 3601",
+            args: assertion_args("jks-same.jks", &["--expiration-secs", "3601"]),
+            env: vec![STORE_OK],
+            code: 1,
+            error: "CONFIG",
+            mentions: vec!["expiration_secs"],
+        },
+        Case {
+            name: "expiration from env",
+            args: assertion_args("jks-same.jks", &[]),
+            env: vec![STORE_OK, ("SFJWT_EXPIRATION_SECS", "abc")],
+            code: 1,
+            error: "CONFIG",
+            mentions: vec!["expiration_secs"],
+        },
+        Case {
+            name: "unknown keystore type",
+            args: assertion_args("jks-same.jks", &["--keystore-type", "bks"]),
+            env: vec![STORE_OK],
+            code: 1,
+            error: "CONFIG",
+            mentions: vec!["keystore_type"],
+        },
+        Case {
+            name: "several keys, no alias",
+            args: assertion_args("jks-multi.jks", &[]),
+            env: vec![STORE_OK],
+            code: 1,
+            error: "CONFIG",
+            mentions: vec!["key_alias", "first", "second", "ec_key"],
+        },
+    ]
+}
+
+#[test]
+fn failures_exit_with_the_documented_codes_and_print_no_password() {
+    for case in cases() {
+        let args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        let run = run_cli(&args, &case.env);
+        assert_eq!(run.code, Some(case.code), "{}: {run:?}", case.name);
+        assert!(
+            run.stdout.is_empty(),
+            "{}: nothing on stdout: {}",
+            case.name,
+            run.stdout
+        );
+        assert!(
+            run.stderr.contains(&format!("[{}]", case.error)),
+            "{}: stderr names {}: {}",
+            case.name,
+            case.error,
+            run.stderr
+        );
+        for m in &case.mentions {
+            assert!(
+                run.stderr.contains(m),
+                "{}: stderr should mention {m}: {}",
+                case.name,
+                run.stderr
+            );
+        }
+        assert_no_password(&run);
+    }
+}
+
+#[test]
+fn json_errors_go_to_stdout_with_the_code_name() {
+    for case in cases() {
+        let mut args: Vec<&str> = case.args.iter().map(String::as_str).collect();
+        let at = if args[0] == "keystore" { 2 } else { 1 };
+        args.insert(at, "--json");
+        let run = run_cli(&args, &case.env);
+        assert_eq!(run.code, Some(case.code), "{}: {run:?}", case.name);
+        let body: Value = serde_json::from_str(&run.stdout)
+            .unwrap_or_else(|e| panic!("{}: not JSON ({e}): {run:?}", case.name));
+        assert_eq!(body["error"]["code"], case.error, "{}", case.name);
+        let message = body["error"]["message"].as_str().expect("message");
+        for m in &case.mentions {
+            assert!(message.contains(m), "{}: {m} not in {message}", case.name);
+        }
+        assert_no_password(&run);
+    }
+}
+
+/// stderr is the one error line: no "Keystore password for ...:" prompt before it.
+#[track_caller]
+fn assert_no_prompt(run: &Run) {
+    assert!(run.stdout.is_empty(), "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(run.stderr.starts_with("error ["), "prompted: {run:?}");
+}
+
+#[test]
+fn no_prompt_when_stdin_is_not_a_terminal() {
+    // No password anywhere and stdin from /dev/null: the empty password is tried and
+    // fails at once (run_cli's deadline catches a prompt waiting for input).
+    let run = run_cli(&inspect_args("jks-same.jks"), &[]);
+    assert_eq!(run.code, Some(12), "{run:?}");
+    assert_no_prompt(&run);
+
+    let run = run_cli(&assertion_args("pem-encrypted.pem", &[]), &[]);
+    assert_eq!(run.code, Some(15), "{run:?}");
+    assert_no_prompt(&run);
+
+    let run = run_cli(&assertion_args("jks-diffkey.jks", &[]), &[STORE_OK]);
+    assert_eq!(run.code, Some(15), "{run:?}");
+    assert_no_prompt(&run);
+
+    // The empty-password PKCS#12 needs no password at all.
+    let run = run_cli(&assertion_args("p12-unencrypted.p12", &[]), &[]);
+    check_assertion_output(
+        &run,
+        "p12-unencrypted",
+        Some("p12-unencrypted.sfdc.crt"),
+        ISS,
+        SUB,
+        180,
+    );
+}
+
+#[test]
+fn unreadable_password_file_is_a_config_error() {
+    let run = run_cli(
+        &[
+            "keystore",
+            "inspect",
+            "--keystore-path",
+            &path_str(&fixture("jks-same.jks")),
+            "--keystore-password-file",
+            &path_str(&fixture("no-such-password-file")),
+        ],
+        &[],
+    );
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("keystore_password"), "{}", run.stderr);
+}
