@@ -195,13 +195,10 @@ fn tampered_claims_do_not_verify() {
     let pem = openssl_pubkey_pem(&cert_file("jks-diffkey.sfdc.crt"));
 
     // Same signature over claims naming another user.
-    let other = split(
-        &AssertionSigner::new(key_from("jks-diffkey.jks", "sfdc"))
-            .sign(&Claims::new(ISS, "admin@example.com", AUD, 120, SystemTime::now()).unwrap())
-            .unwrap()
-            .as_str()
-            .to_owned(),
-    );
+    let other_assertion = signer
+        .sign(&Claims::new(ISS, "admin@example.com", AUD, 120, SystemTime::now()).unwrap())
+        .unwrap();
+    let other = split(other_assertion.as_str());
     let forged_input = format!(
         "{}.{}",
         parts[0],

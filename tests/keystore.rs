@@ -12,7 +12,7 @@ use std::time::SystemTime;
 use common::*;
 use sfjwt::{
     AssertionSigner, Claims, Config, EntryInfo, EntryKind, Error, ErrorCode, Keystore,
-    KeystoreFormat, KeystoreType, SigningKey,
+    KeystoreType, SigningKey,
 };
 
 fn open(file: &str, store_password: &str) -> sfjwt::Result<Keystore> {

@@ -5,11 +5,13 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use aws_lc_rs::digest;
+use der::Reader;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use x509_parser::objects::{oid_registry, oid2abbrev};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey;
+use x509_parser::x509::AlgorithmIdentifier;
 
 use crate::error::{Error, Result};
 
@@ -124,12 +126,21 @@ fn describe_public_key(cert: &X509Certificate<'_>) -> (String, Option<u32>) {
     match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => ("RSA".to_owned(), Some(unsigned_bits(rsa.modulus))),
         Ok(PublicKey::EC(point)) => ("EC".to_owned(), ec_bits(point.data().len())),
-        Ok(PublicKey::DSA(_)) => ("DSA".to_owned(), None),
+        Ok(PublicKey::DSA(_)) => ("DSA".to_owned(), dsa_bits(&spki.algorithm)),
         _ => (
             crate::keystore::private_key::algorithm_name(&spki.algorithm.algorithm.to_id_string()),
             None,
         ),
     }
+}
+
+/// The size of DSA's prime `p`, from `Dss-Parms ::= SEQUENCE { p, q, g INTEGER }`.
+fn dsa_bits(algorithm: &AlgorithmIdentifier<'_>) -> Option<u32> {
+    let params = algorithm.parameters.as_ref()?;
+    // `data` is the SEQUENCE's content: p comes first, q and g follow.
+    let mut reader = der::SliceReader::new(params.data.as_ref()).ok()?;
+    let p: der::asn1::UintRef<'_> = reader.decode().ok()?;
+    Some(unsigned_bits(p.as_bytes()))
 }
 
 /// Bits of a big-endian unsigned integer, ignoring leading zero bytes.

@@ -26,7 +26,7 @@ use pkcs8::spki::AlgorithmIdentifierRef;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::certificate::CertificateInfo;
-use super::{Entry, ProtectedKey};
+use super::{Entry, MAX_KDF_ITERATIONS, ProtectedKey};
 use crate::error::{Error, Result};
 
 const JKS_MAGIC: u32 = 0xFEED_FEED;
@@ -41,8 +41,6 @@ const INTEGRITY_SALT: &[u8] = b"Mighty Aphrodite";
 const JKS_KEY_PROTECTOR_OID: &str = "1.3.6.1.4.1.42.2.17.1.1";
 /// `PBEWithMD5AndTripleDES`, used by `com.sun.crypto.provider.KeyProtector`.
 const JCEKS_KEY_PROTECTOR_OID: &str = "1.3.6.1.4.1.42.2.19.1";
-/// Java 17 uses 200,000; far more would only make a hostile file a slow one.
-const MAX_JCEKS_ITERATIONS: u32 = 5_000_000;
 
 /// Parses a JKS or JCEKS file: structure first, then the integrity digest with the
 /// store password, and only then the entries' certificates and key parameters.
@@ -178,7 +176,7 @@ fn protected_key(path: &Path, alias: &str, der: &[u8]) -> Result<ProtectedKey> {
                 .as_bytes()
                 .try_into()
                 .map_err(|_| bad("PBE salt is not 8 bytes".to_owned()))?;
-            if params.iterations == 0 || params.iterations > MAX_JCEKS_ITERATIONS {
+            if params.iterations == 0 || params.iterations > MAX_KDF_ITERATIONS {
                 return Err(bad(format!(
                     "implausible iteration count {}",
                     params.iterations

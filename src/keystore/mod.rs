@@ -239,6 +239,11 @@ impl fmt::Debug for Keystore {
     }
 }
 
+/// Upper bound on a password-based key derivation's iteration count. Real files use
+/// 2,048 (OpenSSL) to 200,000 (JCEKS in Java 17); the file, not the password, sets
+/// the count, and a hostile one must not stall a job for minutes.
+pub(crate) const MAX_KDF_ITERATIONS: u32 = 5_000_000;
+
 /// Upper bound on a keystore file: real ones are a few kilobytes, and a bound keeps a
 /// wrong `keystore_path` (a disk image, /dev/zero) from exhausting memory.
 const MAX_KEYSTORE_BYTES: u64 = 16 * 1024 * 1024;

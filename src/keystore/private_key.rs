@@ -6,11 +6,11 @@ use std::path::Path;
 
 use aws_lc_rs::signature::RsaKeyPair;
 use der::Decode;
-use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef};
+use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef, pkcs5};
 use zeroize::Zeroizing;
 
 use super::certificate::CertificateInfo;
-use super::{ProtectedKey, jks};
+use super::{MAX_KDF_ITERATIONS, ProtectedKey, jks};
 use crate::error::{Error, Result};
 
 const RSA_OID: &str = "1.2.840.113549.1.1.1";
@@ -161,12 +161,45 @@ pub(crate) fn decrypt(
                     ),
                 )
             })?;
+            check_work_factor(path, &info.encryption_algorithm)?;
             let document = info
                 .decrypt(key_password.as_bytes())
                 .map_err(|_| wrong_password())?;
             Ok(Zeroizing::new(document.as_bytes().to_vec()))
         }
     }
+}
+
+/// Refuses key derivations that would take minutes or gigabytes: the file, not the
+/// password, sets the cost, and a hostile file must not stall a job.
+fn check_work_factor(path: &Path, scheme: &pkcs5::EncryptionScheme) -> Result<()> {
+    use pkcs5::pbes2::Kdf;
+    let iterations = match scheme {
+        pkcs5::EncryptionScheme::Pbes1(algorithm) => {
+            u32::from(algorithm.parameters.iteration_count)
+        }
+        pkcs5::EncryptionScheme::Pbes2(parameters) => match &parameters.kdf {
+            Kdf::Pbkdf2(pbkdf2) => pbkdf2.iteration_count,
+            _ => return Err(unsupported_encryption(path)),
+        },
+        _ => return Err(unsupported_encryption(path)),
+    };
+    if iterations > MAX_KDF_ITERATIONS {
+        return Err(Error::format(
+            path,
+            format!("implausible key derivation iteration count {iterations}"),
+        ));
+    }
+    Ok(())
+}
+
+/// scrypt (which would let a file ask for gigabytes) and anything newer.
+fn unsupported_encryption(path: &Path) -> Error {
+    Error::format(
+        path,
+        "the key's encryption scheme is not supported; re-encrypt it with \
+         `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
+    )
 }
 
 /// Algorithm name and size of an unencrypted PKCS#8 key, for inspection.

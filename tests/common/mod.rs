@@ -467,10 +467,10 @@ pub fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
             if let Some((label, body)) = current.take() {
                 blocks.push((label, b64_std_decode(&body)));
             }
-        } else if let Some((_, body)) = current.as_mut() {
-            if !line.contains(':') {
-                body.push_str(line);
-            }
+        } else if let Some((_, body)) = current.as_mut()
+            && !line.contains(':')
+        {
+            body.push_str(line);
         }
     }
     blocks

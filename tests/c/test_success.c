@@ -1,0 +1,174 @@
+/* Copyright sfjwt contributors. Licensed under Apache-2.0.
+ *
+ * The happy path against the emulator: a token with every field, the token
+ * cache, invalidation, the connection test and its report, a .properties file,
+ * and the CONFIG errors of bad settings. tests/c_abi.rs expects 3 logins. */
+#include "harness.h"
+
+static void version_is_set(void) {
+    const char *version = sfjwt_version();
+    CHECK(version != NULL);
+    CHECK(version != NULL && strlen(version) >= 5);
+    CHECK_HAS(version, ".");
+}
+
+/* Login 1, then the cache; invalidation forces login 2. */
+static void token_has_every_field_and_is_cached(void) {
+    sfjwt_config *cfg = approved_config();
+    sfjwt_client *client = NULL;
+    CHECK_OK(sfjwt_client_new(cfg, &client));
+    CHECK(client != NULL);
+    sfjwt_config_free(&cfg);
+    CHECK(cfg == NULL);
+
+    sfjwt_token *token = NULL;
+    CHECK_OK(sfjwt_client_token(client, &token));
+    CHECK(token != NULL);
+    CHECK(str_starts(sfjwt_token_access_token(token), "00D"));
+    CHECK(str_starts(sfjwt_token_instance_url(token), "https://127.0.0.1:"));
+    CHECK_HAS(sfjwt_token_id(token), "/id/00D");
+    CHECK_STR(sfjwt_token_token_type(token), "Bearer");
+    CHECK_HAS(sfjwt_token_scope(token), "api");
+
+    sfjwt_token *cached = NULL;
+    CHECK_OK(sfjwt_client_token(client, &cached));
+    CHECK_STR(sfjwt_token_access_token(cached), sfjwt_token_access_token(token));
+    sfjwt_token_free(&cached);
+    CHECK(cached == NULL);
+
+    CHECK_OK(sfjwt_client_invalidate(client));
+    sfjwt_token *fresh = NULL;
+    CHECK_OK(sfjwt_client_token(client, &fresh));
+    CHECK(str_starts(sfjwt_token_access_token(fresh), "00D"));
+
+    /* A token outlives its client. */
+    sfjwt_client_free(&client);
+    CHECK(client == NULL);
+    CHECK_STR(sfjwt_token_token_type(fresh), "Bearer");
+    sfjwt_token_free(&fresh);
+    sfjwt_token_free(&token);
+}
+
+/* Login 3: the connection test never uses the cache. */
+static void connection_test_passes(void) {
+    sfjwt_config *cfg = approved_config();
+    sfjwt_report *report = NULL;
+    CHECK_OK(sfjwt_test_connection(cfg, &report));
+    CHECK(report != NULL);
+    CHECK(sfjwt_report_ok(report));
+    CHECK(sfjwt_report_error(report) == NULL);
+    CHECK(sfjwt_error_code(sfjwt_report_error(report)) == SFJWT_CODE_OK);
+
+    static const char *const names[] = {"load key", "sign assertion", "token request",
+                                        "identity", "API versions"};
+    CHECK(sfjwt_report_step_count(report) == 5);
+    for (size_t i = 0; i < 5; i++) {
+        CHECK_STR(sfjwt_report_step_name(report, i), names[i]);
+        CHECK(sfjwt_report_step_ok(report, i));
+        CHECK(sfjwt_report_step_detail(report, i) != NULL);
+        CHECK(sfjwt_report_step_duration_ms(report, i) < 60000);
+    }
+    CHECK_HAS(sfjwt_report_step_detail(report, 0), "talend_certificate");
+    CHECK(sfjwt_report_step_name(report, 5) == NULL);
+    CHECK(sfjwt_report_step_detail(report, 5) == NULL);
+    CHECK(!sfjwt_report_step_ok(report, 5));
+    CHECK(sfjwt_report_warning(report, sfjwt_report_warning_count(report)) == NULL);
+
+    CHECK_STR(sfjwt_report_api_version(report), "62.0");
+    CHECK(str_starts(sfjwt_report_instance_url(report), "https://127.0.0.1:"));
+    CHECK_HAS(sfjwt_report_summary(report), "Connection test PASSED");
+    CHECK_HAS(sfjwt_report_summary(report), "API version: 62.0");
+
+    sfjwt_report_free(&report);
+    CHECK(report == NULL);
+    sfjwt_config_free(&cfg);
+}
+
+/* The same user from a .properties file: the cached token, no new login. */
+static void properties_file_is_loaded(void) {
+    sfjwt_config *cfg = sfjwt_config_new();
+    CHECK_OK(sfjwt_config_set(cfg, "retries", "1"));
+    CHECK_OK(sfjwt_config_load_properties(cfg, test_env("SFJWT_TEST_PROPERTIES")));
+    sfjwt_client *client = NULL;
+    CHECK_OK(sfjwt_client_new(cfg, &client));
+    sfjwt_token *token = NULL;
+    CHECK_OK(sfjwt_client_token(client, &token));
+    CHECK_STR(sfjwt_token_token_type(token), "Bearer");
+    sfjwt_token_free(&token);
+    sfjwt_client_free(&client);
+    sfjwt_config_free(&cfg);
+}
+
+static void bad_properties_leave_the_config_unchanged(void) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad.properties", test_env("SFJWT_TEST_WORK_DIR"));
+    FILE *file = fopen(path, "w");
+    CHECK(file != NULL);
+    if (file != NULL) {
+        fputs("subject=someone@else.com\nexpiration_secs=0\n", file);
+        fclose(file);
+    }
+    sfjwt_config *cfg = approved_config();
+    CHECK_FAILS(sfjwt_config_load_properties(cfg, path), SFJWT_CODE_CONFIG, "expiration_secs");
+    CHECK_FAILS(sfjwt_config_load_properties(cfg, "/nonexistent/conn.properties"),
+                SFJWT_CODE_CONFIG, "/nonexistent/conn.properties");
+    /* Still the approved user: the cached token comes back. */
+    sfjwt_client *client = NULL;
+    CHECK_OK(sfjwt_client_new(cfg, &client));
+    sfjwt_token *token = NULL;
+    CHECK_OK(sfjwt_client_token(client, &token));
+    sfjwt_token_free(&token);
+    sfjwt_client_free(&client);
+    sfjwt_config_free(&cfg);
+}
+
+static void bad_settings_are_config_errors(void) {
+    sfjwt_config *cfg = sfjwt_config_new();
+    CHECK_FAILS(sfjwt_config_set(cfg, "nonsense", "1"), SFJWT_CODE_CONFIG, "nonsense");
+    CHECK_FAILS(sfjwt_config_set(cfg, "expiration_secs", "3601"), SFJWT_CODE_CONFIG,
+                "expiration_secs");
+    CHECK_FAILS(sfjwt_config_set(cfg, "login_url", "http://login.example.com"),
+                SFJWT_CODE_CONFIG, "login_url");
+    CHECK_FAILS(sfjwt_config_set(cfg, "subject", "caf\xe9"), SFJWT_CODE_CONFIG, "UTF-8");
+    CHECK_FAILS(sfjwt_config_set(cfg, "subject", "caf\xe9"), SFJWT_CODE_CONFIG, "subject");
+    CHECK_FAILS(sfjwt_config_set(cfg, "\xff", "x"), SFJWT_CODE_CONFIG, "'key'");
+    CHECK_FAILS(sfjwt_config_load_properties(cfg, "\xfe.properties"), SFJWT_CODE_CONFIG,
+                "UTF-8");
+    CHECK_OK(sfjwt_config_set(cfg, "expiration_secs", ""));
+
+    /* A password is never echoed, even when it is not UTF-8. */
+    sfjwt_error *error = sfjwt_config_set(cfg, "keystore_password", "s3cr3t\xff");
+    CHECK(sfjwt_error_code(error) == SFJWT_CODE_CONFIG);
+    CHECK(!str_has(sfjwt_error_message(error), "s3cr3t"));
+    sfjwt_error_free(&error);
+
+    /* Missing settings are named; nothing is written to client_out. */
+    sfjwt_client *client = (sfjwt_client *)&error;
+    error = sfjwt_client_new(cfg, &client);
+    CHECK(sfjwt_error_code(error) == SFJWT_CODE_CONFIG);
+    CHECK_STR(sfjwt_error_code_name(error), "CONFIG");
+    CHECK_HAS(sfjwt_error_message(error), "'issuer'");
+    CHECK(sfjwt_error_salesforce_error(error) == NULL);
+    CHECK(sfjwt_error_salesforce_error_description(error) == NULL);
+    CHECK(sfjwt_error_hint(error) == NULL);
+    CHECK(sfjwt_error_api_error_code(error) == NULL);
+    CHECK(sfjwt_error_http_status(error) == 0);
+    CHECK(client == (sfjwt_client *)&error);
+    sfjwt_error_free(&error);
+    CHECK(error == NULL);
+
+    sfjwt_report *report = NULL;
+    CHECK_FAILS(sfjwt_test_connection(cfg, &report), SFJWT_CODE_CONFIG, "'issuer'");
+    CHECK(report == NULL);
+    sfjwt_config_free(&cfg);
+}
+
+int main(void) {
+    RUN(version_is_set);
+    RUN(token_has_every_field_and_is_cached);
+    RUN(connection_test_passes);
+    RUN(properties_file_is_loaded);
+    RUN(bad_properties_leave_the_config_unchanged);
+    RUN(bad_settings_are_config_errors);
+    return harness_finish();
+}
