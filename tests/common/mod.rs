@@ -365,122 +365,25 @@ pub fn openssl_verify(pubkey_pem: &str, data: &[u8], signature: &[u8]) -> (bool,
 // ---------------------------------------------------------------------------------
 // Codecs
 
-const B64_STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-fn b64_value(c: u8, url: bool) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' if !url => Some(62),
-        b'/' if !url => Some(63),
-        b'-' if url => Some(62),
-        b'_' if url => Some(63),
-        _ => None,
-    }
-}
-
-fn b64_decode(text: &str, url: bool) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for &c in text.as_bytes() {
-        if c == b'=' && !url {
-            break;
-        }
-        let v = b64_value(c, url)?;
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 /// base64url without padding (a JWT part), strictly: no `+`, `/` or `=`.
 pub fn b64url_decode(text: &str) -> Vec<u8> {
-    assert!(!text.contains('='), "JWT parts are unpadded: {text}");
-    b64_decode(text, true).unwrap_or_else(|| panic!("not base64url: {text}"))
-}
-
-/// Standard base64, whitespace ignored.
-pub fn b64_std_decode(text: &str) -> Vec<u8> {
-    let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    b64_decode(&clean, false).unwrap_or_else(|| panic!("not base64"))
-}
-
-/// Standard padded base64 in 64-column lines.
-pub fn b64_std_encode_lines(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    let mut line = 0;
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let chars = [
-            B64_STD[(n >> 18) as usize & 63],
-            B64_STD[(n >> 12) as usize & 63],
-            if chunk.len() > 1 {
-                B64_STD[(n >> 6) as usize & 63]
-            } else {
-                b'='
-            },
-            if chunk.len() > 2 {
-                B64_STD[n as usize & 63]
-            } else {
-                b'='
-            },
-        ];
-        for c in chars {
-            out.push(c as char);
-            line += 1;
-            if line == 64 {
-                out.push('\n');
-                line = 0;
-            }
-        }
-    }
-    if line != 0 {
-        out.push('\n');
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap_or_else(|e| panic!("not unpadded base64url ({e}): {text}"))
 }
 
 /// The PEM blocks of a text: (label, DER).
 pub fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
-    let mut blocks = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(label) = line
-            .strip_prefix("-----BEGIN ")
-            .and_then(|l| l.strip_suffix("-----"))
-        {
-            current = Some((label.to_owned(), String::new()));
-        } else if line.starts_with("-----END ") {
-            if let Some((label, body)) = current.take() {
-                blocks.push((label, b64_std_decode(&body)));
-            }
-        } else if let Some((_, body)) = current.as_mut()
-            && !line.contains(':')
-        {
-            body.push_str(line);
-        }
-    }
-    blocks
+    pem::parse_many(text)
+        .expect("PEM")
+        .into_iter()
+        .map(|block| (block.tag().to_owned(), block.into_contents()))
+        .collect()
 }
 
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    format!(
-        "-----BEGIN {label}-----\n{}-----END {label}-----\n",
-        b64_std_encode_lines(der)
-    )
+    pem::encode(&pem::Pem::new(label, der.to_vec()))
 }
 
 /// The DER of the first certificate of a PEM file.
@@ -502,54 +405,15 @@ pub fn colon_hex(bytes: &[u8]) -> String {
         .join(":")
 }
 
-/// SHA-1 (FIPS 180-4), std only: the JKS/JCEKS integrity digest is recomputed after a
-/// mutation so that the mutated structure gets past the integrity check.
+/// SHA-1 of the concatenated parts: the JKS/JCEKS integrity digest is recomputed
+/// after a mutation so that the mutated structure gets past the integrity check.
 pub fn sha1(parts: &[&[u8]]) -> [u8; 20] {
-    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
-    let mut message: Vec<u8> = parts.concat();
-    let bit_len = (message.len() as u64).wrapping_mul(8);
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
+    use aws_lc_rs::digest::{Context, SHA1_FOR_LEGACY_USE_ONLY};
+    let mut context = Context::new(&SHA1_FOR_LEGACY_USE_ONLY);
+    for part in parts {
+        context.update(part);
     }
-    message.extend_from_slice(&bit_len.to_be_bytes());
-    let mut w = [0u32; 80];
-    for block in message.chunks(64) {
-        for (i, word) in block.chunks(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, &wi) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A827999),
-                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
-                _ => (b ^ c ^ d, 0xCA62C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(wi);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = t;
-        }
-        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
-            *x = x.wrapping_add(y);
-        }
-    }
-    let mut out = [0u8; 20];
-    for (i, word) in h.iter().enumerate() {
-        out[i * 4..i * 4 + 4].copy_from_slice(&word.to_be_bytes());
-    }
-    out
+    context.finish().as_ref().try_into().expect("20 bytes")
 }
 
 /// Sun's JKS/JCEKS integrity digest: SHA-1(UTF-16BE password || "Mighty Aphrodite" || data).
