@@ -902,3 +902,54 @@ fn debug_output_holds_no_password_and_no_key_bytes() {
         assert_no_secret(text);
     }
 }
+
+/// keytool writes version 2; version 1 (JDK 1.1 era) lacks the certificate type
+/// strings. Rewriting a keytool file as version 1, with its digest recomputed, must
+/// give the same entries.
+#[test]
+fn jks_version_1_is_read_like_version_2() {
+    let v2 = read_fixture("jks-multi.jks");
+    let mut at = 12;
+    let u32_at = |bytes: &[u8], at: usize| {
+        u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap()) as usize
+    };
+    let u16_at = |bytes: &[u8], at: usize| {
+        u16::from_be_bytes(bytes[at..at + 2].try_into().unwrap()) as usize
+    };
+    let mut v1 = v2[..12].to_vec();
+    v1[4..8].copy_from_slice(&1u32.to_be_bytes());
+    let copy = |v1: &mut Vec<u8>, at: &mut usize, n: usize| {
+        v1.extend_from_slice(&v2[*at..*at + n]);
+        *at += n;
+    };
+    for _ in 0..u32_at(&v2, 8) {
+        let tag = u32_at(&v2, at);
+        copy(&mut v1, &mut at, 4);
+        let alias_len = u16_at(&v2, at);
+        copy(&mut v1, &mut at, 2 + alias_len + 8);
+        let chain_len = if tag == 1 {
+            let key_len = u32_at(&v2, at);
+            copy(&mut v1, &mut at, 4 + key_len);
+            let n = u32_at(&v2, at);
+            copy(&mut v1, &mut at, 4);
+            n
+        } else {
+            1
+        };
+        for _ in 0..chain_len {
+            at += 2 + u16_at(&v2, at); // the "X.509" type string, absent in version 1
+            let cert_len = u32_at(&v2, at);
+            copy(&mut v1, &mut at, 4 + cert_len);
+        }
+    }
+    assert_eq!(at + 20, v2.len(), "walked the whole file");
+    let digest = jks_integrity_digest("changeit1", &v1);
+    v1.extend_from_slice(&digest);
+
+    let path = Path::new("jks-multi-v1.jks");
+    let read =
+        |bytes: &[u8]| Keystore::from_bytes(path, bytes, KeystoreType::Auto, "changeit1").unwrap();
+    assert_eq!(read(&v1).inspect(), read(&v2).inspect());
+    let key = read(&v1).signing_key(Some("first"), "changeit1").unwrap();
+    assert_eq!(key.bits(), 2048);
+}
