@@ -10,6 +10,7 @@ use std::time::SystemTime;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
+use zeroize::Zeroizing;
 
 use sfjwt::{
     AssertionSigner, Claims, Client, Config, ConfigBuilder, ConnectionReport, EntryInfo, Error,
@@ -165,19 +166,21 @@ impl Settings {
             ("client_cert_password", &self.client_cert_password_file),
         ] {
             if let Some(file) = file {
-                builder.set(key, &read_password_file(key, file)?)?;
+                builder.set(key, read_password_file(key, file)?.expose())?;
             }
         }
         Ok(builder)
     }
 }
 
-fn read_password_file(key: &str, path: &Path) -> Result<String, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
-        key: key.to_owned(),
-        reason: format!("cannot read password file {}: {e}", path.display()),
-    })?;
-    Ok(text.lines().next().unwrap_or_default().to_owned())
+fn read_password_file(key: &str, path: &Path) -> Result<Password, Error> {
+    let text = std::fs::read_to_string(path)
+        .map(Zeroizing::new)
+        .map_err(|e| Error::Config {
+            key: key.to_owned(),
+            reason: format!("cannot read password file {}: {e}", path.display()),
+        })?;
+    Ok(Password::new(text.lines().next().unwrap_or_default()))
 }
 
 pub fn run() -> ExitCode {

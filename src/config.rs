@@ -5,7 +5,6 @@
 //! [`ConfigBuilder::set`] is the single place where a key's text becomes a typed
 //! value, so every surface validates the same way and names the same key.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -234,6 +233,7 @@ impl ConfigBuilder {
     /// Reads a `.properties` file (Java's format).
     pub fn from_properties_file(path: &Path) -> Result<ConfigBuilder> {
         let text = std::fs::read_to_string(path)
+            .map(Zeroizing::new)
             .map_err(|e| Error::config("config", format!("cannot read {}: {e}", path.display())))?;
         let mut builder = ConfigBuilder::default();
         builder.apply_properties(&text)?;
@@ -420,13 +420,13 @@ fn parse_api_version(text: &str) -> Result<String, String> {
 
 /// Java `.properties` syntax: `#`/`!` comments, `key=value`, `key: value` or
 /// `key value`, backslash line continuations and escapes (`\t`, `\n`, `\uXXXX`, ...).
-/// Later duplicates win, as in `java.util.Properties`.
-pub fn parse_properties(text: &str) -> Vec<(String, String)> {
-    let mut pairs = BTreeMap::new();
-    let mut order = Vec::new();
+/// Pairs come in file order, duplicates included: applied in turn, the later wins, as
+/// in `java.util.Properties`. Values may be passwords, so they are zeroized on drop.
+pub fn parse_properties(text: &str) -> Vec<(String, Zeroizing<String>)> {
+    let mut pairs = Vec::new();
     let mut lines = text.lines();
     while let Some(first) = lines.next() {
-        let mut logical = first.trim_start().to_owned();
+        let mut logical = Zeroizing::new(first.trim_start().to_owned());
         if logical.is_empty() || logical.starts_with('#') || logical.starts_with('!') {
             continue;
         }
@@ -438,16 +438,9 @@ pub fn parse_properties(text: &str) -> Vec<(String, String)> {
             }
         }
         let (key, value) = split_key_value(&logical);
-        let key = unescape(key);
-        if !pairs.contains_key(&key) {
-            order.push(key.clone());
-        }
-        pairs.insert(key, unescape(value));
+        pairs.push((unescape(key), Zeroizing::new(unescape(value))));
     }
-    order
-        .into_iter()
-        .filter_map(|k| pairs.remove(&k).map(|v| (k, v)))
-        .collect()
+    pairs
 }
 
 fn ends_with_continuation(line: &str) -> bool {
@@ -516,6 +509,7 @@ mod tests {
         let get = |k: &str| {
             pairs
                 .iter()
+                .rev()
                 .find(|(key, _)| key == k)
                 .map(|(_, v)| v.as_str())
         };
@@ -526,7 +520,7 @@ mod tests {
         assert_eq!(get("audience"), Some("https://test.salesforce.com"));
         assert_eq!(get("key_password"), Some("päss"));
         assert_eq!(get("empty"), Some(""));
-        assert_eq!(pairs.len(), 7);
+        assert_eq!(pairs.len(), 8);
     }
 
     #[test]
