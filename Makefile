@@ -4,6 +4,9 @@
 
 CARGO ?= cargo
 SFJWT := target/debug/sfjwt
+# maturin sets this when it builds the Python extension; setting it for every cargo
+# run keeps pyo3's build script from rerunning between lint and the Python build.
+export PYO3_BUILD_EXTENSION_MODULE := 1
 
 .PHONY: test demo bench lint rust-test fixtures
 

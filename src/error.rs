@@ -325,6 +325,14 @@ impl Error {
         }
     }
 
+    /// The configuration key a CONFIG error is about.
+    pub fn config_key(&self) -> Option<&str> {
+        match self {
+            Error::Config { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+
     /// Salesforce's REST `errorCode` (`INVALID_SESSION_ID`, ...), for API errors.
     pub fn api_error_code(&self) -> Option<&str> {
         match self {

@@ -1,0 +1,115 @@
+# Copyright sfjwt contributors. Licensed under Apache-2.0.
+"""Shared by the tests: fixture keystores, emulator users, and the emulator handle."""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
+SFJWT_BIN = Path(os.environ.get("SFJWT_BIN", ROOT / "target" / "debug" / "sfjwt"))
+
+#: Keystores that sign for the emulator's apps: kind -> (consumer key, settings).
+KEYS: Dict[str, Dict[str, str]] = {
+    "jks": {
+        "issuer": "3MVG9jks",
+        "keystore_path": str(FIXTURES / "jks-same.jks"),
+        "keystore_password": "changeit1",
+        "key_alias": "talend_certificate",
+    },
+    "p12": {
+        "issuer": "3MVG9p12",
+        "keystore_path": str(FIXTURES / "p12-keytool.p12"),
+        "keystore_password": "changeit1",
+        "key_alias": "sfdc",
+    },
+    "pem": {
+        "issuer": "3MVG9pem",
+        "keystore_path": str(FIXTURES / "pem-pkcs8.pem"),
+    },
+}
+CERTS = {
+    "jks": FIXTURES / "certs" / "jks-same.talend_certificate.crt",
+    "p12": FIXTURES / "certs" / "p12-keytool.sfdc.crt",
+    "pem": FIXTURES / "certs" / "pem-pkcs8.pem-pkcs8.crt",
+}
+
+APPROVED = "etl@example.com"
+UNAPPROVED = "new@example.com"
+INACTIVE = "gone@example.com"
+#: Users reserved for one test each, so that the process-wide token cache and the
+#: login counts of other tests never interfere.
+OWN_USERS = [
+    "threads@example.com",
+    "slow@example.com",
+    "cached@example.com",
+    "timeout@example.com",
+    "http@example.com",
+    "protocol@example.com",
+    "api@example.com",
+    "properties@example.com",
+    "cli@example.com",
+]
+
+
+@dataclass
+class Emulator:
+    """A running `sfjwt emulator` process."""
+
+    base_url: str
+    ca_file: Path
+    context: ssl.SSLContext
+
+    def settings(self, kind: str = "jks", subject: str = APPROVED, **extra: Any) -> Dict[str, Any]:
+        """Client settings for a key `kind` against this emulator."""
+        settings: Dict[str, Any] = {
+            **KEYS[kind],
+            "subject": subject,
+            "login_url": self.base_url,
+            "ca_file": str(self.ca_file),
+        }
+        settings.update(extra)
+        return settings
+
+    def properties(self, path: Path, kind: str = "jks", subject: str = APPROVED, **extra: Any) -> Path:
+        """Writes `settings()` as a `.properties` file."""
+        lines = [f"{k}={v}" for k, v in self.settings(kind, subject, **extra).items()]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+
+    def _request(self, path: str, body: Optional[Any] = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=data,
+            method="GET" if data is None else "POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, context=self.context, timeout=10) as response:
+            text = response.read().decode()
+        return json.loads(text) if text.strip() else None
+
+    def set_faults(self, faults: List[Dict[str, Any]]) -> None:
+        """Replaces the fault plan (`[]` clears it)."""
+        self._request("/__emulator/faults", faults)
+
+    def log(self) -> List[Dict[str, Any]]:
+        """The request log."""
+        entries: List[Dict[str, Any]] = self._request("/__emulator/log")
+        return entries
+
+    def logins(self, username: str) -> int:
+        """How many tokens were issued to `username` so far."""
+        return sum(
+            1
+            for entry in self.log()
+            if entry.get("username") == username
+            and entry.get("path") == "/services/oauth2/token"
+            and entry.get("status") == 200
+        )

@@ -1,0 +1,132 @@
+# Copyright sfjwt contributors. Licensed under Apache-2.0.
+"""sfjwt.Client, AccessToken and ConnectionReport against the emulator."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+import sfjwt
+from support import APPROVED, Emulator
+
+
+@pytest.mark.parametrize("kind", ["jks", "p12", "pem"])
+def test_token_with_each_keystore_format(emulator: Emulator, kind: str) -> None:
+    client = sfjwt.Client(**emulator.settings(kind))
+    token = client.token()
+    assert isinstance(token, sfjwt.AccessToken)
+    assert token.access_token
+    assert token.instance_url.startswith("https://127.0.0.1:")
+    assert token.token_type == "Bearer"
+    assert token.id.endswith(f"/{token.org_id}/{token.user_id}")
+    assert token.headers() == {"Authorization": f"Bearer {token.access_token}"}
+
+
+def test_token_repr_and_str_redact_the_token(emulator: Emulator) -> None:
+    token = sfjwt.Client(**emulator.settings()).token()
+    for text in (repr(token), str(token), f"{token}", repr([token])):
+        assert token.access_token not in text
+        assert "<redacted>" in text
+    assert token.instance_url in repr(token)
+
+
+def test_tokens_are_cached_until_invalidated(emulator: Emulator) -> None:
+    user = "cached@example.com"
+    client = sfjwt.Client(**emulator.settings(subject=user))
+    client.invalidate()
+    before = emulator.logins(user)
+    first = client.token()
+    assert client.token() == first
+    assert emulator.logins(user) == before + 1
+    client.invalidate()
+    assert client.token() != first
+    assert emulator.logins(user) == before + 2
+
+
+def test_from_properties_with_overrides(emulator: Emulator, tmp_path: Path) -> None:
+    path = emulator.properties(tmp_path / "conn.properties", subject="properties@example.com")
+    client = sfjwt.Client.from_properties(path)
+    assert client.subject == "properties@example.com"
+    assert client.token().access_token
+    # A password kept out of the file, passed by the job instead.
+    without_password = tmp_path / "nopass.properties"
+    without_password.write_text(
+        "\n".join(line for line in path.read_text().splitlines() if "password" not in line)
+    )
+    with pytest.raises(sfjwt.KeystoreError):
+        sfjwt.Client.from_properties(without_password)
+    client = sfjwt.Client.from_properties(str(without_password), keystore_password="changeit1")
+    assert client.token().access_token
+
+
+def test_client_repr_names_the_login_not_the_secrets(emulator: Emulator) -> None:
+    client = sfjwt.Client(**emulator.settings())
+    text = repr(client)
+    assert "3MVG9jks" in text and APPROVED in text and emulator.base_url in text
+    assert "changeit1" not in text
+    assert client.issuer == "3MVG9jks"
+    assert client.audience == "https://login.salesforce.com"
+    assert client.login_url == emulator.base_url
+
+
+def test_connection_report_on_success(emulator: Emulator) -> None:
+    report = sfjwt.Client(**emulator.settings()).test_connection()
+    assert report.ok, str(report)
+    assert report.error is None and report.failed_step is None
+    assert [step.name for step in report.steps] == [
+        "load key",
+        "sign assertion",
+        "token request",
+        "identity",
+        "API versions",
+    ]
+    assert all(step.ok and isinstance(step.duration, timedelta) for step in report.steps)
+    assert report.api_version == "62.0"
+    assert report.instance_url is not None
+    text = str(report)
+    assert text.startswith("Connection test PASSED")
+    assert "API version: 62.0" in text
+    html = report._repr_html_()
+    assert "<table>" in html and "PASSED" in html and "load key" in html
+    data = report.to_dict()
+    assert data["ok"] is True and len(data["steps"]) == 5
+    assert json.loads(report.to_json()) == data
+    report.raise_for_error()
+
+
+def test_connection_report_on_a_bad_password_names_the_step() -> None:
+    # No emulator needed: the key does not load.
+    report = sfjwt.test_connection(
+        issuer="3MVG9jks",
+        subject=APPROVED,
+        keystore_path=str(Path(__file__).parents[2] / "tests/fixtures/jks-same.jks"),
+        keystore_password="not-the-password",
+    )
+    assert not report.ok
+    assert report.failed_step is not None and report.failed_step.name == "load key"
+    assert isinstance(report.error, sfjwt.KeystoreError)
+    assert report.error.code == "KEYSTORE_PASSWORD"
+    assert "not-the-password" not in str(report)
+    assert "not-the-password" not in report._repr_html_()
+    assert 'FAILED at step "load key"' in str(report)
+    with pytest.raises(sfjwt.KeystoreError):
+        report.raise_for_error()
+
+
+def test_connection_report_of_a_refused_login_in_html(emulator: Emulator) -> None:
+    report = sfjwt.test_connection(**emulator.settings(subject="new@example.com"))
+    assert isinstance(report.error, sfjwt.AuthRejectedError)
+    html = report._repr_html_()
+    assert "user hasn&#x27;t approved this consumer" in html
+    assert "How to fix" in html
+
+
+def test_test_connection_is_not_collected_by_pytest() -> None:
+    assert getattr(sfjwt.test_connection, "__test__", True) is False
+
+
+def test_version() -> None:
+    assert sfjwt.__version__.count(".") == 2
