@@ -1,4 +1,23 @@
-# Java: built and tested by Maven (in progress).
-.PHONY: java-test
-java-test:
-	@echo "java-test: nothing yet"
+# Java: the JNI library (bindings/jni) and the Maven project (java/), tested against the emulator.
+# Included by the root Makefile; run from the repository root.
+#
+# The native library is built in the dev profile with the `testing` feature (the tests call
+# Native.testingPanic); Maven copies it from $(JAVA_CARGO_DIR) into the jar. The CLI is the
+# emulator the tests start. `mvn verify` runs the unit tests (Surefire), packages the jar, then
+# runs the packaged jar in a fresh JVM (Failsafe, *IT.java).
+
+MVN ?= mvn
+MVN_FLAGS ?= -B -ntp
+# Where cargo writes the dev profile, honouring CARGO_TARGET_DIR.
+JAVA_CARGO_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))/debug
+
+.PHONY: java-test java-native
+
+## Build the JNI library and the emulator for the Java tests.
+java-native:
+	$(CARGO) build -p sfjwt-jni --features testing
+	$(CARGO) build --bin sfjwt
+
+## The Java tests: unit tests, then the packaged jar.
+java-test: java-native
+	cd java && $(MVN) $(MVN_FLAGS) -Dsfjwt.cargo.dir=$(JAVA_CARGO_DIR) verify

@@ -1,1 +1,335 @@
-//! JNI entry points of sfjwt (work in progress).
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! JNI entry points of sfjwt, declared by `dev.sfjwt.internal.Native` and loaded
+//! from the jar by it.
+//!
+//! Each `Java_*` function converts its arguments, calls one core function and
+//! converts the result back, inside [`boundary::boundary`]: a core [`sfjwt::Error`]
+//! becomes a thrown `dev.sfjwt.SfJwtException`, a panic or a bridge bug an
+//! `IllegalStateException` carrying the panic text. Nothing unwinds into the JVM.
+//!
+//! # Configuration
+//!
+//! Settings cross as key/value pairs, the design.md keys, each handed to
+//! [`ConfigBuilder::set`]: plain values as `String[]`, passwords as `char[][]`
+//! decoded here into zeroized strings (the Java side wipes its arrays afterwards).
+//!
+//! # Handles
+//!
+//! A client is a `Box<Arc<Client>>` whose address travels as a Java `long`.
+//! `dev.sfjwt.internal.NativeHandle` guarantees that a handle is freed exactly once
+//! and never used while or after it is freed (a read-write lock around every call),
+//! so a handle that reaches this crate is either 0 (refused) or live.
+
+#![deny(missing_docs, clippy::undocumented_unsafe_blocks)]
+
+mod boundary;
+#[cfg(feature = "testing")]
+mod testing;
+
+use std::sync::Arc;
+
+use jni::objects::{JCharArray, JClass, JObject, JObjectArray, JString, JValue};
+use jni::sys::jlong;
+use jni::{Env, EnvUnowned, jni_sig, jni_str};
+use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport};
+use zeroize::Zeroizing;
+
+use boundary::{JniError, boundary, optional_string};
+
+/// `long clientNew(String[] keys, String[] values, String[] secretKeys, char[][] secrets)`:
+/// builds the configuration, loads the key and returns the client's handle.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_internal_Native_clientNew<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    keys: JObjectArray<'local, JString<'local>>,
+    values: JObjectArray<'local, JString<'local>>,
+    secret_keys: JObjectArray<'local, JString<'local>>,
+    secrets: JObjectArray<'local, JCharArray<'local>>,
+) -> jlong {
+    boundary(env, |env| {
+        let config = config(env, &keys, &values, &secret_keys, &secrets)?;
+        let client = Client::new(config)?;
+        Ok(Box::into_raw(Box::new(Arc::new(client))) as jlong)
+    })
+}
+
+/// `void clientFree(long handle)`: frees a handle from `clientNew`; 0 is a no-op.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_internal_Native_clientFree<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    boundary(env, |_env| {
+        if handle != 0 {
+            // SAFETY: a non-zero handle is the `Box::into_raw` result of `clientNew`,
+            // and NativeHandle frees it exactly once, after every call using it ended.
+            drop(unsafe { Box::from_raw(handle as *mut Arc<Client>) });
+        }
+        Ok(())
+    })
+}
+
+/// `AccessToken clientToken(long handle)`: the cached token or a new login.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_internal_Native_clientToken<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObject<'local> {
+    boundary(env, |env| {
+        let token = client(handle)?.token()?;
+        new_access_token(env, &token)
+    })
+}
+
+/// `void clientInvalidate(long handle)`: forgets the cached token.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_internal_Native_clientInvalidate<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) {
+    boundary(env, |_env| {
+        client(handle)?.invalidate();
+        Ok(())
+    })
+}
+
+/// `ConnectionReport clientTestConnection(long handle)`: the diagnostic with the
+/// client's configuration.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_internal_Native_clientTestConnection<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObject<'local> {
+    boundary(env, |env| {
+        let report = client(handle)?.test_connection();
+        new_connection_report(env, &report)
+    })
+}
+
+/// `ConnectionReport testConnection(String[] keys, String[] values, String[]
+/// secretKeys, char[][] secrets)`: the diagnostic without a client, so that a
+/// keystore problem is a failed "load key" step; only an invalid setting throws.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_internal_Native_testConnection<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    keys: JObjectArray<'local, JString<'local>>,
+    values: JObjectArray<'local, JString<'local>>,
+    secret_keys: JObjectArray<'local, JString<'local>>,
+    secrets: JObjectArray<'local, JCharArray<'local>>,
+) -> JObject<'local> {
+    boundary(env, |env| {
+        let config = config(env, &keys, &values, &secret_keys, &secrets)?;
+        let report = sfjwt::connection_test::run(&config);
+        new_connection_report(env, &report)
+    })
+}
+
+/// The live client behind a handle.
+fn client<'a>(handle: jlong) -> Result<&'a Arc<Client>, JniError> {
+    if handle == 0 {
+        return Err(JniError::Bridge(
+            "the client is closed (null handle)".to_owned(),
+        ));
+    }
+    // SAFETY: a non-zero handle is the `Box::into_raw` result of `clientNew`;
+    // NativeHandle keeps it alive (not freed) for the whole native call that uses it,
+    // and `Client` is `Sync`, so shared references from many threads are sound.
+    Ok(unsafe { &*(handle as *const Arc<Client>) })
+}
+
+/// Applies the pairs to a fresh builder and validates the whole.
+fn config(
+    env: &mut Env<'_>,
+    keys: &JObjectArray<'_, JString<'_>>,
+    values: &JObjectArray<'_, JString<'_>>,
+    secret_keys: &JObjectArray<'_, JString<'_>>,
+    secrets: &JObjectArray<'_, JCharArray<'_>>,
+) -> Result<Config, JniError> {
+    let mut builder = ConfigBuilder::default();
+    let keys = strings(env, keys)?;
+    let values = strings(env, values)?;
+    if keys.len() != values.len() {
+        return Err(JniError::Bridge(format!(
+            "{} keys but {} values",
+            keys.len(),
+            values.len()
+        )));
+    }
+    for (key, value) in keys.iter().zip(&values) {
+        builder.set(key, value)?;
+    }
+    let secret_keys = strings(env, secret_keys)?;
+    if secret_keys.len() != secrets.len(env)? {
+        return Err(JniError::Bridge(
+            "secret keys and secrets differ in number".to_owned(),
+        ));
+    }
+    for (index, key) in secret_keys.iter().enumerate() {
+        let chars = secrets.get_element(env, index)?;
+        let secret = utf16_secret(env, &chars, key)?;
+        env.delete_local_ref(chars);
+        builder.set(key, &secret)?;
+    }
+    Ok(builder.build()?)
+}
+
+/// The elements of a `String[]`.
+fn strings(
+    env: &mut Env<'_>,
+    array: &JObjectArray<'_, JString<'_>>,
+) -> Result<Vec<String>, JniError> {
+    let len = array.len(env)?;
+    let mut out = Vec::with_capacity(len);
+    for index in 0..len {
+        let element = array.get_element(env, index)?;
+        out.push(element.try_to_string(env)?);
+        env.delete_local_ref(element);
+    }
+    Ok(out)
+}
+
+/// A `char[]` password as a zeroized string; every copy on the way is wiped.
+fn utf16_secret(
+    env: &Env<'_>,
+    chars: &JCharArray<'_>,
+    key: &str,
+) -> Result<Zeroizing<String>, JniError> {
+    let mut units = Zeroizing::new(vec![0u16; chars.len(env)?]);
+    chars.get_region(env, 0, &mut units)?;
+    // Capacity for the worst case (3 UTF-8 bytes per UTF-16 unit), so the string
+    // never reallocates and leaves an unwiped copy behind.
+    let mut text = Zeroizing::new(String::with_capacity(units.len() * 3));
+    for decoded in char::decode_utf16(units.iter().copied()) {
+        match decoded {
+            Ok(c) => text.push(c),
+            Err(_) => {
+                return Err(JniError::Core(sfjwt::Error::Config {
+                    key: key.to_owned(),
+                    reason: "contains an unpaired UTF-16 surrogate".to_owned(),
+                }));
+            }
+        }
+    }
+    Ok(text)
+}
+
+/// `new dev.sfjwt.AccessToken(accessToken, instanceUrl, id, tokenType, scope)`.
+fn new_access_token<'local>(
+    env: &mut Env<'local>,
+    token: &AccessToken,
+) -> Result<JObject<'local>, JniError> {
+    let access_token = env.new_string(token.access_token())?;
+    let instance_url = env.new_string(token.instance_url())?;
+    let id = env.new_string(token.id())?;
+    let token_type = env.new_string(token.token_type())?;
+    let scope = optional_string(env, token.scope())?;
+    Ok(env.new_object(
+        jni_str!("dev/sfjwt/AccessToken"),
+        jni_sig!(
+            "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
+        ),
+        &[
+            JValue::Object(&access_token),
+            JValue::Object(&instance_url),
+            JValue::Object(&id),
+            JValue::Object(&token_type),
+            JValue::Object(&scope),
+        ],
+    )?)
+}
+
+/// `new dev.sfjwt.ConnectionReport(ok, stepNames, stepOk, stepMillis, stepDetails,
+/// warnings, apiVersion, instanceUrl, error, text)`; `text` is the core's rendering.
+fn new_connection_report<'local>(
+    env: &mut Env<'local>,
+    report: &ConnectionReport,
+) -> Result<JObject<'local>, JniError> {
+    let names: Vec<&str> = report.steps.iter().map(|s| s.name).collect();
+    let details: Vec<&str> = report.steps.iter().map(|s| s.detail.as_str()).collect();
+    let warnings: Vec<&str> = report.warnings.iter().map(String::as_str).collect();
+    let ok_flags: Vec<bool> = report.steps.iter().map(|s| s.ok).collect();
+    let millis: Vec<jlong> = report
+        .steps
+        .iter()
+        .map(|s| jlong::try_from(s.duration.as_millis()).unwrap_or(jlong::MAX))
+        .collect();
+
+    let step_names = string_array(env, &names)?;
+    let step_details = string_array(env, &details)?;
+    let warnings = string_array(env, &warnings)?;
+    let step_ok = env.new_boolean_array(ok_flags.len())?;
+    step_ok.set_region(env, 0, &ok_flags)?;
+    let step_millis = env.new_long_array(millis.len())?;
+    step_millis.set_region(env, 0, &millis)?;
+    let api_version = optional_string(env, report.api_version.as_deref())?;
+    let instance_url = optional_string(env, report.instance_url.as_deref())?;
+    let error = match &report.error {
+        Some(error) => boundary::new_sfjwt_exception(env, error)?.into(),
+        None => JObject::null(),
+    };
+    let text = env.new_string(report.to_string())?;
+    Ok(env.new_object(
+        jni_str!("dev/sfjwt/ConnectionReport"),
+        jni_sig!(
+            "(Z[Ljava/lang/String;[Z[J[Ljava/lang/String;[Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ldev/sfjwt/SfJwtException;Ljava/lang/String;)V"
+        ),
+        &[
+            JValue::Bool(report.ok),
+            JValue::Object(&step_names),
+            JValue::Object(&step_ok),
+            JValue::Object(&step_millis),
+            JValue::Object(&step_details),
+            JValue::Object(&warnings),
+            JValue::Object(&api_version),
+            JValue::Object(&instance_url),
+            JValue::Object(&error),
+            JValue::Object(&text),
+        ],
+    )?)
+}
+
+/// A `String[]` holding `items`.
+fn string_array<'local>(
+    env: &mut Env<'local>,
+    items: &[&str],
+) -> Result<JObjectArray<'local, JString<'local>>, JniError> {
+    let array = JObjectArray::<JString>::new(env, items.len(), JString::null())?;
+    for (index, item) in items.iter().enumerate() {
+        let element = env.new_string(item)?;
+        array.set_element(env, index, &element)?;
+        env.delete_local_ref(element);
+    }
+    Ok(array)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every `Java_*` function's body is one call of `boundary`, so no error or panic
+    /// can skip the conversion into a Java exception.
+    #[test]
+    fn every_entry_point_runs_under_the_boundary() {
+        let mut entry_points = 0;
+        for source in [include_str!("lib.rs"), include_str!("testing.rs")] {
+            for item in source.split("extern \"system\" fn ").skip(1) {
+                let name = item.split('<').next().unwrap_or_default();
+                assert!(
+                    name.starts_with("Java_dev_sfjwt_internal_Native_"),
+                    "{name}"
+                );
+                let body = item.split_once('{').map(|(_, body)| body.trim_start());
+                assert!(
+                    body.is_some_and(|b| b.starts_with("boundary(env, ")),
+                    "{name} must run under boundary()"
+                );
+                entry_points += 1;
+            }
+        }
+        assert_eq!(entry_points, 8);
+    }
+}

@@ -1,0 +1,80 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+package dev.sfjwt;
+
+/**
+ * A Salesforce session obtained with the JWT Bearer flow: send
+ * {@code Authorization: Bearer <accessToken>} to {@link #getInstanceUrl()}.
+ *
+ * <p>Salesforce issues no refresh token and usually no expiry: the session lasts as long as the
+ * org's session timeout. {@link SalesforceJwtClient#token()} caches it and
+ * {@link SalesforceJwtClient#invalidate()} forgets it (after an HTTP 401, for example).
+ * {@link #toString()} never shows the token itself.
+ */
+public final class AccessToken {
+    private final String accessToken;
+    private final String instanceUrl;
+    private final String id;
+    private final String tokenType;
+    private final String scope;
+
+    /** Called by sfjwt's native code. */
+    AccessToken(String accessToken, String instanceUrl, String id, String tokenType, String scope) {
+        this.accessToken = accessToken;
+        this.instanceUrl = instanceUrl;
+        this.id = id;
+        this.tokenType = tokenType;
+        this.scope = scope;
+    }
+
+    /**
+     * The session id, for the {@code Authorization: Bearer} header. Keep it secret.
+     *
+     * @return the token
+     */
+    public String getAccessToken() {
+        return accessToken;
+    }
+
+    /**
+     * The org's instance, base of every REST call ({@code https://acme.my.salesforce.com}).
+     *
+     * @return the URL, without a trailing slash
+     */
+    public String getInstanceUrl() {
+        return instanceUrl;
+    }
+
+    /**
+     * The identity URL, {@code https://login.salesforce.com/id/<org id>/<user id>}.
+     *
+     * @return the URL
+     */
+    public String getId() {
+        return id;
+    }
+
+    /**
+     * The token type, {@code Bearer}.
+     *
+     * @return the type
+     */
+    public String getTokenType() {
+        return tokenType;
+    }
+
+    /**
+     * The granted scopes ({@code api web ...}), when Salesforce states them.
+     *
+     * @return the scopes, or null
+     */
+    public String getScope() {
+        return scope;
+    }
+
+    /** The token's fields with the token itself redacted. */
+    @Override
+    public String toString() {
+        return "AccessToken{tokenType=" + tokenType + ", instanceUrl=" + instanceUrl + ", id=" + id
+                + ", scope=" + scope + ", accessToken=<redacted>}";
+    }
+}

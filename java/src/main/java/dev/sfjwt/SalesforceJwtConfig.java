@@ -1,0 +1,530 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+package dev.sfjwt;
+
+import java.io.CharArrayReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The settings of a Salesforce JWT Bearer login, with the keys every sfjwt surface uses: the
+ * builder's methods are the keys in camelCase, a {@code .properties} file uses them as written
+ * ({@code keystore_path}, {@code key_alias}, ...).
+ *
+ * <pre>{@code
+ * SalesforceJwtConfig config = SalesforceJwtConfig.builder()
+ *         .issuer("3MVG9...")                       // Talend: Issuer (the consumer key)
+ *         .subject("etl.user@acme.com")             // Talend: Subject
+ *         .audience("https://login.salesforce.com") // Talend: Audience
+ *         .keystorePath("/secure/00D28000001O6WS.jks")
+ *         .keystorePassword(password)               // char[]: wipe yours afterwards
+ *         .keyAlias("talend_certificate")
+ *         .build();
+ * }</pre>
+ *
+ * <p>Values are checked by sfjwt's core when a {@link SalesforceJwtClient} is created from the
+ * configuration; a bad value, or an unknown key, is then an {@link SfJwtException} with code
+ * {@link ErrorCode#CONFIG} that names the key. Passwords are held as {@code char[]} copies:
+ * every hand-over to native code uses a temporary copy that is wiped right after, and
+ * {@link #clearPasswords()} wipes the configuration's own. Instances are immutable apart from
+ * that and safe to share between threads.
+ */
+public final class SalesforceJwtConfig {
+    /** The keys whose values are passwords, kept as {@code char[]}. */
+    private static final Set<String> PASSWORD_KEYS = Collections.unmodifiableSet(new TreeSet<String>(
+            Arrays.asList("keystore_password", "key_password", "client_cert_password")));
+
+    private final Map<String, String> settings;
+    private final Map<String, char[]> passwords;
+
+    private SalesforceJwtConfig(Builder builder) {
+        this.settings = Collections.unmodifiableMap(new LinkedHashMap<String, String>(builder.settings));
+        Map<String, char[]> copies = new LinkedHashMap<String, char[]>();
+        for (Map.Entry<String, char[]> entry : builder.passwords.entrySet()) {
+            copies.put(entry.getKey(), entry.getValue().clone());
+        }
+        this.passwords = copies;
+    }
+
+    /**
+     * A builder with nothing set.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * A configuration from {@code key=value} pairs, such as a Talend job's context or a
+     * {@code .properties} file already loaded.
+     *
+     * @param properties the pairs; every key must be one of sfjwt's keys
+     * @return the configuration
+     */
+    public static SalesforceJwtConfig fromProperties(Properties properties) {
+        return builder().properties(properties).build();
+    }
+
+    /**
+     * Reads a {@code .properties} file (Java's syntax). The file is read as UTF-8, or as
+     * ISO-8859-1 (the classic {@code .properties} encoding) when it is not valid UTF-8.
+     *
+     * @param path the file
+     * @return the configuration
+     * @throws IOException when the file cannot be read
+     */
+    public static SalesforceJwtConfig fromProperties(Path path) throws IOException {
+        byte[] bytes = Files.readAllBytes(path);
+        CharBuffer text = null;
+        try {
+            text = decode(bytes);
+            Properties properties = new Properties();
+            properties.load(new CharArrayReader(text.array(), text.arrayOffset() + text.position(),
+                    text.remaining()));
+            return fromProperties(properties);
+        } finally {
+            // The file may hold passwords: wipe the copies this method made.
+            Arrays.fill(bytes, (byte) 0);
+            if (text != null) {
+                Arrays.fill(text.array(), '\0');
+            }
+        }
+    }
+
+    private static CharBuffer decode(byte[] bytes) throws CharacterCodingException {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes));
+        } catch (CharacterCodingException notUtf8) {
+            return StandardCharsets.ISO_8859_1.newDecoder().decode(ByteBuffer.wrap(bytes));
+        }
+    }
+
+    /**
+     * Wipes the passwords this configuration holds. Clients already created keep working;
+     * clients created afterwards get no password.
+     */
+    public void clearPasswords() {
+        synchronized (passwords) {
+            for (char[] password : passwords.values()) {
+                Arrays.fill(password, '\0');
+            }
+            passwords.clear();
+        }
+    }
+
+    /**
+     * The settings for native code. The caller must {@link NativeSettings#wipe() wipe} them.
+     */
+    NativeSettings toNative() {
+        String[] keys = settings.keySet().toArray(new String[0]);
+        String[] values = settings.values().toArray(new String[0]);
+        synchronized (passwords) {
+            String[] secretKeys = passwords.keySet().toArray(new String[0]);
+            char[][] secrets = new char[secretKeys.length][];
+            for (int i = 0; i < secretKeys.length; i++) {
+                secrets[i] = passwords.get(secretKeys[i]).clone();
+            }
+            return new NativeSettings(keys, values, secretKeys, secrets);
+        }
+    }
+
+    /** The keys set, with passwords and proxy credentials shown as {@code <redacted>}. */
+    @Override
+    public String toString() {
+        StringBuilder out = new StringBuilder("SalesforceJwtConfig{");
+        String separator = "";
+        for (Map.Entry<String, String> entry : settings.entrySet()) {
+            String value = entry.getValue();
+            if (entry.getKey().equals("proxy_url")) {
+                // A proxy URL may carry credentials: user:password@host.
+                value = value.replaceAll("://[^/@]*@", "://<redacted>@");
+            }
+            out.append(separator).append(entry.getKey()).append('=').append(value);
+            separator = ", ";
+        }
+        synchronized (passwords) {
+            for (String key : passwords.keySet()) {
+                out.append(separator).append(key).append("=<redacted>");
+                separator = ", ";
+            }
+        }
+        return out.append('}').toString();
+    }
+
+    /** Settings as the arrays the native methods take; {@link #wipe()} clears the passwords. */
+    static final class NativeSettings {
+        final String[] keys;
+        final String[] values;
+        final String[] secretKeys;
+        final char[][] secrets;
+
+        NativeSettings(String[] keys, String[] values, String[] secretKeys, char[][] secrets) {
+            this.keys = keys;
+            this.values = values;
+            this.secretKeys = secretKeys;
+            this.secrets = secrets;
+        }
+
+        void wipe() {
+            for (char[] secret : secrets) {
+                Arrays.fill(secret, '\0');
+            }
+        }
+    }
+
+    /**
+     * Collects settings; {@link #build()} makes the configuration. A null or empty value
+     * removes the key (the default then applies). Not thread-safe.
+     */
+    public static final class Builder {
+        private final Map<String, String> settings = new LinkedHashMap<String, String>();
+        private final Map<String, char[]> passwords = new LinkedHashMap<String, char[]>();
+
+        private Builder() {
+        }
+
+        /**
+         * Sets any key by its design name ({@code keystore_path}, {@code key_alias}, ...), as in a
+         * {@code .properties} file. Unknown keys are reported when a client is created.
+         *
+         * @param key the key
+         * @param value its text, or null to remove it
+         * @return this builder
+         */
+        public Builder set(String key, String value) {
+            if (key == null) {
+                throw new NullPointerException("key");
+            }
+            if (PASSWORD_KEYS.contains(key)) {
+                char[] chars = value == null ? null : value.toCharArray();
+                try {
+                    return password(key, chars);
+                } finally {
+                    if (chars != null) {
+                        Arrays.fill(chars, '\0');
+                    }
+                }
+            }
+            if (value == null || value.isEmpty()) {
+                settings.remove(key);
+            } else {
+                settings.put(key, value);
+            }
+            return this;
+        }
+
+        /**
+         * Sets every pair of {@code properties} with {@link #set(String, String)}.
+         *
+         * @param properties the pairs
+         * @return this builder
+         */
+        public Builder properties(Properties properties) {
+            for (String key : new TreeSet<String>(properties.stringPropertyNames())) {
+                set(key, properties.getProperty(key));
+            }
+            return this;
+        }
+
+        private Builder password(String key, char[] password) {
+            char[] old = password == null || password.length == 0
+                    ? passwords.remove(key)
+                    : passwords.put(key, password.clone());
+            if (old != null) {
+                Arrays.fill(old, '\0');
+            }
+            return this;
+        }
+
+        private Builder path(String key, Path path) {
+            return set(key, path == null ? null : path.toString());
+        }
+
+        /**
+         * The connected app's consumer key, the JWT {@code iss} (Talend: Issuer). Required.
+         *
+         * @param issuer the consumer key
+         * @return this builder
+         */
+        public Builder issuer(String issuer) {
+            return set("issuer", issuer);
+        }
+
+        /**
+         * The Salesforce username, the JWT {@code sub} (Talend: Subject). Required.
+         *
+         * @param subject the username
+         * @return this builder
+         */
+        public Builder subject(String subject) {
+            return set("subject", subject);
+        }
+
+        /**
+         * The JWT {@code aud} (Talend: Audience): {@code https://login.salesforce.com} (the
+         * default), {@code https://test.salesforce.com} for a sandbox, or an Experience Cloud
+         * site URL. Never the My Domain URL: put that in {@link #loginUrl(String)}.
+         *
+         * @param audience the audience URL
+         * @return this builder
+         */
+        public Builder audience(String audience) {
+            return set("audience", audience);
+        }
+
+        /**
+         * Where the token request is POSTed: My Domain, GovCloud, port 8443. Defaults to the
+         * audience.
+         *
+         * @param loginUrl the base URL
+         * @return this builder
+         */
+        public Builder loginUrl(String loginUrl) {
+            return set("login_url", loginUrl);
+        }
+
+        /**
+         * The assertion lifetime (Talend: Expiration time), 1 to 3600 seconds; default 180.
+         *
+         * @param seconds the lifetime
+         * @return this builder
+         */
+        public Builder expirationSecs(int seconds) {
+            return set("expiration_secs", Integer.toString(seconds));
+        }
+
+        /**
+         * The keystore file (Talend: Key store): the JKS of Salesforce's "Export to Keystore",
+         * a JCEKS, PKCS#12 or PEM file. Required.
+         *
+         * @param path the file
+         * @return this builder
+         */
+        public Builder keystorePath(String path) {
+            return set("keystore_path", path);
+        }
+
+        /**
+         * The keystore file; see {@link #keystorePath(String)}.
+         *
+         * @param path the file
+         * @return this builder
+         */
+        public Builder keystorePath(Path path) {
+            return path("keystore_path", path);
+        }
+
+        /**
+         * The keystore format: {@code auto} (the default, by the file's first bytes),
+         * {@code jks}, {@code jceks}, {@code pkcs12} or {@code pem}.
+         *
+         * @param type the format
+         * @return this builder
+         */
+        public Builder keystoreType(String type) {
+            return set("keystore_type", type);
+        }
+
+        /**
+         * The store password (Talend: Key store password). The array is copied; wipe yours.
+         *
+         * @param password the password, or null for none
+         * @return this builder
+         */
+        public Builder keystorePassword(char[] password) {
+            return password("keystore_password", password);
+        }
+
+        /**
+         * The entry to sign with (Talend: Certificate alias); optional when the keystore holds
+         * one private key.
+         *
+         * @param alias the alias
+         * @return this builder
+         */
+        public Builder keyAlias(String alias) {
+            return set("key_alias", alias);
+        }
+
+        /**
+         * The key entry's own password; defaults to the store password. The array is copied.
+         *
+         * @param password the password, or null for the default
+         * @return this builder
+         */
+        public Builder keyPassword(char[] password) {
+            return password("key_password", password);
+        }
+
+        /**
+         * Presents a client certificate in TLS (Talend: Mutual Authentication; port 8443 of
+         * your My Domain).
+         *
+         * @param mutualTls true to enable
+         * @return this builder
+         */
+        public Builder mutualTls(boolean mutualTls) {
+            return set("mutual_tls", Boolean.toString(mutualTls));
+        }
+
+        /**
+         * The keystore holding the mutual-TLS identity, when it is not the signing key's entry.
+         *
+         * @param path the file
+         * @return this builder
+         */
+        public Builder clientCertPath(String path) {
+            return set("client_cert_path", path);
+        }
+
+        /**
+         * The mutual-TLS keystore; see {@link #clientCertPath(String)}.
+         *
+         * @param path the file
+         * @return this builder
+         */
+        public Builder clientCertPath(Path path) {
+            return path("client_cert_path", path);
+        }
+
+        /**
+         * The mutual-TLS keystore's password. The array is copied.
+         *
+         * @param password the password, or null for none
+         * @return this builder
+         */
+        public Builder clientCertPassword(char[] password) {
+            return password("client_cert_password", password);
+        }
+
+        /**
+         * The mutual-TLS entry's alias.
+         *
+         * @param alias the alias
+         * @return this builder
+         */
+        public Builder clientCertAlias(String alias) {
+            return set("client_cert_alias", alias);
+        }
+
+        /**
+         * Extra trusted root certificates (PEM), such as a corporate proxy's CA.
+         *
+         * @param path the PEM file
+         * @return this builder
+         */
+        public Builder caFile(String path) {
+            return set("ca_file", path);
+        }
+
+        /**
+         * Extra trusted root certificates; see {@link #caFile(String)}.
+         *
+         * @param path the PEM file
+         * @return this builder
+         */
+        public Builder caFile(Path path) {
+            return path("ca_file", path);
+        }
+
+        /**
+         * An HTTP(S) proxy, {@code http://[user:password@]host:port}; without it
+         * {@code HTTPS_PROXY} and {@code NO_PROXY} apply.
+         *
+         * @param proxyUrl the proxy URL
+         * @return this builder
+         */
+        public Builder proxyUrl(String proxyUrl) {
+            return set("proxy_url", proxyUrl);
+        }
+
+        /**
+         * The connect timeout, 1 to 600 seconds; default 10.
+         *
+         * @param seconds the timeout
+         * @return this builder
+         */
+        public Builder connectTimeoutSecs(int seconds) {
+            return set("connect_timeout_secs", Integer.toString(seconds));
+        }
+
+        /**
+         * The whole-request timeout, 1 to 3600 seconds; default 30.
+         *
+         * @param seconds the timeout
+         * @return this builder
+         */
+        public Builder timeoutSecs(int seconds) {
+            return set("timeout_secs", Integer.toString(seconds));
+        }
+
+        /**
+         * Retries on network errors, HTTP 5xx and 429, with backoff, 0 to 10; default 2. A
+         * refused login (HTTP 400) is never retried.
+         *
+         * @param retries the number of retries
+         * @return this builder
+         */
+        public Builder retries(int retries) {
+            return set("retries", Integer.toString(retries));
+        }
+
+        /**
+         * The REST API version the connection test uses ({@code 62.0}); default the newest the
+         * org lists.
+         *
+         * @param apiVersion the version
+         * @return this builder
+         */
+        public Builder apiVersion(String apiVersion) {
+            return set("api_version", apiVersion);
+        }
+
+        /**
+         * Whether tokens are reused inside the process; default true. Salesforce allows 3,600
+         * logins per user per hour.
+         *
+         * @param tokenCache false to log in on every {@link SalesforceJwtClient#token()}
+         * @return this builder
+         */
+        public Builder tokenCache(boolean tokenCache) {
+            return set("token_cache", Boolean.toString(tokenCache));
+        }
+
+        /**
+         * How long a cached token is trusted before a new login, 1 to 86400 seconds; default
+         * 900.
+         *
+         * @param seconds the time to live
+         * @return this builder
+         */
+        public Builder tokenTtlSecs(long seconds) {
+            return set("token_ttl_secs", Long.toString(seconds));
+        }
+
+        /**
+         * The configuration; the builder may be reused.
+         *
+         * @return a new configuration
+         */
+        public SalesforceJwtConfig build() {
+            return new SalesforceJwtConfig(this);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+package dev.sfjwt.internal;
+
+import dev.sfjwt.AccessToken;
+import dev.sfjwt.ConnectionReport;
+import dev.sfjwt.SfJwtException;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/**
+ * The native methods of sfjwt's JNI library, and its loader. Not API: use the classes of
+ * {@code dev.sfjwt}.
+ *
+ * <p>The library is loaded once, when this class is initialised:
+ * <ol>
+ * <li>from the file named by the system property {@code sfjwt.library.path} (a file, or a
+ * directory holding {@code libsfjwt_jni.so}), when set;</li>
+ * <li>else from the jar's resource {@code /native/<os>-<arch>/libsfjwt_jni.so}, copied to a
+ * temporary file (deleted again once loaded, or at exit where that is not possible);</li>
+ * <li>else with {@code System.loadLibrary("sfjwt_jni")}, from {@code java.library.path}.</li>
+ * </ol>
+ *
+ * <p>Every method converts its arguments, calls the Rust core once and converts back. A core
+ * error arrives as {@link SfJwtException}; a panic or a misuse of a handle as
+ * {@link IllegalStateException}. Handles come from {@link #clientNew} and must be used only
+ * through {@link NativeHandle}, which serialises their release with their use.
+ */
+public final class Native {
+    /** The library's base name: {@code libsfjwt_jni.so} on Linux. */
+    public static final String LIBRARY = "sfjwt_jni";
+    /** The system property that overrides where the library is loaded from. */
+    public static final String LIBRARY_PATH_PROPERTY = "sfjwt.library.path";
+
+    static {
+        load();
+    }
+
+    private Native() {
+    }
+
+    /**
+     * Validates the settings, loads the signing key and sets up HTTPS.
+     *
+     * @param keys setting keys, as in design.md
+     * @param values their values, same length as {@code keys}
+     * @param secretKeys password keys
+     * @param secrets the passwords, same length as {@code secretKeys}; the caller wipes them
+     * @return a handle for the other {@code client*} methods, freed by {@link #clientFree}
+     * @throws SfJwtException on an invalid setting or an unusable keystore
+     */
+    public static native long clientNew(String[] keys, String[] values, String[] secretKeys,
+            char[][] secrets) throws SfJwtException;
+
+    /**
+     * Frees a handle; 0 is a no-op. The handle must not be used during or after this call.
+     *
+     * @param handle from {@link #clientNew}
+     */
+    public static native void clientFree(long handle);
+
+    /**
+     * The cached token, or a new login.
+     *
+     * @param handle a live handle
+     * @return the token
+     * @throws SfJwtException when the login fails
+     */
+    public static native AccessToken clientToken(long handle) throws SfJwtException;
+
+    /**
+     * Forgets the cached token.
+     *
+     * @param handle a live handle
+     */
+    public static native void clientInvalidate(long handle);
+
+    /**
+     * Runs the connection test with the client's settings.
+     *
+     * @param handle a live handle
+     * @return the report
+     */
+    public static native ConnectionReport clientTestConnection(long handle);
+
+    /**
+     * Runs the connection test without a client: a keystore problem is a failed step.
+     *
+     * @param keys setting keys
+     * @param values their values
+     * @param secretKeys password keys
+     * @param secrets the passwords; the caller wipes them
+     * @return the report
+     * @throws SfJwtException on an invalid setting
+     */
+    public static native ConnectionReport testConnection(String[] keys, String[] values,
+            String[] secretKeys, char[][] secrets) throws SfJwtException;
+
+    /**
+     * Test only (cargo feature {@code testing}): panics in Rust.
+     *
+     * @throws IllegalStateException always, with the panic's text
+     */
+    public static native void testingPanic();
+
+    /**
+     * Test only (cargo feature {@code testing}): throws a sample core error.
+     *
+     * @param value the C value of the error code
+     * @throws SfJwtException always, with that code
+     */
+    public static native void testingError(int value) throws SfJwtException;
+
+    /**
+     * The platform directory inside the jar: {@code linux-x86_64}, {@code linux-aarch64},
+     * {@code macos-aarch64}, {@code windows-x86_64}, ...
+     *
+     * @return the directory name
+     */
+    public static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (os.startsWith("linux")) {
+            os = "linux";
+        } else if (os.startsWith("mac") || os.startsWith("darwin")) {
+            os = "macos";
+        } else if (os.startsWith("windows")) {
+            os = "windows";
+        }
+        if (arch.equals("amd64") || arch.equals("x86_64") || arch.equals("x64")) {
+            arch = "x86_64";
+        } else if (arch.equals("aarch64") || arch.equals("arm64")) {
+            arch = "aarch64";
+        }
+        return os + "-" + arch;
+    }
+
+    private static void load() {
+        String override = System.getProperty(LIBRARY_PATH_PROPERTY);
+        if (override != null && !override.trim().isEmpty()) {
+            File file = new File(override.trim());
+            if (file.isDirectory()) {
+                file = new File(file, System.mapLibraryName(LIBRARY));
+            }
+            System.load(file.getAbsolutePath());
+            return;
+        }
+        String resource = "/native/" + platform() + "/" + System.mapLibraryName(LIBRARY);
+        URL url = Native.class.getResource(resource);
+        if (url != null) {
+            loadFromJar(resource);
+            return;
+        }
+        try {
+            System.loadLibrary(LIBRARY);
+        } catch (UnsatisfiedLinkError e) {
+            UnsatisfiedLinkError error = new UnsatisfiedLinkError("sfjwt: this jar has no native library for "
+                    + platform() + " (" + resource + "), none is on java.library.path, and -D"
+                    + LIBRARY_PATH_PROPERTY + " is not set: " + e.getMessage());
+            error.initCause(e);
+            throw error;
+        }
+    }
+
+    /** Copies the resource to a temporary file and loads it: a JVM loads files, not resources. */
+    private static void loadFromJar(String resource) {
+        Path file = null;
+        try {
+            String name = System.mapLibraryName(LIBRARY);
+            int dot = name.lastIndexOf('.');
+            file = Files.createTempFile(name.substring(0, dot) + "-", name.substring(dot));
+            try (InputStream in = Native.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IOException("resource " + resource + " vanished");
+                }
+                Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            System.load(file.toAbsolutePath().toString());
+        } catch (IOException e) {
+            UnsatisfiedLinkError error = new UnsatisfiedLinkError(
+                    "sfjwt: cannot extract the native library " + resource + " to a temporary file"
+                            + " (set -Djava.io.tmpdir to a writable directory, or -D"
+                            + LIBRARY_PATH_PROPERTY + "): " + e);
+            error.initCause(e);
+            throw error;
+        } finally {
+            if (file != null) {
+                deleteOrDeleteOnExit(file);
+            }
+        }
+    }
+
+    private static void deleteOrDeleteOnExit(Path file) {
+        // A loaded library stays mapped after its file is removed, except on Windows.
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException | SecurityException e) {
+            file.toFile().deleteOnExit();
+        }
+    }
+}

@@ -1,0 +1,195 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+package dev.sfjwt.internal;
+
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Owns one native handle (a {@code long} address) for a public wrapper. Not API.
+ *
+ * <p>Calls {@linkplain #call run} under a read lock, so any number of threads use the handle at
+ * once; {@link #close()} takes the write lock, so it waits for running calls, frees the handle
+ * exactly once, and makes later calls throw {@link IllegalStateException}: a closed handle never
+ * reaches native code.
+ *
+ * <p>Backstop: a wrapper that is never closed is freed after the garbage collector finds it
+ * unreachable. {@code java.lang.ref.Cleaner} is Java 9+, so this uses a
+ * {@link PhantomReference} per wrapper; its queue is drained whenever a handle is created or
+ * closed, on the caller's thread — no background thread, so nothing outlives a redeployed
+ * application's class loader. The backstop holds this object, never the wrapper, and frees
+ * under the same write lock, so even a wrapper that becomes unreachable while one of its calls
+ * runs is freed only after that call returns. Always close clients; the backstop only bounds
+ * the leak.
+ */
+public final class NativeHandle implements AutoCloseable {
+    /** Frees a native handle. */
+    public interface Free {
+        /**
+         * Frees {@code handle}.
+         *
+         * @param handle a live handle, never 0
+         */
+        void free(long handle);
+    }
+
+    /**
+     * A native call that uses a handle.
+     *
+     * @param <T> its result
+     * @param <E> the checked exception it may throw
+     */
+    public interface Call<T, E extends Exception> {
+        /**
+         * Runs the call.
+         *
+         * @param handle the live handle
+         * @return the result
+         * @throws E the call's failure
+         */
+        T apply(long handle) throws E;
+    }
+
+    private static final ReferenceQueue<Object> QUEUE = new ReferenceQueue<Object>();
+    /** Keeps the backstops reachable until they run or their handle is closed. */
+    private static final Set<Backstop> BACKSTOPS =
+            Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<Backstop, Boolean>()));
+
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Free free;
+    private final String what;
+    /** Guarded by {@link #lock}; 0 once closed. */
+    private long handle;
+    private Backstop backstop;
+
+    private NativeHandle(long handle, Free free, String what) {
+        this.handle = handle;
+        this.free = free;
+        this.what = what;
+    }
+
+    /**
+     * Takes ownership of {@code handle} for {@code owner}.
+     *
+     * @param owner the public wrapper; when it becomes unreachable unclosed, the handle is freed
+     * @param handle a live handle, not 0
+     * @param free how to free it
+     * @param what the owner's kind, for messages ({@code "SalesforceJwtClient"})
+     * @return the handle's owner object
+     */
+    public static NativeHandle register(Object owner, long handle, Free free, String what) {
+        if (handle == 0) {
+            throw new IllegalArgumentException("null native handle for " + what);
+        }
+        drainBackstops();
+        NativeHandle nativeHandle = new NativeHandle(handle, free, what);
+        Backstop backstop = new Backstop(owner, nativeHandle);
+        nativeHandle.backstop = backstop;
+        BACKSTOPS.add(backstop);
+        return nativeHandle;
+    }
+
+    /**
+     * Runs {@code call} with the live handle.
+     *
+     * @param call the native call
+     * @param <T> its result
+     * @param <E> its checked exception
+     * @return the call's result
+     * @throws E the call's failure
+     * @throws IllegalStateException when the handle is closed
+     */
+    public <T, E extends Exception> T call(Call<T, E> call) throws E {
+        Lock read = lock.readLock();
+        read.lock();
+        try {
+            if (handle == 0) {
+                throw new IllegalStateException(what + " is closed");
+            }
+            return call.apply(handle);
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /**
+     * Whether {@link #close()} ran.
+     *
+     * @return true once closed
+     */
+    public boolean isClosed() {
+        Lock read = lock.readLock();
+        read.lock();
+        try {
+            return handle == 0;
+        } finally {
+            read.unlock();
+        }
+    }
+
+    /** Waits for running calls, then frees the handle; later calls are no-ops. */
+    @Override
+    public void close() {
+        release();
+        Backstop mine;
+        synchronized (this) {
+            mine = backstop;
+            backstop = null;
+        }
+        if (mine != null) {
+            BACKSTOPS.remove(mine);
+            mine.clear();
+        }
+        drainBackstops();
+    }
+
+    private void release() {
+        Lock write = lock.writeLock();
+        write.lock();
+        try {
+            if (handle != 0) {
+                long live = handle;
+                handle = 0;
+                free.free(live);
+            }
+        } finally {
+            write.unlock();
+        }
+    }
+
+    /**
+     * For tests and diagnostics: frees the handles of collected wrappers, then counts the
+     * handles neither closed nor collected.
+     *
+     * @return the number of live, unclosed handles
+     */
+    public static int registered() {
+        drainBackstops();
+        return BACKSTOPS.size();
+    }
+
+    /** Frees the handles of wrappers that were collected without being closed. */
+    private static void drainBackstops() {
+        Reference<?> reference;
+        while ((reference = QUEUE.poll()) != null) {
+            Backstop backstop = (Backstop) reference;
+            BACKSTOPS.remove(backstop);
+            backstop.handle.release();
+        }
+    }
+
+    /** Enqueued when its wrapper is only phantom reachable; holds the handle, not the wrapper. */
+    private static final class Backstop extends PhantomReference<Object> {
+        final NativeHandle handle;
+
+        Backstop(Object owner, NativeHandle handle) {
+            super(owner, QUEUE);
+            this.handle = handle;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+package dev.sfjwt;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Salesforce emulator ({@code sfjwt emulator}) as a child process, with the org the tests
+ * need: one connected app per fixture keystore and an approved, an unapproved and an inactive
+ * user. Stopped with SIGTERM by {@link #close()}.
+ */
+final class Emulator implements AutoCloseable {
+    static final String JKS_APP = "3MVG9jks.consumer";
+    static final String P12_APP = "3MVG9p12.consumer";
+    static final String USER = "etl@example.com";
+    static final String UNAPPROVED_USER = "new@example.com";
+    static final char[] STORE_PASSWORD = "changeit1".toCharArray();
+
+    final Path dir;
+    final Path caFile;
+    final Path logFile;
+    final int port;
+    private final Process process;
+
+    private Emulator(Path dir, Process process, int port) {
+        this.dir = dir;
+        this.process = process;
+        this.port = port;
+        this.caFile = dir.resolve("ca.pem");
+        this.logFile = dir.resolve("log.jsonl");
+    }
+
+    static Path fixtures() {
+        return Paths.get(System.getProperty("sfjwt.test.fixtures", "../tests/fixtures")).toAbsolutePath();
+    }
+
+    static Path fixture(String name) {
+        return fixtures().resolve(name);
+    }
+
+    /** Starts the emulator and waits for its port file. */
+    static Emulator start() throws IOException, InterruptedException {
+        Path cli = Paths.get(System.getProperty("sfjwt.test.cli", "../target/debug/sfjwt")).toAbsolutePath();
+        if (!Files.isExecutable(cli)) {
+            throw new IllegalStateException(cli + " is missing: run `cargo build --bin sfjwt` first");
+        }
+        Path dir = Files.createTempDirectory("sfjwt-emulator-");
+        Path certs = fixtures().resolve("certs");
+        String config = "{\"apps\":["
+                + "{\"consumer_key\":\"" + JKS_APP + "\",\"certificate_file\":\""
+                + json(certs.resolve("jks-same.talend_certificate.crt")) + "\"},"
+                + "{\"consumer_key\":\"" + P12_APP + "\",\"certificate_file\":\""
+                + json(certs.resolve("p12-keytool.sfdc.crt")) + "\"}],"
+                + "\"users\":[{\"username\":\"" + USER + "\"},"
+                + "{\"username\":\"" + UNAPPROVED_USER + "\",\"approved\":false}]}";
+        Path configFile = dir.resolve("emulator.json");
+        Files.write(configFile, config.getBytes(UTF_8));
+        Path portFile = dir.resolve("port");
+        Process process = new ProcessBuilder(cli.toString(), "emulator",
+                "--config", configFile.toString(), "--port", "0",
+                "--port-file", portFile.toString(),
+                "--ca-out", dir.resolve("ca.pem").toString(),
+                "--log", dir.resolve("log.jsonl").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("emulator.out").toFile())
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!Files.exists(portFile)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the emulator exited with " + process.exitValue() + ": "
+                        + new String(Files.readAllBytes(dir.resolve("emulator.out")), UTF_8));
+            }
+            if (System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException("the emulator did not start within 30 s");
+            }
+            Thread.sleep(20);
+        }
+        int port = Integer.parseInt(new String(Files.readAllBytes(portFile), UTF_8).trim());
+        return new Emulator(dir, process, port);
+    }
+
+    private static String json(Path path) {
+        return path.toString().replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    String baseUrl() {
+        return "https://127.0.0.1:" + port;
+    }
+
+    /** Settings for the JKS fixture (the file Salesforce's "Export to Keystore" makes). */
+    SalesforceJwtConfig.Builder jks() {
+        return SalesforceJwtConfig.builder()
+                .issuer(JKS_APP)
+                .subject(USER)
+                .audience("https://login.salesforce.com")
+                .loginUrl(baseUrl())
+                .caFile(caFile)
+                .keystorePath(fixture("jks-same.jks"))
+                .keystorePassword(STORE_PASSWORD)
+                .keyAlias("talend_certificate")
+                .retries(0);
+    }
+
+    /** Settings for the PKCS#12 fixture made by keytool. */
+    SalesforceJwtConfig.Builder p12() {
+        return SalesforceJwtConfig.builder()
+                .issuer(P12_APP)
+                .subject(USER)
+                .loginUrl(baseUrl())
+                .caFile(caFile)
+                .keystorePath(fixture("p12-keytool.p12"))
+                .keystoreType("pkcs12")
+                .keystorePassword(STORE_PASSWORD)
+                .keyAlias("sfdc")
+                .retries(0);
+    }
+
+    /** How many tokens the emulator issued so far, from its request log. */
+    long logins() throws IOException {
+        if (!Files.exists(logFile)) {
+            return 0;
+        }
+        List<String> lines = Files.readAllLines(logFile, UTF_8);
+        return lines.stream()
+                .filter(line -> line.contains("\"path\":\"/services/oauth2/token\""))
+                .filter(line -> line.contains("\"outcome\":\"token_issued\""))
+                .count();
+    }
+
+    /** A loopback port with nothing listening. */
+    static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** SIGTERM, then SIGKILL if it has not stopped within 10 s. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+package dev.sfjwt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.sfjwt.internal.Native;
+import dev.sfjwt.internal.NativeHandle;
+import java.lang.ref.WeakReference;
+import java.util.EnumSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Handles, panics and the error mapping: nothing may crash the JVM. */
+class LifecycleTest {
+    private static Emulator emulator;
+
+    @BeforeAll
+    static void startEmulator() throws Exception {
+        emulator = Emulator.start();
+    }
+
+    @AfterAll
+    static void stopEmulator() throws Exception {
+        emulator.close();
+    }
+
+    @Test
+    void closeTwiceThenUseThrowsIllegalState() throws Exception {
+        SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build());
+        assertNotNull(client.token());
+        assertFalse(client.isClosed());
+        client.close();
+        client.close();
+        assertTrue(client.isClosed());
+        IllegalStateException e = assertThrows(IllegalStateException.class, client::token);
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, client::invalidate);
+        assertThrows(IllegalStateException.class, client::testConnection);
+    }
+
+    @Test
+    void nativePanicBecomesAnExceptionAndTheJvmGoesOn() throws Exception {
+        IllegalStateException e = assertThrows(IllegalStateException.class, Native::testingPanic);
+        assertTrue(e.getMessage().contains("deliberate panic from Native.testingPanic()"), e.getMessage());
+        // Twice, and the library still works afterwards.
+        assertThrows(IllegalStateException.class, Native::testingPanic);
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build())) {
+            assertNotNull(client.token());
+        }
+    }
+
+    @Test
+    void everyCoreCodeMapsToTheJavaConstantOfTheSameValue() {
+        // Every number the core might use: a core code missing from the Java enum would
+        // arrive as "could not build SfJwtException", not as "no error code".
+        EnumSet<ErrorCode> seen = EnumSet.noneOf(ErrorCode.class);
+        for (int value = 0; value <= 100; value++) {
+            try {
+                Native.testingError(value);
+                fail("testingError(" + value + ") returned");
+            } catch (SfJwtException e) {
+                assertEquals(value, e.getCode().value(), e.getMessage());
+                assertTrue(e.getMessage().startsWith(e.getCode().name() + ": "), e.getMessage());
+                seen.add(e.getCode());
+            } catch (IllegalStateException e) {
+                assertTrue(e.getMessage().contains("no error code has the value " + value), e.getMessage());
+            }
+        }
+        assertEquals(EnumSet.allOf(ErrorCode.class), seen, "the core and Java have the same codes");
+
+        SfJwtException rejected = assertThrows(SfJwtException.class,
+                () -> Native.testingError(ErrorCode.AUTH_REJECTED.value()));
+        assertEquals("invalid_grant", rejected.getSalesforceError());
+        assertEquals("user hasn't approved this consumer", rejected.getSalesforceErrorDescription());
+        assertEquals(400, rejected.getHttpStatus());
+        assertEquals("approve the consumer once", rejected.getHint());
+        SfJwtException api = assertThrows(SfJwtException.class, () -> Native.testingError(ErrorCode.API.value()));
+        assertEquals("INVALID_SESSION_ID", api.getApiErrorCode());
+        assertEquals(401, api.getHttpStatus());
+        assertEquals(null, api.getSalesforceError());
+    }
+
+    @Test
+    void bridgeMisuseThrowsInsteadOfCrashing() {
+        assertThrows(RuntimeException.class, () -> Native.clientNew(null, new String[0], new String[0], new char[0][]));
+        assertThrows(IllegalStateException.class,
+                () -> Native.clientNew(new String[] {"issuer"}, new String[0], new String[0], new char[0][]));
+        assertThrows(IllegalStateException.class, () -> Native.clientToken(0));
+        assertThrows(IllegalStateException.class, () -> Native.clientInvalidate(0));
+        Native.clientFree(0);
+    }
+
+    @Test
+    void anUnclosedClientIsFreedByTheBackstop() throws Exception {
+        int before = NativeHandle.registered();
+        WeakReference<SalesforceJwtClient> weak = new WeakReference<>(new SalesforceJwtClient(emulator.jks().build()));
+        assertEquals(before + 1, NativeHandle.registered());
+        for (int i = 0; i < 250 && (weak.get() != null || NativeHandle.registered() != before); i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(null, weak.get(), "collected");
+        assertEquals(before, NativeHandle.registered(), "the backstop freed the unclosed client");
+        // The next client drains the backstop queue; it must work normally.
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build())) {
+            assertNotNull(client.token());
+        }
+    }
+}

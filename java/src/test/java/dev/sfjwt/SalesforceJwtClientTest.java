@@ -1,0 +1,226 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+package dev.sfjwt;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The client against the emulator: logins with each keystore kind, and each error group. */
+class SalesforceJwtClientTest {
+    private static Emulator emulator;
+
+    @BeforeAll
+    static void startEmulator() throws Exception {
+        emulator = Emulator.start();
+    }
+
+    @AfterAll
+    static void stopEmulator() throws Exception {
+        emulator.close();
+    }
+
+    @Test
+    void logsInWithJksKeystore() throws Exception {
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build())) {
+            client.invalidate();
+            AccessToken token = client.token();
+            assertTrue(token.getAccessToken().startsWith("00D"), "org id prefix");
+            assertEquals(emulator.baseUrl(), token.getInstanceUrl());
+            assertEquals("Bearer", token.getTokenType());
+            assertTrue(token.getId().contains("/id/00D"), token.getId());
+            assertFalse(token.toString().contains(token.getAccessToken()), "toString redacts the token");
+            assertTrue(token.toString().contains("<redacted>"));
+        }
+    }
+
+    @Test
+    void logsInWithPkcs12Keystore() throws Exception {
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.p12().build())) {
+            client.invalidate();
+            AccessToken token = client.token();
+            assertTrue(token.getAccessToken().startsWith("00D"));
+            assertNotNull(token.getScope());
+        }
+    }
+
+    @Test
+    void cachesTheTokenUntilInvalidated() throws Exception {
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build())) {
+            client.invalidate();
+            long before = emulator.logins();
+            String first = client.token().getAccessToken();
+            assertEquals(first, client.token().getAccessToken(), "cached");
+            assertEquals(before + 1, emulator.logins());
+            client.invalidate();
+            assertFalse(first.equals(client.token().getAccessToken()), "a new login after invalidate()");
+            assertEquals(before + 2, emulator.logins());
+        }
+    }
+
+    @Test
+    void connectionTestPasses() throws Exception {
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build())) {
+            ConnectionReport report = client.testConnection();
+            assertTrue(report.isOk(), report.toString());
+            List<String> names = report.getSteps().stream().map(ConnectionReport.Step::getName)
+                    .collect(Collectors.toList());
+            assertEquals(Arrays.asList("load key", "sign assertion", "token request", "identity", "API versions"),
+                    names);
+            assertTrue(report.getSteps().stream().allMatch(ConnectionReport.Step::isOk));
+            assertTrue(report.getSteps().stream().allMatch(s -> s.getDurationMillis() >= 0));
+            assertNull(report.getError());
+            assertNull(report.getFailedStep());
+            assertEquals("62.0", report.getApiVersion());
+            assertEquals(emulator.baseUrl(), report.getInstanceUrl());
+            assertTrue(report.toString().contains("PASSED"), report.toString());
+            assertFalse(report.toString().contains("changeit1"));
+        }
+    }
+
+    @Test
+    void wrongStorePasswordIsKeystorePassword() {
+        SalesforceJwtConfig config = emulator.jks().keystorePassword("wrong-pass".toCharArray()).build();
+        SfJwtException e = assertThrows(SfJwtException.class, () -> new SalesforceJwtClient(config));
+        assertEquals(ErrorCode.KEYSTORE_PASSWORD, e.getCode());
+        assertTrue(e.getMessage().contains("jks-same.jks"), e.getMessage());
+        assertFalse(e.getMessage().contains("wrong-pass"), "no password in messages");
+        assertNull(e.getSalesforceError());
+        assertEquals(0, e.getHttpStatus());
+    }
+
+    @Test
+    void missingAliasIsAliasNotFound() {
+        SalesforceJwtConfig config = emulator.jks().keyAlias("no_such_alias").build();
+        SfJwtException e = assertThrows(SfJwtException.class, () -> new SalesforceJwtClient(config));
+        assertEquals(ErrorCode.ALIAS_NOT_FOUND, e.getCode());
+        assertTrue(e.getMessage().contains("talend_certificate"), "lists the aliases present: " + e.getMessage());
+    }
+
+    @Test
+    void unapprovedUserIsAuthRejectedWithSalesforcesErrorAndHint() throws Exception {
+        SalesforceJwtConfig config = emulator.jks().subject(Emulator.UNAPPROVED_USER).build();
+        try (SalesforceJwtClient client = new SalesforceJwtClient(config)) {
+            SfJwtException e = assertThrows(SfJwtException.class, client::token);
+            assertEquals(ErrorCode.AUTH_REJECTED, e.getCode());
+            assertEquals("invalid_grant", e.getSalesforceError());
+            assertEquals("user hasn't approved this consumer", e.getSalesforceErrorDescription());
+            assertEquals(400, e.getHttpStatus());
+            assertNotNull(e.getHint());
+            assertFalse(e.getHint().isEmpty());
+            assertTrue(e.getMessage().startsWith("AUTH_REJECTED: "), e.getMessage());
+
+            ConnectionReport report = client.testConnection();
+            assertFalse(report.isOk());
+            assertEquals("token request", report.getFailedStep().getName());
+            assertEquals(ErrorCode.AUTH_REJECTED, report.getError().getCode());
+            assertEquals("invalid_grant", report.getError().getSalesforceError());
+            assertTrue(report.toString().contains("FAILED"), report.toString());
+        }
+    }
+
+    @Test
+    void closedPortIsNetwork() throws Exception {
+        SalesforceJwtConfig config = emulator.jks()
+                .loginUrl("https://127.0.0.1:" + Emulator.closedPort())
+                .build();
+        try (SalesforceJwtClient client = new SalesforceJwtClient(config)) {
+            SfJwtException e = assertThrows(SfJwtException.class, client::token);
+            assertEquals(ErrorCode.NETWORK, e.getCode(), e.getMessage());
+            assertEquals(0, e.getHttpStatus());
+        }
+    }
+
+    @Test
+    void invalidSettingIsConfigNamingTheKey() {
+        SalesforceJwtConfig config = emulator.jks().expirationSecs(0).build();
+        SfJwtException e = assertThrows(SfJwtException.class, () -> new SalesforceJwtClient(config));
+        assertEquals(ErrorCode.CONFIG, e.getCode());
+        assertTrue(e.getMessage().contains("expiration_secs"), e.getMessage());
+
+        SalesforceJwtConfig missing = SalesforceJwtConfig.builder().subject("u@example.com").build();
+        e = assertThrows(SfJwtException.class, () -> new SalesforceJwtClient(missing));
+        assertEquals(ErrorCode.CONFIG, e.getCode());
+        assertTrue(e.getMessage().contains("issuer"), e.getMessage());
+    }
+
+    @Test
+    void unknownPropertyIsConfig() {
+        Properties properties = new Properties();
+        properties.setProperty("isuer", "typo");
+        SalesforceJwtConfig config = SalesforceJwtConfig.fromProperties(properties);
+        SfJwtException e = assertThrows(SfJwtException.class, () -> new SalesforceJwtClient(config));
+        assertEquals(ErrorCode.CONFIG, e.getCode());
+        assertTrue(e.getMessage().contains("isuer"), e.getMessage());
+    }
+
+    @Test
+    void staticConnectionTestReportsKeystoreProblemsAsAFailedStep() throws Exception {
+        SalesforceJwtConfig config = emulator.jks().keystorePassword("wrong".toCharArray()).build();
+        ConnectionReport report = SalesforceJwtClient.testConnection(config);
+        assertFalse(report.isOk());
+        assertEquals(1, report.getSteps().size());
+        assertEquals("load key", report.getFailedStep().getName());
+        assertEquals(ErrorCode.KEYSTORE_PASSWORD, report.getError().getCode());
+    }
+
+    @Test
+    void propertiesFileInTalendStyleLogsIn(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("conn.properties");
+        String text = "# Talend: OAuth / Json Web Token Flow\n"
+                + "issuer=" + Emulator.JKS_APP + "\n"
+                + "subject=" + Emulator.USER + "\n"
+                + "audience=https\\://login.salesforce.com\n"
+                + "expiration_secs=180\n"
+                + "keystore_path=" + Emulator.fixture("jks-same.jks").toString().replace("\\", "\\\\") + "\n"
+                + "keystore_password=changeit1\n"
+                + "key_alias=talend_certificate\n"
+                + "login_url=" + emulator.baseUrl() + "\n"
+                + "ca_file=" + emulator.caFile.toString().replace("\\", "\\\\") + "\n";
+        Files.write(file, text.getBytes(UTF_8));
+        SalesforceJwtConfig config = SalesforceJwtConfig.fromProperties(file);
+        assertFalse(config.toString().contains("changeit1"), config.toString());
+        assertTrue(config.toString().contains("keystore_password=<redacted>"), config.toString());
+        try (SalesforceJwtClient client = new SalesforceJwtClient(config)) {
+            assertTrue(client.testConnection().isOk());
+        }
+    }
+
+    @Test
+    void toStringRedactsPasswordsAndProxyCredentials() {
+        String text = emulator.jks().proxyUrl("http://proxyuser:proxy-secret@proxy.example:3128").build().toString();
+        assertFalse(text.contains("changeit1"), text);
+        assertFalse(text.contains("proxy-secret"), text);
+        assertTrue(text.contains("proxy_url=http://<redacted>@proxy.example:3128"), text);
+        assertTrue(text.contains("key_alias=talend_certificate"), text);
+    }
+
+    @Test
+    void passwordsAreCopiedAndCanBeCleared() throws Exception {
+        char[] mine = "changeit1".toCharArray();
+        SalesforceJwtConfig.Builder builder = emulator.jks().keystorePassword(mine);
+        Arrays.fill(mine, 'x');
+        SalesforceJwtConfig config = builder.build();
+        new SalesforceJwtClient(config).close();
+        new SalesforceJwtClient(config).close();
+
+        config.clearPasswords();
+        SfJwtException e = assertThrows(SfJwtException.class, () -> new SalesforceJwtClient(config));
+        assertTrue(e.getCode() == ErrorCode.KEYSTORE_PASSWORD || e.getCode() == ErrorCode.KEY_PASSWORD,
+                e.getMessage());
+    }
+}
