@@ -232,12 +232,22 @@ impl ConfigBuilder {
 
     /// Reads a `.properties` file (Java's format).
     pub fn from_properties_file(path: &Path) -> Result<ConfigBuilder> {
+        let mut builder = ConfigBuilder::default();
+        builder.apply_properties_file(path)?;
+        Ok(builder)
+    }
+
+    /// Adds the keys of a `.properties` file to what is set; the file's keys win. On
+    /// an error nothing is changed.
+    pub fn apply_properties_file(&mut self, path: &Path) -> Result<&mut Self> {
+        // Zeroizing: the file may hold passwords.
         let text = std::fs::read_to_string(path)
             .map(Zeroizing::new)
             .map_err(|e| Error::config("config", format!("cannot read {}: {e}", path.display())))?;
-        let mut builder = ConfigBuilder::default();
-        builder.apply_properties(&text)?;
-        Ok(builder)
+        let mut updated = self.clone();
+        updated.apply_properties(&text)?;
+        *self = updated;
+        Ok(self)
     }
 
     /// Applies the pairs of a `.properties` text; later keys win.

@@ -16,14 +16,17 @@ use support::*;
 /// `Proxy-Authorization`, and refuses with 407 when `required_auth` is not sent.
 struct ConnectProxy {
     port: u16,
-    seen: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    seen: Arc<Seen>,
 }
+
+/// Each request's first line and `Proxy-Authorization`.
+type Seen = Mutex<Vec<(String, Option<String>)>>;
 
 impl ConnectProxy {
     fn start(required_auth: Option<&'static str>) -> ConnectProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen: Arc<Seen> = Arc::default();
         let log = Arc::clone(&seen);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
@@ -39,11 +42,7 @@ impl ConnectProxy {
     }
 }
 
-fn serve(
-    mut client: TcpStream,
-    required_auth: Option<&str>,
-    log: &Mutex<Vec<(String, Option<String>)>>,
-) {
+fn serve(mut client: TcpStream, required_auth: Option<&str>, log: &Seen) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut first = String::new();
     reader.read_line(&mut first).unwrap();

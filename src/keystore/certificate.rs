@@ -138,7 +138,7 @@ fn describe_public_key(cert: &X509Certificate<'_>) -> (String, Option<u32>) {
 fn dsa_bits(algorithm: &AlgorithmIdentifier<'_>) -> Option<u32> {
     let params = algorithm.parameters.as_ref()?;
     // `data` is the SEQUENCE's content: p comes first, q and g follow.
-    let mut reader = der::SliceReader::new(&params.data).ok()?;
+    let mut reader = der::SliceReader::new(params.data).ok()?;
     let p: der::asn1::UintRef<'_> = reader.decode().ok()?;
     Some(unsigned_bits(p.as_bytes()))
 }
