@@ -8,7 +8,7 @@ SFJWT := target/debug/sfjwt
 # run keeps pyo3's build script from rerunning between lint and the Python build.
 export PYO3_BUILD_EXTENSION_MODULE := 1
 
-.PHONY: test demo bench lint rust-test fixtures
+.PHONY: test demo lint rust-test fixtures
 
 ## Every test of every language.
 test: lint rust-test c-test java-test python-test
@@ -17,10 +17,6 @@ test: lint rust-test c-test java-test python-test
 demo:
 	$(CARGO) build --bin sfjwt
 	$(SFJWT) demo
-
-## Criterion benchmarks: key loading per format and RS256 signing throughput.
-bench:
-	$(CARGO) bench --bench core
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -35,7 +31,9 @@ rust-test:
 fixtures:
 	tests/fixtures/make-fixtures.sh
 
-# Each language's build and tests.
+# Each language's build and tests; benchmarks (`make bench`) and fuzzing (`make fuzz`).
 include bindings/c/c.mk
 include java/java.mk
 include python/python.mk
+include bench/bench.mk
+include fuzz/fuzz.mk
