@@ -159,6 +159,7 @@ impl Client {
             subject: self.config.subject.clone(),
             audience: self.config.audience.clone(),
             expires_at: assertion.expires_at(),
+            expiration_secs: self.config.expiration_secs,
             sha1: certificate.map(|c| c.sha1.clone()),
             sha256: certificate.map(|c| c.sha256.clone()),
         }

@@ -201,9 +201,12 @@ fn assertion_lifetime_beyond_the_servers_limit_is_refused() {
     let err = client(with(org.builder(), &[("expiration_secs", "3600")]))
         .token()
         .unwrap_err();
-    assert_eq!(
-        err.rejection().unwrap().error_description,
-        "invalid assertion"
+    let rejection = err.rejection().unwrap();
+    assert_eq!(rejection.error_description, "invalid assertion");
+    assert!(
+        rejection.hint.contains("expiration_secs is 3600"),
+        "{}",
+        rejection.hint
     );
     assert!(
         client(with(org.builder(), &[("expiration_secs", "300")]))

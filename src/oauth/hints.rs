@@ -11,6 +11,8 @@ pub(crate) struct HintContext {
     pub audience: String,
     /// `exp` of the assertion sent.
     pub expires_at: u64,
+    /// The assertion lifetime configured.
+    pub expiration_secs: u32,
     /// Fingerprints of the signing certificate, when the keystore has one.
     pub sha1: Option<String>,
     pub sha256: Option<String>,
@@ -64,10 +66,19 @@ pub(crate) fn hint(
             (Some(sha1), Some(sha256)) => format!(" (SHA-1 {sha1}, SHA-256 {sha256})"),
             _ => String::new(),
         };
+        let lifetime = if context.expiration_secs > 180 {
+            format!(
+                "; also, expiration_secs is {}: Salesforce documents at most 180",
+                context.expiration_secs
+            )
+        } else {
+            String::new()
+        };
         format!(
             "the signature does not verify with the connected app's certificate: upload the \
              certificate of this keystore entry{fingerprints} to the app, or use the keystore \
-             exported with the app's certificate (`sfjwt keystore inspect` prints the fingerprints)"
+             exported with the app's certificate (`sfjwt keystore inspect` prints the \
+             fingerprints){lifetime}"
         )
     } else if has("expired authorization code") {
         expired_hint(context.expires_at, server_date, now)
@@ -144,6 +155,7 @@ mod tests {
             subject: "etl@example.com".to_owned(),
             audience: "https://login.salesforce.com".to_owned(),
             expires_at: 1_000,
+            expiration_secs: 180,
             sha1: Some("AA:BB".to_owned()),
             sha256: Some("CC:DD".to_owned()),
         }
