@@ -1,5 +1,22 @@
-# Benchmarks (not part of make test).
-.PHONY: bench
-## Criterion benchmarks: key loading per format and RS256 signing throughput.
+# Benchmarks (not part of make test): BENCHMARKS.md from one run of bench/run.py.
+#
+#   make bench            release builds (CLI, libsfjwt, JNI library, wheel, jar, the Rust
+#                         bench worker, the C bench), then every row of BENCHMARKS.md with
+#                         sfjwt and its reference interleaved; BENCH_ROUNDS=5 by default
+#   make bench-criterion  the criterion benches alone (benches/core.rs: key loading per
+#                         format, signing), with their statistics in target/criterion
+#
+# Everything the run makes is under target/bench/ (a venv with maturin, PyJWT and
+# cryptography from bench/requirements.txt, the copied release artifacts).
+
+BENCH_ROUNDS ?= 5
+
+.PHONY: bench bench-criterion
+
+## Every row of BENCHMARKS.md, measured in one run; rewrites BENCHMARKS.md.
 bench:
+	CARGO=$(CARGO) PYTHON=$(PYTHON) BENCH_ROUNDS=$(BENCH_ROUNDS) $(PYTHON) bench/run.py
+
+## The criterion benches (key loading per keystore format, RS256 signing).
+bench-criterion:
 	$(CARGO) bench --bench core

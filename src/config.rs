@@ -69,6 +69,32 @@ impl fmt::Debug for Password {
     }
 }
 
+/// A proxy URL, which may carry credentials (`http://user:password@host:port`):
+/// zeroized on drop, and `Debug` shows it with the password redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyUrl(Zeroizing<String>);
+
+impl ProxyUrl {
+    /// The URL as given, credentials included, for handing to the HTTP client.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ProxyUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) => {
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("<redacted>"));
+                }
+                write!(f, "ProxyUrl({url})")
+            }
+            Err(_) => f.write_str("ProxyUrl(<unparsable>)"),
+        }
+    }
+}
+
 /// Where a key comes from: a keystore file, its passwords and the entry's alias.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeystoreSettings {
@@ -119,7 +145,7 @@ pub struct Config {
     /// Extra trusted root certificates (PEM).
     pub ca_file: Option<PathBuf>,
     /// HTTP(S) proxy; credentials may be in the URL.
-    pub proxy_url: Option<String>,
+    pub proxy_url: Option<ProxyUrl>,
     /// Connect timeout in seconds.
     pub connect_timeout_secs: u64,
     /// Whole-request timeout in seconds.
@@ -164,7 +190,7 @@ pub struct ConfigBuilder {
     client_cert_password: Option<Password>,
     client_cert_alias: Option<String>,
     ca_file: Option<PathBuf>,
-    proxy_url: Option<String>,
+    proxy_url: Option<ProxyUrl>,
     connect_timeout_secs: Option<u64>,
     timeout_secs: Option<u64>,
     retries: Option<u32>,
@@ -404,11 +430,11 @@ pub(crate) fn parse_url(text: &str) -> Result<String, String> {
     Ok(text.trim_end_matches('/').to_owned())
 }
 
-fn parse_proxy_url(text: &str) -> Result<String, String> {
+fn parse_proxy_url(text: &str) -> Result<ProxyUrl, String> {
     // Never echo the URL: it may carry proxy credentials.
     let url = url::Url::parse(text).map_err(|e| format!("not a URL ({e})"))?;
     match url.scheme() {
-        "http" | "https" if url.host().is_some() => Ok(text.to_owned()),
+        "http" | "https" if url.host().is_some() => Ok(ProxyUrl(Zeroizing::new(text.to_owned()))),
         _ => Err("use http://[user:password@]host:port or https://...".to_owned()),
     }
 }

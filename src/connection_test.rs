@@ -108,66 +108,98 @@ fn run_steps(config: &Config, report: &mut ConnectionReport) -> Result<()> {
 
     report.step("identity", || {
         let info: UserInfo = client.get_with(&token, "/services/oauth2/userinfo")?;
-        let detail = format!(
-            "user {} ({}), org {}",
-            info.preferred_username.as_deref().unwrap_or("?"),
-            info.user_id.as_deref().or(token.user_id()).unwrap_or("?"),
-            info.organization_id
-                .as_deref()
-                .or(token.org_id())
-                .unwrap_or("?"),
-        );
-        Ok((detail, ()))
+        Ok((identity_detail(&info, token.user_id(), token.org_id()), ()))
     })?;
 
     let version = report.step("API versions", || {
         let versions: Vec<ApiVersion> =
             client.get_public(token.instance_url(), "/services/data/")?;
-        let newest = versions
-            .iter()
-            .filter_map(|v| v.number().map(|n| (n, &v.version)))
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, v)| v.clone())
-            .ok_or_else(|| Error::Protocol {
-                url: format!("{}/services/data/", token.instance_url()),
-                reason: "the org lists no API version".to_owned(),
-            })?;
-        let using = match &config.api_version {
-            None => newest.clone(),
-            Some(wanted) if versions.iter().any(|v| &v.version == wanted) => wanted.clone(),
-            Some(wanted) => {
-                return Err(Error::config(
-                    "api_version",
-                    format!("{wanted} is not offered by this org; the newest is {newest}"),
-                ));
-            }
-        };
-        Ok((
-            format!(
-                "{} versions, newest {newest}, using {using}",
-                versions.len()
-            ),
-            using,
-        ))
+        choose_api_version(
+            &versions,
+            config.api_version.as_deref(),
+            token.instance_url(),
+        )
     })?;
     report.api_version = Some(version);
     Ok(())
 }
 
+/// The identity step's detail; the ids fall back to those in the token's `id` URL.
+pub(crate) fn identity_detail(
+    info: &UserInfo,
+    token_user_id: Option<&str>,
+    token_org_id: Option<&str>,
+) -> String {
+    format!(
+        "user {} ({}), org {}",
+        info.preferred_username.as_deref().unwrap_or("?"),
+        info.user_id.as_deref().or(token_user_id).unwrap_or("?"),
+        info.organization_id
+            .as_deref()
+            .or(token_org_id)
+            .unwrap_or("?"),
+    )
+}
+
+/// The version to use (`wanted`, else the newest the org lists) and the step's detail.
+pub(crate) fn choose_api_version(
+    versions: &[ApiVersion],
+    wanted: Option<&str>,
+    instance_url: &str,
+) -> Result<(String, String)> {
+    let newest = versions
+        .iter()
+        .filter_map(|v| v.number().map(|n| (n, &v.version)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| Error::Protocol {
+            url: format!("{instance_url}/services/data/"),
+            reason: "the org lists no API version".to_owned(),
+        })?;
+    let using = match wanted {
+        None => newest.clone(),
+        Some(wanted) if versions.iter().any(|v| v.version == wanted) => wanted.to_owned(),
+        Some(wanted) => {
+            return Err(Error::config(
+                "api_version",
+                format!("{wanted} is not offered by this org; the newest is {newest}"),
+            ));
+        }
+    };
+    Ok((
+        format!(
+            "{} versions, newest {newest}, using {using}",
+            versions.len()
+        ),
+        using,
+    ))
+}
+
+/// `/services/oauth2/userinfo`, the fields the identity step shows.
 #[derive(Deserialize)]
-struct UserInfo {
+pub(crate) struct UserInfo {
     preferred_username: Option<String>,
     user_id: Option<String>,
     organization_id: Option<String>,
 }
 
+/// One element of `/services/data/`.
 #[derive(Deserialize)]
-struct ApiVersion {
+pub(crate) struct ApiVersion {
     version: String,
 }
 
 impl ApiVersion {
+    /// The version as a number, for a `major.minor` of digits only (`62.0`): `f64`'s
+    /// parser alone also takes `610`, `1e3`, `inf` and `NaN`, which would then be chosen
+    /// as "the newest" although no REST path or `api_version` can use them (found by
+    /// the api_versions fuzz target).
     fn number(&self) -> Option<f64> {
+        let (major, minor) = self.version.split_once('.')?;
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !(digits(major) && digits(minor)) {
+            return None;
+        }
         self.version.parse().ok()
     }
 }

@@ -15,12 +15,16 @@ pub mod connection_test;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 pub mod error;
+// Not API: the entry points of the fuzz targets (fuzz/) and of their regression tests.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod keystore;
 pub mod oauth;
 
 pub use assertion::{Assertion, AssertionSigner, Claims};
 pub use client::Client;
-pub use config::{Config, ConfigBuilder, KeystoreSettings, Password};
+pub use config::{Config, ConfigBuilder, KeystoreSettings, Password, ProxyUrl};
 pub use connection_test::{ConnectionReport, Step};
 pub use error::{Error, ErrorCode, Rejection, Result};
 pub use keystore::{EntryInfo, EntryKind, Keystore, KeystoreFormat, KeystoreType, SigningKey};

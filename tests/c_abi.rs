@@ -2,8 +2,10 @@
 //! The C ABI, tested from C: compiles the programs of `tests/c/` and the example
 //! `bindings/c/examples/test_connection.c` with `gcc -Wall -Wextra -Werror` against
 //! the committed `include/sfjwt.h`, links them to `libsfjwt`, and runs each under
-//! valgrind against an emulator of its own, checking the emulator's login count
-//! from here. Prints one line per case and a closing `N passed, N failed`.
+//! valgrind and, compiled again with `-fsanitize=address -fno-omit-frame-pointer`,
+//! under AddressSanitizer with LeakSanitizer (`ASAN_OPTIONS=detect_leaks=1`), each
+//! run against an emulator of its own, checking the emulator's login count from
+//! here. Prints one line per case and a closing `N passed, N failed`.
 //!
 //! `make c-test` builds the library with `--features testing`, copies it to a
 //! directory of its own and runs this test with:
@@ -13,24 +15,56 @@
 //!   library with the `testing` feature.
 //! - `SFJWT_C_VALGRIND=0` to run without valgrind (default: with; a missing
 //!   valgrind fails the test).
+//! - `SFJWT_C_ASAN_FLAGS`: the AddressSanitizer compiler flags (default
+//!   `-fsanitize=address -fno-omit-frame-pointer`).
+//! - `SFJWT_C_ASAN=0` to skip the AddressSanitizer runs (default: with). Any
+//!   AddressSanitizer or LeakSanitizer report fails the run; `tests/c/lsan.supp`
+//!   lists the suppressions, each with the reason it is not a leak.
 //! - `CC` for the compiler (default `gcc`).
 
 mod support;
 
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use sfjwt::emulator::{Fault, FaultAction};
 use support::{ISSUER, STORE_PASSWORD, USER, fixture};
 
 /// The test programs and the logins each must cause.
-const PROGRAMS: [(&str, usize); 5] = [
-    ("test_success", 3),
-    ("test_errors", 0),
-    ("test_null", 0),
-    ("test_threads", 1),
-    ("test_panic", 0),
+const PROGRAMS: [(&str, RangeInclusive<usize>); 7] = [
+    ("test_success", 3..=3),
+    ("test_errors", 0..=0),
+    ("test_null", 0..=0),
+    ("test_threads", 1..=1),
+    ("test_panic", 0..=0),
+    // Each round: two tokens (from the shared cache or a login) and a connection
+    // test (always a login).
+    (
+        "test_stress",
+        STRESS_THREADS..=STRESS_THREADS * 3 * STRESS_ROUNDS_NATIVE,
+    ),
+    ("test_secrets", 0..=0),
 ];
+
+/// `THREADS` of test_stress.c, and its rounds per thread (fewer under valgrind).
+const STRESS_THREADS: usize = 8;
+const STRESS_ROUNDS_NATIVE: usize = 10;
+const STRESS_ROUNDS_VALGRIND: usize = 2;
+
+/// The access token the emulator hands test_secrets.c (see `prepare`).
+const CANARY_TOKEN: &str = "00DCanary-Token-Secret-3141!AQcanary";
+
+/// How a program runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Valgrind,
+    Native,
+    AddressSanitizer,
+}
+
+const ASAN_FLAGS: &str = "-fsanitize=address -fno-omit-frame-pointer";
 
 const UNAPPROVED_USER: &str = "new@example.com";
 const RUN_TIMEOUT: Duration = Duration::from_secs(600);
@@ -56,6 +90,8 @@ struct Setup {
     work: PathBuf,
     cc: String,
     valgrind: bool,
+    asan: bool,
+    asan_flags: Vec<String>,
 }
 
 #[test]
@@ -74,6 +110,12 @@ fn c_programs() {
         work: PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("c_abi"),
         cc: std::env::var("CC").unwrap_or_else(|_| "gcc".to_owned()),
         valgrind: std::env::var("SFJWT_C_VALGRIND").map_or(true, |v| v != "0"),
+        asan: std::env::var("SFJWT_C_ASAN").map_or(true, |v| v != "0"),
+        asan_flags: std::env::var("SFJWT_C_ASAN_FLAGS")
+            .unwrap_or_else(|_| ASAN_FLAGS.to_owned())
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
     };
     if setup.valgrind {
         let found = Command::new("valgrind")
@@ -103,7 +145,20 @@ fn c_programs() {
         let ok = outcome.is_ok();
         cases.push(Case::new(format!("{name}: compiles"), outcome));
         if ok {
-            programs.push((name, logins));
+            programs.push((name, logins.clone(), mode_of(&setup)));
+        }
+        if setup.asan {
+            let mut flags = vec!["-std=c11", "-DSFJWT_TESTING"];
+            flags.extend(setup.asan_flags.iter().map(String::as_str));
+            let outcome = compile(&setup, &source, &format!("{name}-asan"), &flags);
+            let ok = outcome.is_ok();
+            cases.push(Case::new(
+                format!("{name}: compiles with AddressSanitizer"),
+                outcome,
+            ));
+            if ok {
+                programs.push((name, logins, Mode::AddressSanitizer));
+            }
         }
     }
     let example = setup.root.join("bindings/c/examples/test_connection.c");
@@ -122,13 +177,14 @@ fn c_programs() {
     let results: Vec<Vec<Case>> = std::thread::scope(|scope| {
         let setup = &setup;
         let mut handles = Vec::new();
-        for (name, logins) in programs {
-            handles.push(scope.spawn(move || run_program(setup, name, logins, setup.valgrind)));
-            // Valgrind runs one thread at a time: the threads test also runs natively,
-            // where its 16 threads really race for the login.
-            if name == "test_threads" && setup.valgrind {
-                handles.push(scope.spawn(move || run_program(setup, name, logins, false)));
+        for (name, logins, mode) in programs {
+            // Valgrind runs one thread at a time: the threads tests also run natively
+            // (and under AddressSanitizer), where their threads really race.
+            if mode == Mode::Valgrind && (name == "test_threads" || name == "test_stress") {
+                let logins = logins.clone();
+                handles.push(scope.spawn(move || run_program(setup, name, logins, Mode::Native)));
             }
+            handles.push(scope.spawn(move || run_program(setup, name, logins, mode)));
         }
         if example_built {
             handles
@@ -165,6 +221,14 @@ fn c_programs() {
     }
     println!("{passed} passed, {failed} failed");
     assert_eq!(failed, 0, "C tests failed (see above)");
+}
+
+fn mode_of(setup: &Setup) -> Mode {
+    if setup.valgrind {
+        Mode::Valgrind
+    } else {
+        Mode::Native
+    }
 }
 
 fn indent(text: &str) -> String {
@@ -250,7 +314,8 @@ struct Run {
     status: Option<i32>,
     stdout: String,
     stderr: String,
-    valgrind: Result<String, String>,
+    /// Valgrind's or the sanitizers' verdict.
+    checker: Result<String, String>,
 }
 
 impl Run {
@@ -262,10 +327,37 @@ impl Run {
     }
 }
 
-/// Runs `program` (under valgrind unless disabled) with `env`, in `dir`.
-fn run(valgrind: bool, dir: &Path, program: &Path, args: &[&Path], env: &[(&str, String)]) -> Run {
+/// Runs `program` in `mode` with `env`, in `dir` (an AddressSanitizer build is
+/// `program` with `-asan` appended).
+fn run(
+    mode: Mode,
+    root: &Path,
+    dir: &Path,
+    program: &Path,
+    args: &[&Path],
+    env: &[(&str, String)],
+) -> Run {
     let valgrind_log = dir.join("valgrind.log");
-    let mut command = if valgrind {
+    let mut command = if mode == Mode::AddressSanitizer {
+        let mut program = program.as_os_str().to_owned();
+        program.push("-asan");
+        let mut command = Command::new(program);
+        command.env(
+            "ASAN_OPTIONS",
+            "detect_leaks=1:abort_on_error=0:exitcode=86",
+        );
+        let suppressions = root.join("tests/c/lsan.supp");
+        if suppressions.exists() {
+            command.env(
+                "LSAN_OPTIONS",
+                format!(
+                    "suppressions={}:print_suppressions=0",
+                    suppressions.display()
+                ),
+            );
+        }
+        command
+    } else if mode == Mode::Valgrind {
         let mut command = Command::new("valgrind");
         command
             .args([
@@ -318,11 +410,27 @@ fn run(valgrind: bool, dir: &Path, program: &Path, args: &[&Path], env: &[(&str,
         status,
         stdout: read(&stdout_path),
         stderr: read(&stderr_path),
-        valgrind: if valgrind {
-            valgrind_verdict(&read(&valgrind_log))
-        } else {
-            Ok("not run".to_owned())
+        checker: match mode {
+            Mode::Valgrind => valgrind_verdict(&read(&valgrind_log)),
+            Mode::AddressSanitizer => sanitizer_verdict(status, &read(&stderr_path)),
+            Mode::Native => Ok("not run".to_owned()),
         },
+    }
+}
+
+/// AddressSanitizer's and LeakSanitizer's verdict: Ok when neither reported anything.
+fn sanitizer_verdict(status: Option<i32>, stderr: &str) -> Result<String, String> {
+    let reported = stderr.contains("ERROR: AddressSanitizer")
+        || stderr.contains("ERROR: LeakSanitizer")
+        || stderr.contains("SUMMARY: AddressSanitizer")
+        || stderr.contains("LeakSanitizer has encountered a fatal error")
+        || stderr.contains("runtime error:");
+    if reported || status == Some(86) {
+        Err(format!(
+            "exit status {status:?}\n--- sanitizer output\n{stderr}"
+        ))
+    } else {
+        Ok("no AddressSanitizer or LeakSanitizer report".to_owned())
     }
 }
 
@@ -343,16 +451,58 @@ fn valgrind_verdict(log: &str) -> Result<String, String> {
     }
 }
 
-/// Runs test program `name` (under valgrind when `valgrind`) and checks its cases,
-/// its exit status, valgrind's verdict and the emulator's login count.
-fn run_program(setup: &Setup, name: &'static str, logins: usize, valgrind: bool) -> Vec<Case> {
-    let label = if valgrind || !setup.valgrind {
-        name.to_owned()
-    } else {
-        format!("{name} (without valgrind)")
+/// What a program needs from its emulator beyond the defaults: the fault plan
+/// and environment of test_secrets.c, the rounds of test_stress.c.
+fn prepare(name: &str, mode: Mode, org: &support::Org) -> Vec<(&'static str, String)> {
+    match name {
+        "test_secrets" => {
+            let base = org.emulator.base_url();
+            let body = serde_json::json!({
+                "access_token": CANARY_TOKEN,
+                "instance_url": base,
+                "id": format!("{base}/id/00D000000000001AAA/005000000000001AAA"),
+                "token_type": "Bearer",
+                "scope": "api",
+                "issued_at": "1700000000000",
+            });
+            org.emulator.set_faults(vec![Fault::token(
+                1000,
+                FaultAction::Status {
+                    status: 200,
+                    retry_after_secs: None,
+                    body: Some(body.to_string()),
+                },
+            )]);
+            vec![("SFJWT_TEST_CANARY_TOKEN", CANARY_TOKEN.to_owned())]
+        }
+        "test_stress" => {
+            let rounds = if mode == Mode::Valgrind {
+                STRESS_ROUNDS_VALGRIND
+            } else {
+                STRESS_ROUNDS_NATIVE
+            };
+            vec![("SFJWT_TEST_STRESS_ITERATIONS", rounds.to_string())]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Runs test program `name` in `mode` and checks its cases, its exit status,
+/// valgrind's or the sanitizers' verdict and the emulator's login count.
+fn run_program(
+    setup: &Setup,
+    name: &'static str,
+    logins: RangeInclusive<usize>,
+    mode: Mode,
+) -> Vec<Case> {
+    let label = match mode {
+        Mode::Valgrind => name.to_owned(),
+        Mode::Native if !setup.valgrind => name.to_owned(),
+        Mode::Native => format!("{name} (without valgrind)"),
+        Mode::AddressSanitizer => format!("{name} (AddressSanitizer)"),
     };
     let (org, dir, properties) = org(setup, &label.replace([' ', '(', ')'], "_"), USER);
-    let env = [
+    let mut env = vec![
         ("SFJWT_TEST_ISSUER", ISSUER.to_owned()),
         ("SFJWT_TEST_SUBJECT", USER.to_owned()),
         ("SFJWT_TEST_STORE_PASSWORD", STORE_PASSWORD.to_owned()),
@@ -365,7 +515,8 @@ fn run_program(setup: &Setup, name: &'static str, logins: usize, valgrind: bool)
         ("SFJWT_TEST_PROPERTIES", properties.display().to_string()),
         ("SFJWT_TEST_WORK_DIR", dir.display().to_string()),
     ];
-    let run = run(valgrind, &dir, &setup.work.join(name), &[], &env);
+    env.extend(prepare(name, mode, &org));
+    let run = run(mode, &setup.root, &dir, &setup.work.join(name), &[], &env);
     let name = label;
 
     let mut cases = Vec::new();
@@ -389,18 +540,28 @@ fn run_program(setup: &Setup, name: &'static str, logins: usize, valgrind: bool)
         Err(run.transcript())
     };
     cases.push(Case::new(format!("{name}: exits 0 ({closing})"), finished));
-    if valgrind {
+    let checker = match mode {
+        Mode::Valgrind => Some("valgrind"),
+        Mode::AddressSanitizer => Some("AddressSanitizer"),
+        Mode::Native => None,
+    };
+    if let Some(checker) = checker {
         cases.push(Case::new(
-            format!("{name}: valgrind clean"),
-            run.valgrind
+            format!("{name}: {checker} clean"),
+            run.checker
                 .clone()
-                .map(|summary| println!("{name}: valgrind {summary}")),
+                .map(|summary| println!("{name}: {checker}: {summary}")),
         ));
     }
     let seen = org.emulator.login_count();
+    let expected = if logins.start() == logins.end() {
+        logins.start().to_string()
+    } else {
+        format!("{}..={}", logins.start(), logins.end())
+    };
     cases.push(Case::new(
-        format!("{name}: {logins} login(s) at the emulator"),
-        if seen == logins {
+        format!("{name}: {expected} login(s) at the emulator"),
+        if logins.contains(&seen) {
             Ok(())
         } else {
             Err(format!(
@@ -416,7 +577,8 @@ fn run_example(setup: &Setup, subject: &str, exit: i32, expected: &str) -> Vec<C
     let label = format!("example-{}", subject.replace(['@', '.'], "_"));
     let (_org, dir, properties) = org(setup, &label, subject);
     let run = run(
-        setup.valgrind,
+        mode_of(setup),
+        &setup.root,
         &dir,
         &setup.work.join("test_connection"),
         &[&properties],
@@ -437,7 +599,7 @@ fn run_example(setup: &Setup, subject: &str, exit: i32, expected: &str) -> Vec<C
     if setup.valgrind {
         cases.push(Case::new(
             format!("{name}: valgrind clean"),
-            run.valgrind
+            run.checker
                 .clone()
                 .map(|summary| println!("{label}: valgrind {summary}")),
         ));

@@ -727,6 +727,41 @@ fn admin_endpoints_control_faults_tokens_and_log() {
 }
 
 #[test]
+fn tls_handshakes_count_connections_not_requests() {
+    let emulator = start(config());
+    let base = emulator.base_url();
+    assert_eq!(emulator.tls_handshakes(), 0);
+
+    // A client that keeps its connection alive shakes hands once for many requests.
+    let first = client(&emulator);
+    let token = login(&first, &emulator);
+    for _ in 0..3 {
+        let response = get(
+            &first,
+            &format!("{base}/services/oauth2/userinfo"),
+            Some(&token),
+        );
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(emulator.tls_handshakes(), 1);
+
+    // A second client opens a second connection.
+    let second = client(&emulator);
+    let (status, stats) = json_of(get(&second, &format!("{base}/__emulator/stats"), None));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(stats["handshakes"], 2, "{stats}");
+    assert_eq!(stats["logins"], 1, "{stats}");
+    assert_eq!(stats["api_calls"], 3, "{stats}");
+
+    // A connection that never completes its handshake is not counted.
+    let raw = std::net::TcpStream::connect(("127.0.0.1", emulator.port())).expect("connects");
+    drop(raw);
+    let (_, stats) = json_of(get(&second, &format!("{base}/__emulator/stats"), None));
+    assert_eq!(stats["handshakes"], 2, "{stats}");
+    assert_eq!(emulator.tls_handshakes(), 2);
+}
+
+#[test]
 fn the_log_never_holds_credentials() {
     let log_file = temp_path("log.jsonl");
     let emulator = Emulator::start(

@@ -4,13 +4,17 @@
 #   make c-test                  build libsfjwt (feature `testing`), check the committed
 #                                header against a fresh cbindgen run, check `make install`
 #                                and pkg-config, run the C tests (tests/c_abi.rs) under
-#                                valgrind
+#                                valgrind and, built with $(C_ASAN_FLAGS), under
+#                                AddressSanitizer + LeakSanitizer (suppressions, each
+#                                with its reason: tests/c/lsan.supp)
 #   make c-header                copy a freshly generated header over include/sfjwt.h
 #   make install PREFIX=/opt/x   release build; installs lib/libsfjwt.so.0.1.0 (+ .so.0,
 #                                .so links), lib/libsfjwt.a, include/sfjwt.h and
 #                                lib/pkgconfig/sfjwt.pc (DESTDIR is honoured)
 #
-# SFJWT_C_VALGRIND=0 runs the C tests without valgrind.
+# SFJWT_C_VALGRIND=0 runs the C tests without valgrind; SFJWT_C_ASAN=0 skips the
+# AddressSanitizer runs. tests/c_abi.rs compiles the AddressSanitizer builds with the flags
+# below (passed to it as SFJWT_C_ASAN_FLAGS) and runs them with ASAN_OPTIONS=detect_leaks=1.
 
 ifeq ($(origin CC),default)
 CC := gcc
@@ -30,6 +34,8 @@ C_LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
 C_TARGET := $(or $(CARGO_TARGET_DIR),target)
 C_STAGE := $(C_TARGET)/c
 C_GENERATED_HEADER := $(C_TARGET)/debug/include/sfjwt.h
+# The AddressSanitizer build of the C tests (gcc and clang).
+C_ASAN_FLAGS ?= -fsanitize=address -fno-omit-frame-pointer
 
 .PHONY: c-build c-header c-header-check c-test c-install-check install
 
@@ -54,7 +60,8 @@ c-header-check: c-build
 ## The C tests: tests/c/*.c and the example, under valgrind, against the emulator.
 c-test: c-header-check
 	$(MAKE) --no-print-directory c-install-check
-	SFJWT_C_LIB_DIR=$(abspath $(C_STAGE)/lib) $(CARGO) test --test c_abi -- --nocapture
+	SFJWT_C_LIB_DIR=$(abspath $(C_STAGE)/lib) SFJWT_C_ASAN_FLAGS="$(C_ASAN_FLAGS)" \
+	  $(CARGO) test --test c_abi -- --nocapture
 
 ## `make install` into target/c/prefix, then builds the example with pkg-config,
 ## dynamically and statically, and runs both (no argument: usage, exit 1).

@@ -278,11 +278,15 @@ class Client:
         tok = client.token()
     """
 
-    __slots__ = ("_inner",)
+    __slots__ = ("_inner", "_last_token")
     _inner: _native.Client
+    # The Python form of the last token handed out: building it costs more than the
+    # native call, so it is reused while the native cache returns the same token.
+    _last_token: AccessToken | None
 
     def __init__(self, **config: Unpack[ClientConfig]) -> None:
         self._inner = _native.Client(_native.Config(config))
+        self._last_token = None
 
     @classmethod
     def from_properties(cls, path: PathType, **overrides: Unpack[ClientConfig]) -> Client:
@@ -290,6 +294,7 @@ class Client:
         ``overrides`` win over the file, e.g. a password from a secret store."""
         client = cls.__new__(cls)
         client._inner = _native.Client(_native.Config(overrides, properties=os.fspath(path)))
+        client._last_token = None
         return client
 
     @property
@@ -320,7 +325,13 @@ class Client:
             AuthRejectedError: Salesforce refused the assertion (see ``.hint``).
             NetworkError: Salesforce could not be reached or answered strangely.
         """
-        return AccessToken._from_native(self._inner.token())
+        native = self._inner.token()
+        last = self._last_token
+        if last is not None and last.access_token == native.access_token:
+            return last
+        token = AccessToken._from_native(native)
+        self._last_token = token
+        return token
 
     def invalidate(self) -> None:
         """Forgets the cached token, e.g. after a REST call answered

@@ -1,10 +1,16 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! Fault injection: the transient failures a client must survive (5xx, maintenance
-//! pages, dropped connections, broken bodies, slowness, redirects).
+//! pages, dropped connections before or in the middle of a response, broken or
+//! oversized bodies, slowness, redirects).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use http_body_util::Full;
-use hyper::body::Bytes;
-use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
+use hyper::body::{Body, Bytes, Frame, SizeHint};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
 use hyper::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +53,12 @@ impl Fault {
                     "the redirect location is not a valid header value",
                 ))
             }
+            FaultAction::Oversized { bytes: Some(bytes) } if *bytes > OVERSIZED_MAX => {
+                Err(Error::config(
+                    "faults",
+                    format!("an oversized body is at most {OVERSIZED_MAX} bytes"),
+                ))
+            }
             _ => Ok(()),
         }
     }
@@ -61,7 +73,8 @@ fn one() -> u32 {
 }
 
 /// What a faulty request gets; `kind` names the variant in JSON (`"status"`,
-/// `"html"`, `"drop"`, `"malformed"`, `"empty"`, `"delay"`, `"redirect"`).
+/// `"html"`, `"drop"`, `"cut"`, `"malformed"`, `"oversized"`, `"empty"`, `"delay"`,
+/// `"redirect"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaultAction {
@@ -80,8 +93,19 @@ pub enum FaultAction {
     Html,
     /// Close the connection without any response.
     Drop,
+    /// Close the connection in the middle of the response: a 200 whose headers
+    /// (`Content-Length` included) and first part of the body are sent, then the
+    /// connection is closed. Clients see a body that ends early.
+    Cut,
     /// 200 with truncated JSON.
     Malformed,
+    /// 200 with a JSON body larger than any Salesforce answer: `bytes` long (default
+    /// 2 MiB, at most 64 MiB), beyond the clients' 1 MiB cap.
+    Oversized {
+        /// The body's length in bytes.
+        #[serde(default)]
+        bytes: Option<u64>,
+    },
     /// 200 with an empty body.
     Empty,
     /// Wait, then answer normally.
@@ -118,13 +142,37 @@ impl FaultPlan {
     }
 }
 
+/// The default length of an [`FaultAction::Oversized`] body.
+pub const OVERSIZED_DEFAULT: u64 = 2 * 1024 * 1024;
+/// The longest [`FaultAction::Oversized`] body.
+pub const OVERSIZED_MAX: u64 = 64 * 1024 * 1024;
+
+/// What [`FaultAction::Cut`] promises (its `Content-Length`): a token answer.
+const CUT_BODY: &str = r#"{"access_token":"cut-in-the-middle-cut-in-the-middle-cut-in-the-middle-cut-in-the-middle","instance_url":"https://127.0.0.1","id":"https://127.0.0.1/id/00D000000000001AAA/005000000000001AAA","token_type":"Bearer","scope":"api","issued_at":"1700000000000","signature":"cutcutcutcutcutcutcutcutcutcutcutcutcut="}"#;
+/// How much of [`CUT_BODY`] is sent before the connection is closed.
+const CUT_AFTER: usize = 64;
+/// The pause between the part sent and the close, so that the part is flushed first.
+const CUT_PAUSE: Duration = Duration::from_millis(100);
+
 const MAINTENANCE_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Salesforce - Maintenance</title></head>\
 <body><h1>Down for maintenance</h1><p>Salesforce is temporarily unavailable while we perform \
 scheduled maintenance. Please try again shortly.</p></body></html>\n";
 
 /// The response of a fault that answers instead of the endpoint, and its log outcome;
 /// `None` for [`FaultAction::Drop`] and [`FaultAction::Delay`].
-pub(super) fn respond(action: &FaultAction) -> Option<(Response<Full<Bytes>>, String)> {
+pub(super) fn respond(action: &FaultAction) -> Option<(Response<ResponseBody>, String)> {
+    if *action == FaultAction::Cut {
+        let mut response = Response::new(ResponseBody::cut(Bytes::from_static(
+            &CUT_BODY.as_bytes()[..CUT_AFTER],
+        )));
+        let headers = response.headers_mut();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/json;charset=UTF-8"),
+        );
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(CUT_BODY.len()));
+        return Some((response, "fault: cut".to_owned()));
+    }
     let (status, content_type, body, outcome) = match action {
         FaultAction::Status { status, body, .. } => {
             let body = body.clone().unwrap_or_default();
@@ -147,6 +195,21 @@ pub(super) fn respond(action: &FaultAction) -> Option<(Response<Full<Bytes>>, St
             r#"{"access_token":"00D"#.to_owned(),
             "fault: malformed".to_owned(),
         ),
+        FaultAction::Oversized { bytes } => {
+            let len = bytes.unwrap_or(OVERSIZED_DEFAULT).min(OVERSIZED_MAX);
+            let len = usize::try_from(len).unwrap_or(usize::MAX);
+            let mut body = String::with_capacity(len);
+            body.push_str(r#"{"access_token":""#);
+            let padding = len.saturating_sub(body.len() + 2);
+            body.extend(std::iter::repeat_n('A', padding));
+            body.push_str(r#""}"#);
+            (
+                200,
+                "application/json;charset=UTF-8",
+                body,
+                format!("fault: oversized ({len} bytes)"),
+            )
+        }
         FaultAction::Empty => (
             200,
             "application/json;charset=UTF-8",
@@ -159,12 +222,12 @@ pub(super) fn respond(action: &FaultAction) -> Option<(Response<Full<Bytes>>, St
             String::new(),
             "fault: redirect".to_owned(),
         ),
-        FaultAction::Drop | FaultAction::Delay { .. } => return None,
+        FaultAction::Drop | FaultAction::Cut | FaultAction::Delay { .. } => return None,
     };
     // Plans set at runtime skip `check`; an unusable status degrades to 500 rather
     // than failing the request.
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = Response::new(Full::new(Bytes::from(body)));
+    let mut response = Response::new(ResponseBody::whole(Full::new(Bytes::from(body))));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -183,6 +246,82 @@ pub(super) fn respond(action: &FaultAction) -> Option<(Response<Full<Bytes>>, St
         _ => {}
     }
     Some((response, outcome))
+}
+
+/// The body of every emulator response: whole, or (for [`FaultAction::Cut`]) a first
+/// part, then an error that makes hyper close the connection.
+pub(super) struct ResponseBody(Inner);
+
+enum Inner {
+    Whole(Full<Bytes>),
+    Cut {
+        part: Option<Bytes>,
+        pause: Pin<Box<tokio::time::Sleep>>,
+    },
+}
+
+impl ResponseBody {
+    pub(super) fn whole(body: Full<Bytes>) -> ResponseBody {
+        ResponseBody(Inner::Whole(body))
+    }
+
+    /// Sends `part`, waits [`CUT_PAUSE`] (hyper flushes what it has when the body is
+    /// not ready), then fails.
+    fn cut(part: Bytes) -> ResponseBody {
+        ResponseBody(Inner::Cut {
+            part: Some(part),
+            pause: Box::pin(tokio::time::sleep(CUT_PAUSE)),
+        })
+    }
+}
+
+/// The error that ends a cut body; hyper answers it by closing the connection.
+#[derive(Debug)]
+pub(super) struct CutConnection;
+
+impl std::fmt::Display for CutConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection cut in the middle of the response on purpose")
+    }
+}
+
+impl std::error::Error for CutConnection {}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = CutConnection;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, CutConnection>>> {
+        match &mut self.get_mut().0 {
+            Inner::Whole(body) => Pin::new(body)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
+            Inner::Cut { part, pause } => {
+                if let Some(part) = part.take() {
+                    return Poll::Ready(Some(Ok(Frame::data(part))));
+                }
+                ready!(pause.as_mut().poll(cx));
+                Poll::Ready(Some(Err(CutConnection)))
+            }
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.0 {
+            Inner::Whole(body) => body.is_end_stream(),
+            Inner::Cut { .. } => false,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            Inner::Whole(body) => body.size_hint(),
+            Inner::Cut { .. } => SizeHint::default(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -220,5 +359,24 @@ mod tests {
         let bad: Fault =
             serde_json::from_str(r#"{"action":{"kind":"status","status":1000}}"#).expect("parses");
         assert!(bad.check().is_err());
+
+        let cut: Fault =
+            serde_json::from_str(r#"{"times":2,"action":{"kind":"cut"}}"#).expect("valid fault");
+        assert_eq!(cut.action, FaultAction::Cut);
+        let oversized: Fault =
+            serde_json::from_str(r#"{"action":{"kind":"oversized"}}"#).expect("valid fault");
+        assert_eq!(oversized.action, FaultAction::Oversized { bytes: None });
+        assert!(oversized.check().is_ok());
+        let huge: Fault =
+            serde_json::from_str(r#"{"action":{"kind":"oversized","bytes":1000000000000}}"#)
+                .expect("parses");
+        assert!(huge.check().is_err());
+    }
+
+    #[test]
+    fn cut_promises_more_than_it_sends() {
+        assert!(CUT_AFTER < CUT_BODY.len());
+        assert!(serde_json::from_str::<serde_json::Value>(CUT_BODY).is_ok());
+        assert!(serde_json::from_str::<serde_json::Value>(&CUT_BODY[..CUT_AFTER]).is_err());
     }
 }

@@ -49,14 +49,20 @@
 //! A [`Fault`] applies to the next `times` requests whose path starts with its
 //! `path_prefix` (default the token endpoint); the plan is searched in order.
 //! In JSON: `{"path_prefix":"/services/","times":2,"action":{"kind":"delay","ms":500}}`;
-//! the kinds are `status` (`status`, `retry_after_secs`, `body`), `html`, `drop`,
-//! `malformed`, `empty`, `delay` (`ms`) and `redirect` (`location`).
+//! the kinds are `status` (`status`, `retry_after_secs`, `body`), `html` (a 503
+//! maintenance page), `drop` (the connection closed before any response), `cut` (a 200
+//! whose headers and first bytes are sent, then the connection closed mid-response),
+//! `malformed` (a 200 with truncated JSON), `oversized` (a 200 with a JSON body of
+//! `bytes`, default 2 MiB, beyond the clients' 1 MiB cap), `empty`, `delay` (`ms`) and
+//! `redirect` (`location`).
 //!
 //! # Admin endpoints
 //!
 //! For tests that run `sfjwt emulator` as a process: `POST /__emulator/faults` (a JSON
 //! array of faults, replacing the plan), `POST /__emulator/revoke` (every token becomes
-//! invalid), `GET /__emulator/log` (the request log as a JSON array). They are neither
+//! invalid), `GET /__emulator/log` (the request log as a JSON array), `GET
+//! /__emulator/stats` (`{"handshakes": n, "logins": n, "api_calls": n}`: completed TLS
+//! handshakes, tokens issued, authorized REST calls). They are neither
 //! faulted nor logged. Anyone who can reach the loopback port can use them: the
 //! emulator holds no real secret.
 
@@ -247,6 +253,12 @@ impl Emulator {
     /// How many tokens were issued so far.
     pub fn login_count(&self) -> usize {
         self.state.login_count()
+    }
+
+    /// How many TLS handshakes completed so far, on every port: one per connection a
+    /// client opened, so a client that reuses its connections adds one, not one per request.
+    pub fn tls_handshakes(&self) -> u64 {
+        self.state.tls_handshakes()
     }
 
     /// Replaces the fault plan.

@@ -45,6 +45,40 @@ const JCEKS_KEY_PROTECTOR_OID: &str = "1.3.6.1.4.1.42.2.19.1";
 /// Parses a JKS or JCEKS file: structure first, then the integrity digest with the
 /// store password, and only then the entries' certificates and key parameters.
 pub(crate) fn parse(path: &Path, bytes: &[u8], store_password: &str) -> Result<Vec<Entry>> {
+    let (raw, signed_len) = locate_entries(path, bytes)?;
+    let stored_digest = Reader {
+        path,
+        bytes,
+        pos: signed_len,
+    }
+    .take(SHA1_LEN)?;
+
+    let computed = integrity_digest(store_password, &bytes[..signed_len]);
+    if computed.as_ref() != stored_digest {
+        return Err(Error::KeystorePassword {
+            path: path.display().to_string(),
+            detail: "; or the file was modified after it was written".to_owned(),
+        });
+    }
+
+    raw.into_iter().map(|e| e.into_entry(path)).collect()
+}
+
+/// Rewrites the integrity digest of a structurally readable JKS or JCEKS file for
+/// `store_password`, dropping anything after it, so that a fuzzer's mutations reach
+/// the entry parsers instead of stopping at the digest. `None` when the structure
+/// cannot be read (the digest's position is then unknown).
+#[cfg(feature = "fuzzing")]
+pub(crate) fn with_valid_digest(bytes: &[u8], store_password: &str) -> Option<Vec<u8>> {
+    let (_, signed_len) = locate_entries(Path::new("fuzz"), bytes).ok()?;
+    let mut fixed = bytes[..signed_len].to_vec();
+    fixed.extend_from_slice(integrity_digest(store_password, &fixed).as_ref());
+    Some(fixed)
+}
+
+/// Reads the header and locates every entry, without interpreting any; returns them
+/// and the length of the part the integrity digest covers.
+fn locate_entries<'a>(path: &'a Path, bytes: &'a [u8]) -> Result<(Vec<RawEntry<'a>>, usize)> {
     let mut r = Reader {
         path,
         bytes,
@@ -73,18 +107,7 @@ pub(crate) fn parse(path: &Path, bytes: &[u8], store_password: &str) -> Result<V
     for _ in 0..count {
         raw.push(r.entry(version, jceks)?);
     }
-    let signed_len = r.pos;
-    let stored_digest = r.take(SHA1_LEN)?;
-
-    let computed = integrity_digest(store_password, &bytes[..signed_len]);
-    if computed.as_ref() != stored_digest {
-        return Err(Error::KeystorePassword {
-            path: path.display().to_string(),
-            detail: "; or the file was modified after it was written".to_owned(),
-        });
-    }
-
-    raw.into_iter().map(|e| e.into_entry(path)).collect()
+    Ok((raw, r.pos))
 }
 
 fn integrity_digest(password: &str, data: &[u8]) -> digest::Digest {

@@ -175,6 +175,16 @@ impl Entry {
         }
     }
 
+    /// The key-derivation rounds its key password costs, where the file sets them
+    /// (JCEKS): the fuzz targets skip the expensive ones to keep their pace.
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn key_derivation_iterations(&self) -> u32 {
+        match &self.key {
+            Some(ProtectedKey::JceksKeyProtector { iterations, .. }) => *iterations,
+            _ => 0,
+        }
+    }
+
     fn trusted_certificate(alias: String, certificate: CertificateInfo) -> Entry {
         Entry {
             alias,
@@ -378,6 +388,12 @@ impl Keystore {
             .map(|e| e.alias.clone())
             .collect()
     }
+}
+
+/// See [`jks::with_valid_digest`]; for the fuzz targets.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn jks_with_valid_digest(bytes: &[u8], store_password: &str) -> Option<Vec<u8>> {
+    jks::with_valid_digest(bytes, store_password)
 }
 
 fn read_bounded(path: &Path) -> Result<Vec<u8>> {

@@ -56,6 +56,12 @@ impl Response {
         if cleaned.contains("eyJhbGciOiJSUzI1NiJ9.") {
             return "(body omitted: it contains a JWT)".to_owned();
         }
+        // Nor a token in an answer we refuse (a 200 labelled text/html, a 5xx from a
+        // proxy that passed the login through): the whole body is checked, since the
+        // token may start inside the excerpt and end after it.
+        if text.contains("access_token") || text.contains("refresh_token") {
+            return "(body omitted: it contains a token)".to_owned();
+        }
         cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
@@ -94,12 +100,13 @@ impl Http {
             .user_agent(concat!("sfjwt/", env!("CARGO_PKG_VERSION")));
         let mut proxy_password = None;
         if let Some(proxy_url) = &config.proxy_url {
+            let proxy_url = proxy_url.expose();
             proxy_password = url::Url::parse(proxy_url)
                 .ok()
                 .and_then(|u| u.password().map(str::to_owned));
             // An explicit proxy_url carries every request; HTTPS_PROXY/NO_PROXY apply
             // only without it (reqwest reads them by default).
-            let proxy = Proxy::all(proxy_url.as_str())
+            let proxy = Proxy::all(proxy_url)
                 .map_err(|_| Error::config("proxy_url", "not a usable proxy URL"))?;
             builder = builder.proxy(proxy);
         }

@@ -130,9 +130,20 @@ pub(crate) fn request_token(
         ("assertion", assertion.as_str()),
     ];
     let response = http.send(&url, |client| client.post(&url).form(&form))?;
+    token_response(&response, context, SystemTime::now())
+}
+
+/// Interprets the token endpoint's answer: the token, Salesforce's refusal with its
+/// hint (`now` measures the clock offset against the `Date` header), or HTTP/PROTOCOL.
+/// Separate from the request so that the fuzz targets reach it without a network.
+pub(crate) fn token_response(
+    response: &http::Response,
+    context: &HintContext,
+    now: SystemTime,
+) -> Result<AccessToken> {
     match response.status {
-        200 => parse_token(&response),
-        300..=399 => Err(redirect_error(&response)),
+        200 => parse_token(response),
+        300..=399 => Err(redirect_error(response)),
         400..=499 if !response.is_html() => {
             match serde_json::from_slice::<OAuthErrorBody>(&response.body) {
                 Ok(body) => Err(Error::AuthRejected(Box::new(Rejection {
@@ -141,16 +152,16 @@ pub(crate) fn request_token(
                         &body.error_description,
                         context,
                         response.date,
-                        SystemTime::now(),
+                        now,
                     ),
                     error: body.error,
                     error_description: body.error_description,
                     http_status: response.status,
                 }))),
-                Err(_) => Err(http_error(&response)),
+                Err(_) => Err(http_error(response)),
             }
         }
-        _ => Err(http_error(&response)),
+        _ => Err(http_error(response)),
     }
 }
 
@@ -194,9 +205,19 @@ pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
             None => request,
         }
     })?;
+    rest_response(url, &response)
+}
+
+/// Interprets a REST answer to a GET of `url`: the JSON as `T`, Salesforce's
+/// `[{"errorCode", "message"}]` as API, or HTTP/PROTOCOL. Separate from the request
+/// so that the fuzz targets reach it without a network.
+pub(crate) fn rest_response<T: serde::de::DeserializeOwned>(
+    url: &str,
+    response: &http::Response,
+) -> Result<T> {
     match response.status {
-        200 if !response.is_html() => parse_json(&response),
-        300..=399 => Err(redirect_error(&response)),
+        200 if !response.is_html() => parse_json(response),
+        300..=399 => Err(redirect_error(response)),
         status @ 400..=499 if !response.is_html() => {
             match serde_json::from_slice::<Vec<RestErrorBody>>(&response.body) {
                 Ok(errors) if !errors.is_empty() => Err(Error::Api {
@@ -205,10 +226,10 @@ pub(crate) fn get_json<T: serde::de::DeserializeOwned>(
                     error_code: errors[0].error_code.clone(),
                     message: errors[0].message.clone(),
                 }),
-                _ => Err(http_error(&response)),
+                _ => Err(http_error(response)),
             }
         }
-        _ => Err(http_error(&response)),
+        _ => Err(http_error(response)),
     }
 }
 
