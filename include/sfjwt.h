@@ -132,8 +132,9 @@ typedef struct sfjwt_error sfjwt_error;
 typedef struct sfjwt_report sfjwt_report;
 
 /**
- * An access token and the fields of Salesforce's answer. Immutable; the access
- * token's copy is zeroized when the object is freed.
+ * An access token and the fields of Salesforce's answer. Immutable; the C copy
+ * of the access token is zeroized when the last holder (this object, or the
+ * client that handed it out) lets go of it.
  */
 typedef struct sfjwt_token sfjwt_token;
 
@@ -428,7 +429,7 @@ struct sfjwt_error *sfjwt_client_invalidate(const struct sfjwt_client *client);
  * The access token (session id), for `Authorization: Bearer <token>`. It is a
  * secret: never log it.
  *
- * Ownership: borrowed from `token`; valid until `token` is freed, then wiped.
+ * Ownership: borrowed from `token`; valid until `token` is freed.
  * NULL when `token` is NULL. Thread-safety: tokens are immutable; any thread may
  * read one.
  *
@@ -511,8 +512,9 @@ const char *sfjwt_token_scope(const struct sfjwt_token *token);
 const char *sfjwt_token_issued_at(const struct sfjwt_token *token);
 
 /**
- * Frees a token, wiping its copy of the access token, and sets `*token` to NULL.
- * A NULL `token` or `*token` is a no-op.
+ * Frees a token and sets `*token` to NULL; the C copy of the access token is
+ * wiped once neither a token nor the client that handed it out holds it. A NULL
+ * `token` or `*token` is a no-op.
  *
  * Thread-safety: call it once, when no other thread uses the object any more.
  *

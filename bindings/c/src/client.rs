@@ -4,6 +4,7 @@
 
 use std::ffi::{CString, c_char};
 use std::ptr;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use sfjwt_core::{AccessToken, Client};
 use zeroize::{Zeroize, Zeroizing};
@@ -17,12 +18,42 @@ use crate::guard::{Out, arg, c_string, free, guard, opt_ptr};
 #[allow(non_camel_case_types)]
 pub struct sfjwt_client {
     client: Client,
+    /// The C form of the token last handed out, shared while the core's cache
+    /// returns that same token: copying its strings on every call would cost more
+    /// than the cached call itself.
+    last_token: RwLock<Option<(Arc<AccessToken>, Arc<TokenStrings>)>>,
 }
 
-/// An access token and the fields of Salesforce's answer. Immutable; the access
-/// token's copy is zeroized when the object is freed.
+impl sfjwt_client {
+    fn strings_for(&self, token: &Arc<AccessToken>) -> Arc<TokenStrings> {
+        let last = self
+            .last_token
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((cached, strings)) = last.as_ref()
+            && Arc::ptr_eq(cached, token)
+        {
+            return Arc::clone(strings);
+        }
+        drop(last);
+        let strings = Arc::new(TokenStrings::from(token.as_ref()));
+        *self
+            .last_token
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) =
+            Some((Arc::clone(token), Arc::clone(&strings)));
+        strings
+    }
+}
+
+/// An access token and the fields of Salesforce's answer. Immutable; the C copy
+/// of the access token is zeroized when the last holder (this object, or the
+/// client that handed it out) lets go of it.
 #[allow(non_camel_case_types)]
-pub struct sfjwt_token {
+pub struct sfjwt_token(Arc<TokenStrings>);
+
+/// The NUL-terminated fields of a token, shared by the tokens handed out for it.
+struct TokenStrings {
     access_token: Zeroizing<CString>,
     instance_url: CString,
     id: CString,
@@ -31,9 +62,9 @@ pub struct sfjwt_token {
     issued_at: Option<CString>,
 }
 
-impl From<&AccessToken> for sfjwt_token {
-    fn from(token: &AccessToken) -> sfjwt_token {
-        sfjwt_token {
+impl From<&AccessToken> for TokenStrings {
+    fn from(token: &AccessToken) -> TokenStrings {
+        TokenStrings {
             access_token: secret_c_string(token.access_token()),
             instance_url: c_string(token.instance_url()),
             id: c_string(token.id()),
@@ -88,7 +119,10 @@ pub unsafe extern "C" fn sfjwt_client_new(
         // SAFETY: forwarded from this function's contract (2).
         let out = unsafe { Out::new(client_out, "client_out") }?;
         let client = Client::new(cfg.builder.build()?)?;
-        out.write(sfjwt_client { client });
+        out.write(sfjwt_client {
+            client,
+            last_token: RwLock::new(None),
+        });
         Ok(())
     })
 }
@@ -138,7 +172,7 @@ pub unsafe extern "C" fn sfjwt_client_token(
         // SAFETY: forwarded from this function's contract (2).
         let out = unsafe { Out::new(token_out, "token_out") }?;
         let token = client.client.token()?;
-        out.write(sfjwt_token::from(token.as_ref()));
+        out.write(sfjwt_token(client.strings_for(&token)));
         Ok(())
     })
 }
@@ -170,16 +204,16 @@ pub unsafe extern "C" fn sfjwt_client_invalidate(client: *const sfjwt_client) ->
 /// `token` is NULL or points to a live `sfjwt_token`.
 unsafe fn field(
     token: *const sfjwt_token,
-    read: impl FnOnce(&sfjwt_token) -> *const c_char,
+    read: impl FnOnce(&TokenStrings) -> *const c_char,
 ) -> *const c_char {
     // SAFETY: the caller promises NULL or a live token; tokens are never mutated.
-    unsafe { token.as_ref() }.map_or(ptr::null(), read)
+    unsafe { token.as_ref() }.map_or(ptr::null(), |token| read(&token.0))
 }
 
 /// The access token (session id), for `Authorization: Bearer <token>`. It is a
 /// secret: never log it.
 ///
-/// Ownership: borrowed from `token`; valid until `token` is freed, then wiped.
+/// Ownership: borrowed from `token`; valid until `token` is freed.
 /// NULL when `token` is NULL. Thread-safety: tokens are immutable; any thread may
 /// read one.
 ///
@@ -274,8 +308,9 @@ pub unsafe extern "C" fn sfjwt_token_issued_at(token: *const sfjwt_token) -> *co
     guard(|| unsafe { field(token, |t| opt_ptr(&t.issued_at)) })
 }
 
-/// Frees a token, wiping its copy of the access token, and sets `*token` to NULL.
-/// A NULL `token` or `*token` is a no-op.
+/// Frees a token and sets `*token` to NULL; the C copy of the access token is
+/// wiped once neither a token nor the client that handed it out holds it. A NULL
+/// `token` or `*token` is a no-op.
 ///
 /// Thread-safety: call it once, when no other thread uses the object any more.
 ///
