@@ -12,23 +12,10 @@ import dev.sfjwt.internal.Native;
 import dev.sfjwt.internal.NativeHandle;
 import java.lang.ref.WeakReference;
 import java.util.EnumSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Handles, panics and the error mapping: nothing may crash the JVM. */
-class LifecycleTest {
-    private static Emulator emulator;
-
-    @BeforeAll
-    static void startEmulator() throws Exception {
-        emulator = Emulator.start();
-    }
-
-    @AfterAll
-    static void stopEmulator() throws Exception {
-        emulator.close();
-    }
+class LifecycleTest extends EmulatorTestBase {
 
     @Test
     void closeTwiceThenUseThrowsIllegalState() throws Exception {

@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,18 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The packaged jar alone: {@code java -jar sfjwt-<version>.jar test-connection conn.properties}
  * in a fresh JVM with no {@code java.library.path}, against the emulator.
  */
-class PackagedJarIT {
-    private static Emulator emulator;
-
-    @BeforeAll
-    static void startEmulator() throws Exception {
-        emulator = Emulator.start();
-    }
-
-    @AfterAll
-    static void stopEmulator() throws Exception {
-        emulator.close();
-    }
+class PackagedJarIT extends EmulatorTestBase {
 
     private static Path jar() {
         Path jar = Paths.get(System.getProperty("sfjwt.test.jar", "target/sfjwt-0.1.0.jar"));

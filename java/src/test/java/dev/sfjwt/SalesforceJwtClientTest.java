@@ -15,24 +15,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The client against the emulator: logins with each keystore kind, and each error group. */
-class SalesforceJwtClientTest {
-    private static Emulator emulator;
-
-    @BeforeAll
-    static void startEmulator() throws Exception {
-        emulator = Emulator.start();
-    }
-
-    @AfterAll
-    static void stopEmulator() throws Exception {
-        emulator.close();
-    }
+class SalesforceJwtClientTest extends EmulatorTestBase {
 
     @Test
     void logsInWithJksKeystore() throws Exception {

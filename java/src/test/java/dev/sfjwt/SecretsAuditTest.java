@@ -23,9 +23,7 @@ import java.util.List;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * {@link SalesforceJwtConfig} or {@link SalesforceJwtClient} holds a secret, a token or a JWT.
  * {@link AccessToken#getAccessToken()} is the one place a token may appear.
  */
-class SecretsAuditTest {
+class SecretsAuditTest extends EmulatorTestBase {
     private static final String STORE_SECRET = "Zx9-Store-Secret-7781";
     private static final String KEY_SECRET = "Qw4-Key-Secret-2290";
     private static final String PROXY_SECRET = "Pr0xy-Secret-5531";
@@ -46,17 +44,6 @@ class SecretsAuditTest {
     private static final List<String> SECRETS = Arrays.asList(
             STORE_SECRET, KEY_SECRET, PROXY_SECRET, CANARY_TOKEN, TOKEN_PREFIX, "eyJ", "changeit1");
 
-    private static Emulator emulator;
-
-    @BeforeAll
-    static void startEmulator() throws Exception {
-        emulator = Emulator.start();
-    }
-
-    @AfterAll
-    static void stopEmulator() {
-        emulator.close();
-    }
 
     @AfterEach
     void clearFaults() throws Exception {
