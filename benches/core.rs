@@ -6,6 +6,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+mod common;
+
+use common::FORMATS;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sfjwt::{AssertionSigner, Claims, Keystore, KeystoreType};
 
@@ -14,25 +17,6 @@ fn fixture(name: &str) -> PathBuf {
         .join("tests/fixtures")
         .join(name)
 }
-
-/// (label, file, store password, key password)
-const FORMATS: [(&str, &str, &str, &str); 5] = [
-    ("jks", "jks-diffkey.jks", "changeit1", "keypass2"),
-    ("jceks", "jceks.jceks", "changeit1", "keypass2"),
-    (
-        "pkcs12_keytool",
-        "p12-keytool.p12",
-        "changeit1",
-        "changeit1",
-    ),
-    (
-        "pkcs12_openssl",
-        "p12-openssl.p12",
-        "changeit1",
-        "changeit1",
-    ),
-    ("pem", "pem-pkcs8.pem", "", ""),
-];
 
 fn key_loading(c: &mut Criterion) {
     let mut group = c.benchmark_group("load_signing_key");

@@ -24,6 +24,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
+mod common;
+
+use common::FORMATS;
 use serde_json::{Value, json};
 use sfjwt::emulator::{ConnectedApp, Emulator, EmulatorConfig, StartOptions, User};
 use sfjwt::{AssertionSigner, Claims, Client, Config, Keystore, KeystoreType};
@@ -33,25 +36,6 @@ const USER: &str = "etl@example.com";
 const AUDIENCE: &str = "https://login.salesforce.com";
 /// How many calls a thread makes between two looks at the clock.
 const BATCH: u64 = 256;
-
-/// (label, file, store password, key password): the fixtures of tests/fixtures/README.md.
-const FORMATS: [(&str, &str, &str, &str); 5] = [
-    ("jks", "jks-diffkey.jks", "changeit1", "keypass2"),
-    ("jceks", "jceks.jceks", "changeit1", "keypass2"),
-    (
-        "pkcs12_keytool",
-        "p12-keytool.p12",
-        "changeit1",
-        "changeit1",
-    ),
-    (
-        "pkcs12_openssl",
-        "p12-openssl.p12",
-        "changeit1",
-        "changeit1",
-    ),
-    ("pem", "pem-pkcs8.pem", "", ""),
-];
 
 struct Bench {
     fixtures: PathBuf,
