@@ -3,7 +3,7 @@
 #   make bench            release builds (CLI, libsfjwt, JNI library, wheel, jar, the Rust
 #                         bench worker, the C bench), then every row of BENCHMARKS.md with
 #                         sfjwt and its reference interleaved; BENCH_ROUNDS=5 by default
-#   make bench-criterion  the criterion benches alone (benches/core.rs: key loading per
+#   make bench-criterion  the criterion benches alone (bench/rust/core.rs: key loading per
 #                         format, signing), with their statistics in target/criterion
 #
 # Everything the run makes is under target/bench/ (a venv with maturin, PyJWT and
@@ -19,4 +19,4 @@ bench:
 
 ## The criterion benches (key loading per keystore format, RS256 signing).
 bench-criterion:
-	$(CARGO) bench --bench core
+	$(CARGO) bench -p sfjwt-bench --bench core

@@ -117,8 +117,8 @@ class Build:
 
     def cargo(self) -> None:
         env = dict(os.environ, PYO3_BUILD_EXTENSION_MODULE="1")
-        run([CARGO, "build", "--release", "-p", "sfjwt", "-p", "sfjwt-c", "-p", "sfjwt-jni",
-             "--bin", "sfjwt", "--lib"], cwd=ROOT, env=env)
+        run([CARGO, "build", "--release", "-p", "sfjwt-cli", "-p", "sfjwt-c", "-p", "sfjwt-jni"],
+            cwd=ROOT, env=env)
         release = TARGET / "release"
         shutil.copy2(release / "sfjwt", self.cli)
         shutil.copy2(release / "libsfjwt.so", self.libsfjwt)
@@ -130,7 +130,7 @@ class Build:
 
     def cargo_worker(self) -> None:
         env = dict(os.environ, PYO3_BUILD_EXTENSION_MODULE="1")
-        p = run([CARGO, "bench", "--bench", "worker", "--no-run", "--message-format=json"],
+        p = run([CARGO, "bench", "-p", "sfjwt-bench", "--bench", "worker", "--no-run", "--message-format=json"],
                 cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
         executable = None
         for line in p.stdout.splitlines():
@@ -693,7 +693,7 @@ def report(bench: Bench, build: Build, started: datetime.datetime, elapsed: floa
         "",
         "## What each row measures",
         "",
-        "- **Signing**: a release Rust bench binary (`benches/worker.rs`) builds the claims and "
+        "- **Signing**: a release Rust bench binary (`bench/rust/worker.rs`) builds the claims and "
         "signs an RS256 assertion from the key of `tests/fixtures/jks-same.jks`, loaded once, "
         "in a 2 s loop on one thread. References: `openssl speed -elapsed -mr -seconds 3 "
         "rsa2048` (its sign/s, wall clock like ours); PyJWT `jwt.encode` with the same key "

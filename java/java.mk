@@ -16,7 +16,7 @@ JAVA_CARGO_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))/debug
 ## Build the JNI library and the emulator for the Java tests.
 java-native:
 	$(CARGO) build -p sfjwt-jni --features testing
-	$(CARGO) build --bin sfjwt
+	$(CARGO) build -p sfjwt-cli
 
 ## The Java tests: unit tests, then the packaged jar.
 java-test: java-native

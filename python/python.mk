@@ -34,7 +34,7 @@ python-wheel: python-tools
 		--interpreter $(PY_TOOLS)/bin/python --compatibility linux --strip --out $(PY_WHEELS)
 
 python-test: python-wheel
-	$(CARGO) build --bin sfjwt
+	$(CARGO) build -p sfjwt-cli
 	rm -rf $(PY_CLEAN)
 	$(PY_CLEAN_PYTHON) -m venv $(PY_CLEAN)
 	$(PY_CLEAN)/bin/pip install $(PY_PIP) --no-index $(PY_WHEELS)/sfjwt-*.whl

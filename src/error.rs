@@ -364,7 +364,9 @@ impl Error {
         })
     }
 
-    pub(crate) fn config(key: &str, reason: impl Into<String>) -> Error {
+    /// A CONFIG error naming the setting `key` (also what the emulator and the CLI use
+    /// for their own settings).
+    pub fn config(key: &str, reason: impl Into<String>) -> Error {
         Error::Config {
             key: key.to_owned(),
             reason: reason.into(),

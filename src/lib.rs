@@ -12,8 +12,6 @@ mod cache;
 mod client;
 pub mod config;
 pub mod connection_test;
-#[cfg(feature = "emulator")]
-pub mod emulator;
 pub mod error;
 // Not API: the entry points of the fuzz targets (fuzz/) and of their regression tests.
 #[cfg(feature = "fuzzing")]

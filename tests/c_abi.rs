@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sfjwt::emulator::{Fault, FaultAction};
+use sfjwt_emulator::{Fault, FaultAction};
 use support::{ISSUER, STORE_PASSWORD, USER, fixture};
 
 /// The test programs and the logins each must cause.

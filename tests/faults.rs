@@ -21,8 +21,6 @@
 //! return within the bound. The scenarios run one after the other from a single test,
 //! [`fault_plans`], so that no other test's threads are counted.
 
-#![cfg(feature = "emulator")]
-
 mod support;
 
 use std::io::Read;
@@ -30,8 +28,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sfjwt::emulator::{Fault, FaultAction};
 use sfjwt::{Client, Error, ErrorCode};
+use sfjwt_emulator::{Fault, FaultAction};
 use support::*;
 
 /// Slack on top of the configured time, for a loaded machine.

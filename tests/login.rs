@@ -2,15 +2,13 @@
 //! Token exchange, errors with fixes, the cache and the connection test, against the
 //! emulator over real HTTPS on loopback.
 
-#![cfg(feature = "emulator")]
-
 mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sfjwt::emulator::{ConnectedApp, EmulatorConfig, Fault, FaultAction, User};
 use sfjwt::{Client, ErrorCode};
+use sfjwt_emulator::{ConnectedApp, EmulatorConfig, Fault, FaultAction, User};
 use support::*;
 
 fn client(builder: sfjwt::ConfigBuilder) -> Client {
@@ -439,7 +437,7 @@ fn mutual_tls_port_needs_the_client_certificate() {
             mtls_certificates: vec![certificate("jks-same.talend_certificate")],
             ..default_org_config()
         },
-        sfjwt::emulator::StartOptions {
+        sfjwt_emulator::StartOptions {
             mtls_port: Some(0),
             ..Default::default()
         },

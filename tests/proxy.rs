@@ -1,8 +1,6 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! `proxy_url`: requests tunnel through an HTTP CONNECT proxy, with credentials.
 
-#![cfg(feature = "emulator")]
-
 mod support;
 
 use std::io::{BufRead, BufReader, Write};

@@ -32,7 +32,7 @@ def _wait_for(path: Path, process: "subprocess.Popen[bytes]", timeout: float = 6
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     """Starts `sfjwt emulator` with one connected app per keystore kind."""
     if not SFJWT_BIN.exists():
-        pytest.fail(f"{SFJWT_BIN} is missing: run `cargo build --bin sfjwt` (make python-test does)")
+        pytest.fail(f"{SFJWT_BIN} is missing: run `cargo build -p sfjwt-cli` (make python-test does)")
     work = tmp_path_factory.mktemp("emulator")
     config = {
         "apps": [

@@ -5,9 +5,8 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
 
 use sfjwt::{EntryKind, KeystoreFormat, KeystoreType};
 
@@ -18,11 +17,14 @@ pub const KEY_PASSWORD: &str = "keypass2";
 /// A distinctive wrong password, searched for in every output.
 pub const WRONG_PASSWORD: &str = "Wr0ng-Pa55-zq";
 
-/// `tests/fixtures`.
+/// `tests/fixtures` of the workspace (this module is shared by the core's and the CLI's
+/// tests, whose manifests sit at different depths).
 pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
+        .ancestors()
+        .map(|dir| dir.join("tests").join("fixtures"))
+        .find(|dir| dir.is_dir())
+        .expect("tests/fixtures in the workspace")
 }
 
 /// `tests/fixtures/<name>`.
@@ -233,87 +235,6 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// The CLI binary
-
-/// The result of one CLI run.
-#[derive(Debug)]
-pub struct Run {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Run {
-    /// stdout and stderr together, for "never printed" checks.
-    pub fn all_output(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-/// Runs `sfjwt args...` with stdin from /dev/null, no inherited `SFJWT_*` variable, the
-/// given variables set, and a 60 s deadline (a prompt would hang: that fails the test).
-pub fn run_cli<S: AsRef<std::ffi::OsStr>>(args: &[S], env: &[(&str, &str)]) -> Run {
-    let shown: Vec<String> = args
-        .iter()
-        .map(|a| a.as_ref().to_string_lossy().into_owned())
-        .collect();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sfjwt"));
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("SFJWT_") {
-            cmd.env_remove(&name);
-        }
-    }
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    let child = cmd.spawn().expect("spawn sfjwt");
-    let output = wait_with_deadline(child, Duration::from_secs(60), &shown);
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn wait_with_deadline(mut child: std::process::Child, limit: Duration, args: &[String]) -> Output {
-    use std::io::Read;
-    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out_thread = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out.read_to_end(&mut v);
-        v
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait sfjwt") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("sfjwt {args:?} did not finish within {limit:?} (waiting for a prompt?)");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    Output {
-        status,
-        stdout: out_thread.join().unwrap_or_default(),
-        stderr: err_thread.join().unwrap_or_default(),
     }
 }
 

@@ -8,15 +8,20 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sfjwt::ConfigBuilder;
-use sfjwt::emulator::{ConnectedApp, Emulator, EmulatorConfig, StartOptions, User};
+use sfjwt_emulator::{ConnectedApp, Emulator, EmulatorConfig, StartOptions, User};
 
 pub const ISSUER: &str = "3MVG9testConsumerKey";
 pub const USER: &str = "etl@example.com";
 pub const STORE_PASSWORD: &str = "changeit1";
 
+/// `tests/fixtures/<name>` of the workspace (this module is shared by the core's and the
+/// CLI's tests, whose manifests sit at different depths).
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .ancestors()
+        .map(|dir| dir.join("tests/fixtures"))
+        .find(|dir| dir.is_dir())
+        .expect("tests/fixtures in the workspace")
         .join(name)
 }
 

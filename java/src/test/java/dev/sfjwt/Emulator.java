@@ -49,7 +49,7 @@ final class Emulator implements AutoCloseable {
     static Emulator start() throws IOException, InterruptedException {
         Path cli = Paths.get(System.getProperty("sfjwt.test.cli", "../target/debug/sfjwt")).toAbsolutePath();
         if (!Files.isExecutable(cli)) {
-            throw new IllegalStateException(cli + " is missing: run `cargo build --bin sfjwt` first");
+            throw new IllegalStateException(cli + " is missing: run `cargo build -p sfjwt-cli` first");
         }
         Path dir = Files.createTempDirectory("sfjwt-emulator-");
         Path certs = fixtures().resolve("certs");

@@ -15,8 +15,7 @@
 //! `token` command's stdout is the one place a token may appear, the `assertion`
 //! command's stdout the one place a JWT may appear.
 
-#![cfg(feature = "emulator")]
-
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -24,8 +23,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sfjwt::emulator::{ConnectedApp, EmulatorConfig, User};
 use sfjwt::{Client, ConfigBuilder, ErrorCode, Keystore, KeystoreType};
+use sfjwt_emulator::{ConnectedApp, EmulatorConfig, User};
 use support::TempDir;
 
 const STORE_SECRET: &str = "Zx9-Store-Secret-7781";

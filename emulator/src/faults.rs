@@ -14,7 +14,7 @@ use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_A
 use hyper::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use sfjwt::{Error, Result};
 
 /// One planned fault. JSON: `{"path_prefix":"/services/oauth2/token","times":1,
 /// "action":{"kind":"status","status":503,"retry_after_secs":2}}`.

@@ -2,13 +2,13 @@
 //! `sfjwt demo`: the whole JWT Bearer flow, offline. It starts the emulator
 //! in-process with a connected app holding the demo certificate, then runs the
 //! connection test with the demo keystore (a JKS made by keytool, committed under
-//! `demo/`) exactly as an ETL job would, and shows the token cache at work.
+//! `cli/demo/`) exactly as an ETL job would, and shows the token cache at work.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sfjwt::emulator::{Emulator, EmulatorConfig, StartOptions};
 use sfjwt::{Client, Config, ConnectionReport, Error};
+use sfjwt_emulator::{Emulator, EmulatorConfig, StartOptions};
 
 const DEMO_KEYSTORE: &[u8] = include_bytes!("../demo/sfjwt-demo.jks");
 const DEMO_CERTIFICATE: &[u8] = include_bytes!("../demo/sfjwt-demo.crt");

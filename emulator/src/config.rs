@@ -13,7 +13,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
 use super::faults::Fault;
-use crate::error::{Error, Result};
+use sfjwt::{Error, Result};
 
 /// The emulated org. `Default` is an org with no apps and no users; build one in code
 /// or read it with [`EmulatorConfig::from_file`] (see the module docs for the JSON).

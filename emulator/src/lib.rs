@@ -1,6 +1,7 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! A Salesforce-compatible login and REST server for offline tests and demos
-//! (cargo feature `emulator`).
+//! A Salesforce-compatible login and REST server for offline tests and demos: the crate
+//! behind `sfjwt emulator` and `sfjwt demo`, and the server every language's tests log
+//! in to. The `sfjwt` library does not depend on it.
 //!
 //! It speaks real HTTPS on 127.0.0.1 with a CA generated at each start (clients trust
 //! it through `ca_file`, see [`Emulator::ca_pem`]), and reproduces what `salesforce.md`
@@ -88,8 +89,8 @@ pub use config::{ConnectedApp, EmulatorConfig, User};
 pub use faults::{Fault, FaultAction};
 pub use log::LogEntry;
 
-use crate::error::{Error, Result};
 use server::{Port, State};
+use sfjwt::{Error, Result};
 
 /// Where to listen and log.
 #[derive(Debug, Clone, Default)]

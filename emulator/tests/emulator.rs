@@ -1,7 +1,5 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! The emulator over real HTTPS on loopback, with assertions signed by the real core.
-#![cfg(feature = "emulator")]
-
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
@@ -10,10 +8,10 @@ use reqwest::blocking::{Client, Response};
 use reqwest::redirect::Policy;
 use reqwest::{Certificate, Identity, StatusCode};
 use serde_json::{Value, json};
-use sfjwt::emulator::{
+use sfjwt::{AssertionSigner, Claims, ErrorCode, KeystoreType};
+use sfjwt_emulator::{
     ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, StartOptions, User,
 };
-use sfjwt::{AssertionSigner, Claims, ErrorCode, KeystoreType};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 const LOGIN: &str = "https://login.salesforce.com";
@@ -26,7 +24,7 @@ const SITE: &str = "https://acme.my.site.com";
 
 fn fixture(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../tests/fixtures")
         .join(path)
 }
 
@@ -1073,95 +1071,4 @@ fn the_mutual_tls_port_checks_possession_of_the_key() {
     assert!(genuine.starts_with("HTTP/1.1 200"), "{genuine}");
     let impostor = raw_mtls_get(&emulator, "pem-pkcs1.key", "certs/pem-pkcs8.pem-pkcs8.crt");
     assert!(impostor.is_err(), "{impostor:?}");
-}
-
-/// `sfjwt emulator` as other languages' tests run it: port files, CA file, SIGTERM.
-#[cfg(unix)]
-#[test]
-fn the_cli_serves_until_sigterm() {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-
-    let dir = temp_path("cli");
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("app.crt"), app_certificate()).expect("cert written");
-    std::fs::write(
-        dir.join("client.crt"),
-        read("certs/pem-pkcs8.pem-pkcs8.crt"),
-    )
-    .expect("cert written");
-    std::fs::write(
-        dir.join("emulator.json"),
-        json!({
-            "apps": [{"consumer_key": APP, "certificate_file": "app.crt"}],
-            "users": [{"username": USER}],
-            "mtls_certificates_files": ["client.crt"]
-        })
-        .to_string(),
-    )
-    .expect("config written");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
-        .arg("emulator")
-        .arg("--config")
-        .arg(dir.join("emulator.json"))
-        .args(["--port", "0", "--mtls-port", "0"])
-        .arg("--port-file")
-        .arg(dir.join("port"))
-        .arg("--mtls-port-file")
-        .arg(dir.join("mtls-port"))
-        .arg("--ca-out")
-        .arg(dir.join("ca.pem"))
-        .arg("--log")
-        .arg(dir.join("log.jsonl"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sfjwt runs");
-
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let port = loop {
-        if let Ok(text) = std::fs::read_to_string(dir.join("port")) {
-            break text;
-        }
-        assert!(Instant::now() < deadline, "no port file");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let port: u16 = port.parse().expect("the port file holds only the port");
-    let mtls_port: u16 = std::fs::read_to_string(dir.join("mtls-port"))
-        .expect("written before the port file")
-        .parse()
-        .expect("a port");
-    assert_ne!(port, mtls_port);
-    let ca = std::fs::read(dir.join("ca.pem")).expect("written before the port file");
-    let client = Client::builder()
-        .tls_certs_only([Certificate::from_pem(&ca).expect("CA")])
-        .redirect(Policy::none())
-        .build()
-        .expect("client");
-    let base = format!("https://127.0.0.1:{port}");
-    let (status, body) = json_of(post_token(&client, &base, &good_assertion()));
-    assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["instance_url"], json!(base));
-
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(killed.success());
-    let status = child.wait().expect("exits");
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .expect("piped")
-        .read_to_string(&mut stderr)
-        .expect("stderr");
-    assert!(status.success(), "{status}: {stderr}");
-    assert!(
-        stderr.contains(&format!("emulator listening on {base}")),
-        "{stderr}"
-    );
-    let log = std::fs::read_to_string(dir.join("log.jsonl")).expect("log written");
-    assert!(log.contains("token_issued"), "{log}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -16,7 +16,7 @@
 //! quit
 //! ```
 //!
-//! Run by hand: `cargo bench --bench worker -- --worker FIXTURES_DIR WORK_DIR`.
+//! Run by hand: `cargo bench -p sfjwt-bench --bench worker -- --worker FIXTURES_DIR WORK_DIR`.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -28,8 +28,8 @@ mod common;
 
 use common::FORMATS;
 use serde_json::{Value, json};
-use sfjwt::emulator::{ConnectedApp, Emulator, EmulatorConfig, StartOptions, User};
 use sfjwt::{AssertionSigner, Claims, Client, Config, Keystore, KeystoreType};
+use sfjwt_emulator::{ConnectedApp, Emulator, EmulatorConfig, StartOptions, User};
 
 const APP: &str = "3MVG9bench";
 const USER: &str = "etl@example.com";

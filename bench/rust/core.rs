@@ -14,7 +14,7 @@ use sfjwt::{AssertionSigner, Claims, Keystore, KeystoreType};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../tests/fixtures")
         .join(name)
 }
 

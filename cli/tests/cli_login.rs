@@ -1,8 +1,7 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! `sfjwt test-connection`, `token`, `authorize-url` and `emulator` as processes.
 
-#![cfg(feature = "emulator")]
-
+#[path = "../../tests/support/mod.rs"]
 mod support;
 
 use std::process::{Command, Output, Stdio};
@@ -150,6 +149,8 @@ fn authorize_url_is_the_one_time_approval_url() {
     );
 }
 
+/// `sfjwt emulator` as other languages' tests run it: port files (the TLS one written
+/// last), the CA file, a request log, a mutual-TLS port, and a clean stop on SIGTERM.
 #[test]
 fn the_emulator_process_serves_and_stops_cleanly_on_sigterm() {
     let dir = TempDir::new("emulator-cli");
@@ -158,12 +159,20 @@ fn the_emulator_process_serves_and_stops_cleanly_on_sigterm() {
         dir.0.join("app.crt"),
     )
     .unwrap();
+    std::fs::copy(
+        fixture("certs/pem-pkcs8.pem-pkcs8.crt"),
+        dir.0.join("client.crt"),
+    )
+    .unwrap();
     let config = dir.write(
         "org.json",
-        format!(r#"{{"apps":[{{"consumer_key":"{ISSUER}","certificate_file":"app.crt"}}],"users":[{{"username":"{USER}"}}]}}"#),
+        format!(
+            r#"{{"apps":[{{"consumer_key":"{ISSUER}","certificate_file":"app.crt"}}],"users":[{{"username":"{USER}"}}],"mtls_certificates_files":["client.crt"]}}"#
+        ),
     );
-    let (port_file, ca_file, log_file) = (
+    let (port_file, mtls_port_file, ca_file, log_file) = (
         dir.0.join("port"),
+        dir.0.join("mtls-port"),
         dir.0.join("ca.pem"),
         dir.0.join("log.jsonl"),
     );
@@ -173,6 +182,8 @@ fn the_emulator_process_serves_and_stops_cleanly_on_sigterm() {
         .arg(&config)
         .args(["--port", "0", "--port-file"])
         .arg(&port_file)
+        .args(["--mtls-port", "0", "--mtls-port-file"])
+        .arg(&mtls_port_file)
         .arg("--ca-out")
         .arg(&ca_file)
         .arg("--log")
@@ -190,7 +201,13 @@ fn the_emulator_process_serves_and_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let port = std::fs::read_to_string(&port_file).unwrap();
-    let url = format!("https://127.0.0.1:{}", port.trim());
+    assert_eq!(port, port.trim(), "the port file holds the digits alone");
+    let url = format!("https://127.0.0.1:{port}");
+    let mtls_port = std::fs::read_to_string(&mtls_port_file).expect("written before the port file");
+    assert!(
+        mtls_port.parse::<u16>().is_ok() && mtls_port != port,
+        "{mtls_port}"
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
         .args([
@@ -237,4 +254,13 @@ fn the_emulator_process_serves_and_stops_cleanly_on_sigterm() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(exit.code(), Some(0));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "emulator listening on {url} (mutual TLS on https://127.0.0.1:{mtls_port})"
+        )),
+        "{stderr}"
+    );
+    assert!(log.contains("token_issued"), "{log}");
 }

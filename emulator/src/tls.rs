@@ -17,7 +17,7 @@ use rustls::server::{ServerConfig, WebPkiClientVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 
-use crate::error::{Error, Result};
+use sfjwt::{Error, Result};
 
 /// The TLS material of one emulator run.
 pub(super) struct Tls {

@@ -406,7 +406,7 @@ struct EmulatorFlags {
 }
 
 fn emulator(flags: &EmulatorFlags) -> Outcome {
-    sfjwt::emulator::run_cli(sfjwt::emulator::EmulatorArgs {
+    sfjwt_emulator::run_cli(sfjwt_emulator::EmulatorArgs {
         config: flags.config.clone(),
         port: flags.port,
         port_file: flags.port_file.clone(),
