@@ -2,7 +2,12 @@
 #
 #   make bench            release builds (CLI, libsfjwt, JNI library, wheel, jar, the Rust
 #                         bench worker, the C bench), then every row of BENCHMARKS.md with
-#                         sfjwt and its reference interleaved; BENCH_ROUNDS=5 by default
+#                         sfjwt and its reference interleaved; BENCH_ROUNDS=5 by default;
+#                         BENCH_BASELINE=3fbdfa7 by default: the commit the footprint rows
+#                         (crates, libsfjwt.so, libsfjwt_jni.so, wheel) compare with, the
+#                         last one whose library crate still included the CLI and the
+#                         emulator; built in the same run from a git worktree
+#                         (target/bench/baseline-src) in the same target directory
 #   make bench-criterion  the criterion benches alone (bench/rust/core.rs: key loading per
 #                         format, signing), with their statistics in target/criterion
 #

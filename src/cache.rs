@@ -7,7 +7,8 @@
 //! cache, one logs in and the others wait for its token.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock, RwLockWriteGuard, Weak};
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
@@ -34,8 +35,20 @@ struct Cached {
 #[derive(Default)]
 pub(crate) struct Slot {
     token: RwLock<Option<Cached>>,
+    /// A copy of what `token` holds, for [`Slot::is_current`]: the address of the cached
+    /// token (null when none) and the end of its freshness in [`EPOCH`] nanoseconds.
+    /// Written with `token`, under its write lock; read without any lock.
+    current: AtomicPtr<AccessToken>,
+    fresh_until_nanos: AtomicU64,
     /// Held while logging in, so that one thread logs in and the rest wait.
     login: Mutex<()>,
+}
+
+/// The origin of `fresh_until_nanos`.
+static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+
+fn nanos_since_epoch(instant: Instant) -> u64 {
+    u64::try_from(instant.saturating_duration_since(*EPOCH).as_nanos()).unwrap_or(u64::MAX)
 }
 
 static SLOTS: LazyLock<Mutex<HashMap<CacheKey, Arc<Slot>>>> = LazyLock::new(Default::default);
@@ -63,28 +76,67 @@ impl Slot {
             return Ok(token);
         }
         let token = Arc::new(login()?);
-        *self.token.write().unwrap_or_else(PoisonError::into_inner) = Some(Cached {
-            token: token.clone(),
-            fresh_until: Instant::now() + ttl,
-        });
+        self.store(
+            &mut self.write(),
+            Some(Cached {
+                token: token.clone(),
+                fresh_until: Instant::now() + ttl,
+            }),
+        );
         Ok(token)
     }
 
     /// Forgets the token.
     pub fn invalidate(&self) {
-        *self.token.write().unwrap_or_else(PoisonError::into_inner) = None;
+        self.store(&mut self.write(), None);
     }
 
     /// Forgets `stale` only if it is still the cached token: a caller that saw a
     /// session expire must not throw away the fresh token another caller just got.
     pub fn invalidate_if_current(&self, stale: &Arc<AccessToken>) {
-        let mut cached = self.token.write().unwrap_or_else(PoisonError::into_inner);
+        let mut cached = self.write();
         if cached
             .as_ref()
             .is_some_and(|c| Arc::ptr_eq(&c.token, stale))
         {
-            *cached = None;
+            self.store(&mut cached, None);
         }
+    }
+
+    /// Whether `token` is the cached token and still fresh. It takes no lock and writes
+    /// nothing (two atomic loads and the clock), so that it costs the same from any
+    /// number of threads: bindings that keep a converted copy of the token ask it on
+    /// every call. The weak reference keeps the token's address from being reused
+    /// while it is compared, without keeping the token itself (and its secret) alive.
+    pub fn is_current(&self, token: &Weak<AccessToken>) -> bool {
+        let is_cached = || std::ptr::eq(self.current.load(Ordering::Acquire), token.as_ptr());
+        // The address is read again after the freshness: unchanged, it proves that the
+        // freshness read was this token's (see `store`).
+        is_cached()
+            && nanos_since_epoch(Instant::now()) < self.fresh_until_nanos.load(Ordering::Acquire)
+            && is_cached()
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Option<Cached>> {
+        self.token.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Replaces the cached token and its lock-free copy, under the write lock.
+    fn store(&self, guard: &mut RwLockWriteGuard<'_, Option<Cached>>, cached: Option<Cached>) {
+        // The address is cleared, then the freshness written, then the new address: a
+        // reader that finds a token's address both before and after it reads the
+        // freshness has read that token's own.
+        let (address, fresh_until) = match &cached {
+            Some(c) => (
+                Arc::as_ptr(&c.token).cast_mut(),
+                nanos_since_epoch(c.fresh_until),
+            ),
+            None => (std::ptr::null_mut(), 0),
+        };
+        self.current.store(std::ptr::null_mut(), Ordering::Release);
+        self.fresh_until_nanos.store(fresh_until, Ordering::Release);
+        self.current.store(address, Ordering::Release);
+        **guard = cached;
     }
 
     fn fresh(&self) -> Option<Arc<AccessToken>> {

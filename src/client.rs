@@ -3,7 +3,7 @@
 //! in the token cache. Thread-safe; share one per job.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, SystemTime};
 
 use aws_lc_rs::digest;
@@ -90,6 +90,16 @@ impl Client {
                 }),
             None => self.login().map(Arc::new),
         }
+    }
+
+    /// Whether `token` (from [`Client::token`]) is still the one the cache hands out:
+    /// fresh, not invalidated, not replaced. Contention-free, for bindings that keep a
+    /// converted copy of the token and return it again while this holds; always false
+    /// with `token_cache=false`.
+    pub fn is_current(&self, token: &Weak<AccessToken>) -> bool {
+        self.slot
+            .as_ref()
+            .is_some_and(|slot| slot.is_current(token))
     }
 
     /// Forgets the cached token; the next [`Client::token`] logs in.

@@ -417,6 +417,65 @@ fn tokens_expire_after_token_ttl_secs_and_without_cache_every_call_logs_in() {
 }
 
 #[test]
+fn is_current_follows_the_cache_exactly() {
+    let org = start(default_org_config());
+    let c = client(with(org.builder(), &[("token_ttl_secs", "1")]));
+    let other = client(with(org.builder(), &[("token_ttl_secs", "1")]));
+    let first = c.token().unwrap();
+    let weak = Arc::downgrade(&first);
+    assert!(
+        c.is_current(&weak) && other.is_current(&weak),
+        "one slot per identity"
+    );
+
+    other.invalidate();
+    assert!(!c.is_current(&weak), "invalidated by another client");
+    let second = c.token().unwrap();
+    assert!(!Arc::ptr_eq(&first, &second));
+    assert!(!c.is_current(&weak) && c.is_current(&Arc::downgrade(&second)));
+
+    let stale = Arc::downgrade(&second);
+    drop(second);
+    std::thread::sleep(Duration::from_millis(1_100));
+    assert!(!c.is_current(&stale), "expired after token_ttl_secs");
+    let third = c.token().unwrap();
+    assert!(c.is_current(&Arc::downgrade(&third)));
+    assert_eq!(org.emulator.login_count(), 3);
+
+    let uncached = client(with(org.builder(), &[("token_cache", "false")]));
+    let token = uncached.token().unwrap();
+    assert!(
+        !uncached.is_current(&Arc::downgrade(&token)),
+        "token_cache=false keeps nothing"
+    );
+}
+
+/// Threads that log in, invalidate and check `is_current` at once never see a token
+/// accepted after it was invalidated.
+#[test]
+fn is_current_never_accepts_an_invalidated_token() {
+    let org = start(default_org_config());
+    let c = Arc::new(client(org.builder()));
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let c = c.clone();
+            // 4 × 100 logins stay under the emulator's 3,600 logins per user per hour.
+            std::thread::spawn(move || {
+                for _ in 0..100 {
+                    let token = c.token().unwrap();
+                    let weak = Arc::downgrade(&token);
+                    c.invalidate();
+                    assert!(!c.is_current(&weak), "an invalidated token passed");
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
+
+#[test]
 fn an_invalid_session_logs_in_once_more_and_retries() {
     let org = start(default_org_config());
     let c = client(org.builder());

@@ -1,6 +1,7 @@
 /* Copyright sfjwt contributors. Licensed under Apache-2.0.
  *
- * Warm-cache token cost from C, for `make bench` (bench/run.py).
+ * Warm-cache token cost from C, and the first token of a fresh process, for
+ * `make bench` (bench/run.py).
  *
  *   token_bench MODE THREADS SECONDS LOGIN_URL CA_FILE KEYSTORE
  *
@@ -10,6 +11,11 @@
  * expiry check and an owned copy of the token strings), what a C program would write
  * itself. Prints one JSON line: core-nanoseconds per call (wall time x the cores the
  * threads could use / calls).
+ * MODE first (THREADS and SECONDS unused; run.py passes 1 0): two clients with
+ * token_cache=false, created one after the other; times the first sfjwt_client_token
+ * of each (the process's first random numbers, TLS handshake and signature, then the
+ * same in a warm process) and prints {"first_ms": x, "reference_ms": y}. Creating a
+ * client is not timed.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -50,6 +56,48 @@ static void die(const char *what, sfjwt_error *error) {
     fprintf(stderr, "token_bench: %s: %s\n", what, sfjwt_error_message(error));
     sfjwt_error_free(&error);
     exit(2);
+}
+
+/* A client of the bench's connected app; token_cache is "true" or "false". */
+static sfjwt_client *new_client(char **argv, const char *token_cache) {
+    const char *settings[][2] = {
+        {"issuer", "3MVG9bench"},           {"subject", "etl@example.com"},
+        {"login_url", argv[4]},             {"ca_file", argv[5]},
+        {"keystore_path", argv[6]},         {"keystore_password", "changeit1"},
+        {"token_cache", token_cache},
+    };
+    sfjwt_config *cfg = sfjwt_config_new();
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        sfjwt_error *error = sfjwt_config_set(cfg, settings[i][0], settings[i][1]);
+        if (error != NULL) die(settings[i][0], error);
+    }
+    sfjwt_client *made = NULL;
+    sfjwt_error *error = sfjwt_client_new(cfg, &made);
+    if (error != NULL) die("client", error);
+    sfjwt_config_free(&cfg);
+    return made;
+}
+
+/* Milliseconds of one uncached sfjwt_client_token on a new client. */
+static double timed_first_token(char **argv) {
+    sfjwt_client *fresh = new_client(argv, "false");
+    sfjwt_token *token = NULL;
+    double start = now_ns();
+    sfjwt_error *error = sfjwt_client_token(fresh, &token);
+    double elapsed = now_ns() - start;
+    if (error != NULL) die("first token", error);
+    sfjwt_token_free(&token);
+    sfjwt_client_free(&fresh);
+    return elapsed / 1e6;
+}
+
+/* MODE first: the first client's token pays what a fresh process pays once; the second
+ * one, in the same (now warm) process, is the reference. */
+static int first_token(char **argv) {
+    double first_ms = timed_first_token(argv);
+    double reference_ms = timed_first_token(argv);
+    printf("{\"first_ms\": %.3f, \"reference_ms\": %.3f}\n", first_ms, reference_ms);
+    return 0;
 }
 
 static struct ref_token *ref_get(void) {
@@ -100,29 +148,19 @@ static void *worker(void *unused) {
 
 int main(int argc, char **argv) {
     if (argc != 7) {
-        fprintf(stderr, "usage: token_bench sfjwt|ref THREADS SECONDS LOGIN_URL CA_FILE KEYSTORE\n");
+        fprintf(stderr,
+                "usage: token_bench sfjwt|ref|first THREADS SECONDS LOGIN_URL CA_FILE KEYSTORE\n");
         return 2;
     }
+    if (strcmp(argv[1], "first") == 0) return first_token(argv);
     use_sfjwt = strcmp(argv[1], "sfjwt") == 0;
     int threads = atoi(argv[2]);
     double seconds = atof(argv[3]);
-    const char *settings[][2] = {
-        {"issuer", "3MVG9bench"},           {"subject", "etl@example.com"},
-        {"login_url", argv[4]},             {"ca_file", argv[5]},
-        {"keystore_path", argv[6]},         {"keystore_password", "changeit1"},
-    };
-    sfjwt_config *cfg = sfjwt_config_new();
-    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
-        sfjwt_error *error = sfjwt_config_set(cfg, settings[i][0], settings[i][1]);
-        if (error != NULL) die(settings[i][0], error);
-    }
-    sfjwt_error *error = sfjwt_client_new(cfg, &client);
-    if (error != NULL) die("client", error);
-    sfjwt_config_free(&cfg);
+    client = new_client(argv, "true");
 
     /* The first login; both modes start from its token. */
     sfjwt_token *first = NULL;
-    error = sfjwt_client_token(client, &first);
+    sfjwt_error *error = sfjwt_client_token(client, &first);
     if (error != NULL) die("first login", error);
     ref_access_token = strdup(sfjwt_token_access_token(first));
     ref_instance_url = strdup(sfjwt_token_instance_url(first));

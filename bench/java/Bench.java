@@ -10,6 +10,12 @@
 //   client LOGIN_URL CA_FILE KEYSTORE  creates the sfjwt client (and logs in once)
 //   quit
 //
+// Bench --first-token LOGIN_URL CA_FILE KEYSTORE instead runs once in a fresh JVM and exits:
+// two clients with tokenCache(false), created one after the other, and the time of each one's
+// first token() (the JVM's first random numbers, TLS handshake and signature through sfjwt,
+// then the same in a warm JVM), printed as {"first_ms": x, "reference_ms": y}. Creating a
+// client (and loading the JNI library) is not timed.
+//
 // Compiled by bench/run.py with javac against the bench-built jar; run with it on the class path.
 
 import dev.sfjwt.AccessToken;
@@ -207,6 +213,38 @@ public final class Bench {
         throw new IllegalStateException("reference token expired");
     }
 
+    private static SalesforceJwtConfig config(String loginUrl, String caFile, String keystore,
+            boolean tokenCache) {
+        return SalesforceJwtConfig.builder()
+                .issuer(APP)
+                .subject(USER)
+                .audience(AUDIENCE)
+                .loginUrl(loginUrl)
+                .caFile(caFile)
+                .keystorePath(keystore)
+                .keystorePassword("changeit1".toCharArray())
+                .tokenCache(tokenCache)
+                .build();
+    }
+
+    /** Milliseconds of one uncached token() on a new client. */
+    private static double timedFirstToken(String[] args) throws Exception {
+        SalesforceJwtConfig config = config(args[1], args[2], args[3], false);
+        try (SalesforceJwtClient fresh = new SalesforceJwtClient(config)) {
+            long start = System.nanoTime();
+            fresh.token();
+            return (System.nanoTime() - start) / 1e6;
+        }
+    }
+
+    /** --first-token: what a fresh JVM pays once, against a second client in the same JVM. */
+    private static void firstToken(String[] args) throws Exception {
+        double first = timedFirstToken(args);
+        double reference = timedFirstToken(args);
+        System.out.println("{\"first_ms\": " + first + ", \"reference_ms\": " + reference + "}");
+        System.out.flush();
+    }
+
     private String run(String[] words) throws Exception {
         switch (words[0]) {
             case "sign":
@@ -214,16 +252,7 @@ public final class Bench {
             case "load":
                 return loadTime(words[1], Double.parseDouble(words[2]));
             case "client": {
-                SalesforceJwtConfig config = SalesforceJwtConfig.builder()
-                        .issuer(APP)
-                        .subject(USER)
-                        .audience(AUDIENCE)
-                        .loginUrl(words[1])
-                        .caFile(words[2])
-                        .keystorePath(words[3])
-                        .keystorePassword("changeit1".toCharArray())
-                        .build();
-                client = new SalesforceJwtClient(config);
+                client = new SalesforceJwtClient(config(words[1], words[2], words[3], true));
                 AccessToken token = client.token();
                 cached = new Cached(token, System.nanoTime() + 900_000_000_000L);
                 return "{\"ok\": true}";
@@ -240,6 +269,11 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        // Before the worker's fixtures are loaded: this mode measures a fresh JVM.
+        if (args.length == 4 && args[0].equals("--first-token")) {
+            firstToken(args);
+            return;
+        }
         Bench bench = new Bench(Paths.get(args[0]));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         System.out.println("{\"ready\": true}");

@@ -12,6 +12,12 @@ line, so that the orchestrator can interleave it with sfjwt round by round:
 
 Usage: worker.py SAME_KEY_P12 (the fixture jks-same.jks converted to PKCS#12 by keytool,
 password changeit1, since cryptography does not read JKS).
+
+worker.py --first-token LOGIN_URL CA_FILE KEYSTORE instead runs once in a fresh interpreter
+and exits: two clients with token_cache=False, created one after the other, and the time of
+each one's first token() (the process's first random numbers, TLS handshake and signature,
+then the same in a warm process), printed as {"first_ms": x, "reference_ms": y}. Importing
+sfjwt and creating a client are not timed.
 """
 
 from __future__ import annotations
@@ -80,7 +86,43 @@ def per_call(threads: int, seconds: float, call: Callable[[], Any]) -> Dict[str,
     }
 
 
+def new_client(login_url: str, ca_file: str, keystore: str, token_cache: bool) -> Any:
+    import sfjwt
+
+    return sfjwt.Client(
+        issuer=APP,
+        subject=USER,
+        audience=AUDIENCE,
+        login_url=login_url,
+        ca_file=ca_file,
+        keystore_path=keystore,
+        keystore_password="changeit1",
+        token_cache=token_cache,
+    )
+
+
+def timed_first_token(login_url: str, ca_file: str, keystore: str) -> float:
+    """Milliseconds of one uncached token() on a new client."""
+    client = new_client(login_url, ca_file, keystore, token_cache=False)
+    start = time.perf_counter()
+    client.token()
+    return (time.perf_counter() - start) * 1e3
+
+
+def first_token(login_url: str, ca_file: str, keystore: str) -> int:
+    """What a fresh interpreter pays once, against a second client in the same process."""
+    import sfjwt  # noqa: F401  (loaded before anything is timed)
+
+    first = timed_first_token(login_url, ca_file, keystore)
+    reference = timed_first_token(login_url, ca_file, keystore)
+    print(json.dumps({"first_ms": first, "reference_ms": reference}), flush=True)
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) == 5 and sys.argv[1] == "--first-token":
+        # Before PyJWT and cryptography are imported: this mode measures a fresh process.
+        return first_token(*sys.argv[2:5])
     import jwt
     from cryptography.hazmat.primitives.serialization import pkcs12
 
@@ -107,17 +149,7 @@ def main() -> int:
                     count += 1
                 answer = {"ops_per_s": count / (time.perf_counter() - start), "count": count}
             elif command == "client":
-                import sfjwt
-
-                client = sfjwt.Client(
-                    issuer=APP,
-                    subject=USER,
-                    audience=AUDIENCE,
-                    login_url=words[1],
-                    ca_file=words[2],
-                    keystore_path=words[3],
-                    keystore_password="changeit1",
-                )
+                client = new_client(words[1], words[2], words[3], token_cache=True)
                 reference = ReferenceCache(client.token(), 900.0)
                 answer = {"ok": True}
             elif command == "token":

@@ -278,23 +278,21 @@ class Client:
         tok = client.token()
     """
 
-    __slots__ = ("_inner", "_last_token")
-    _inner: _native.Client
-    # The Python form of the last token handed out: building it costs more than the
-    # native call, so it is reused while the native cache returns the same token.
-    _last_token: AccessToken | None
+    __slots__ = ("_inner",)
+    # It hands out the same AccessToken while its cache holds the same token.
+    _inner: _native.Client[AccessToken]
 
     def __init__(self, **config: Unpack[ClientConfig]) -> None:
-        self._inner = _native.Client(_native.Config(config))
-        self._last_token = None
+        self._inner = _native.Client(_native.Config(config), AccessToken._from_native)
 
     @classmethod
     def from_properties(cls, path: PathType, **overrides: Unpack[ClientConfig]) -> Client:
         """A client configured by a ``.properties`` file (Java's format, the same keys);
         ``overrides`` win over the file, e.g. a password from a secret store."""
         client = cls.__new__(cls)
-        client._inner = _native.Client(_native.Config(overrides, properties=os.fspath(path)))
-        client._last_token = None
+        client._inner = _native.Client(
+            _native.Config(overrides, properties=os.fspath(path)), AccessToken._from_native
+        )
         return client
 
     @property
@@ -325,13 +323,7 @@ class Client:
             AuthRejectedError: Salesforce refused the assertion (see ``.hint``).
             NetworkError: Salesforce could not be reached or answered strangely.
         """
-        native = self._inner.token()
-        last = self._last_token
-        if last is not None and last.access_token == native.access_token:
-            return last
-        token = AccessToken._from_native(native)
-        self._last_token = token
-        return token
+        return self._inner.token()
 
     def invalidate(self) -> None:
         """Forgets the cached token, e.g. after a REST call answered

@@ -6,7 +6,7 @@ Private: use the ``sfjwt`` package. Errors are raised as the classes of
 """
 
 import os
-from typing import Mapping, Optional, Union, final
+from typing import Callable, Generic, Mapping, Optional, TypeVar, Union, final
 
 __all__ = [
     "__version__",
@@ -91,12 +91,16 @@ class ConnectionReport:
     @property
     def json(self) -> str: ...
 
+_Token = TypeVar("_Token")
+
 @final
-class Client:
-    def __new__(cls, config: Config) -> Client: ...
+class Client(Generic[_Token]):
+    # token_factory makes the public token from a native one; token() returns the
+    # same object while the cache holds the same token.
+    def __new__(cls, config: Config, token_factory: Callable[[AccessToken], _Token]) -> Client[_Token]: ...
     @property
     def config(self) -> Config: ...
-    def token(self) -> AccessToken: ...
+    def token(self) -> _Token: ...
     def invalidate(self) -> None: ...
     def test_connection(self) -> ConnectionReport: ...
 

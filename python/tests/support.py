@@ -49,6 +49,7 @@ OWN_USERS = [
     "threads@example.com",
     "slow@example.com",
     "cached@example.com",
+    "same-object@example.com",
     "timeout@example.com",
     "http@example.com",
     "protocol@example.com",

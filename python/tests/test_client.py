@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,6 +45,28 @@ def test_tokens_are_cached_until_invalidated(emulator: Emulator) -> None:
     client.invalidate()
     assert client.token() != first
     assert emulator.logins(user) == before + 2
+
+
+def test_the_same_token_object_until_the_core_token_changes(emulator: Emulator) -> None:
+    """A warm token() hands back the same object while the core holds the same token,
+    and a new one at once after invalidate() by another client of the same identity,
+    and after the token's time to live."""
+    settings = emulator.settings(subject="same-object@example.com", token_ttl_secs=1)
+    client, other = sfjwt.Client(**settings), sfjwt.Client(**settings)
+    client.invalidate()
+    first = client.token()
+    assert client.token() is first
+    assert other.token() is not first and other.token() == first  # shared core token
+
+    other.invalidate()
+    second = client.token()
+    assert second.access_token != first.access_token
+    assert client.token() is second
+
+    time.sleep(1.1)
+    third = client.token()
+    assert third.access_token != second.access_token
+    assert client.token() is third
 
 
 def test_from_properties_with_overrides(emulator: Emulator, tmp_path: Path) -> None:

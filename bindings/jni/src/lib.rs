@@ -15,7 +15,7 @@
 //!
 //! # Handles
 //!
-//! A client is a `Box<Arc<Client>>` whose address travels as a Java `long`.
+//! A client is a `Box<JavaClient>` whose address travels as a Java `long`.
 //! `dev.sfjwt.internal.NativeHandle` guarantees that a handle is freed exactly once
 //! and never used while or after it is freed (a read-write lock around every call),
 //! so a handle that reaches this crate is either 0 (refused) or live.
@@ -26,9 +26,10 @@ mod boundary;
 #[cfg(feature = "testing")]
 mod testing;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
-use jni::objects::{JCharArray, JClass, JObject, JObjectArray, JString, JValue};
+use arc_swap::ArcSwapOption;
+use jni::objects::{Global, JCharArray, JClass, JObject, JObjectArray, JString, JValue};
 use jni::sys::jlong;
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
 use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport};
@@ -49,8 +50,11 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientNew<'local>(
 ) -> jlong {
     boundary(env, |env| {
         let config = config(env, &keys, &values, &secret_keys, &secrets)?;
-        let client = Client::new(config)?;
-        Ok(Box::into_raw(Box::new(Arc::new(client))) as jlong)
+        let client = JavaClient {
+            client: Client::new(config)?,
+            java_token: ArcSwapOption::empty(),
+        };
+        Ok(Box::into_raw(Box::new(client)) as jlong)
     })
 }
 
@@ -65,7 +69,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientFree<'local>(
         if handle != 0 {
             // SAFETY: a non-zero handle is the `Box::into_raw` result of `clientNew`,
             // and NativeHandle frees it exactly once, after every call using it ended.
-            drop(unsafe { Box::from_raw(handle as *mut Arc<Client>) });
+            drop(unsafe { Box::from_raw(handle as *mut JavaClient) });
         }
         Ok(())
     })
@@ -78,10 +82,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientToken<'local>(
     _class: JClass<'local>,
     handle: jlong,
 ) -> JObject<'local> {
-    boundary(env, |env| {
-        let token = client(handle)?.token()?;
-        new_access_token(env, &token)
-    })
+    boundary(env, |env| client(handle)?.token(env))
 }
 
 /// `void clientInvalidate(long handle)`: forgets the cached token.
@@ -92,7 +93,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientInvalidate<'local>(
     handle: jlong,
 ) {
     boundary(env, |_env| {
-        client(handle)?.invalidate();
+        client(handle)?.client.invalidate();
         Ok(())
     })
 }
@@ -106,7 +107,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientTestConnection<'loca
     handle: jlong,
 ) -> JObject<'local> {
     boundary(env, |env| {
-        let report = client(handle)?.test_connection();
+        let report = client(handle)?.client.test_connection();
         new_connection_report(env, &report)
     })
 }
@@ -130,8 +131,44 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_testConnection<'local>(
     })
 }
 
+/// What a client handle points to: the core client, and the Java `AccessToken` made
+/// for the core's current token.
+struct JavaClient {
+    client: Client,
+    java_token: ArcSwapOption<JavaToken>,
+}
+
+/// A Java `AccessToken` and the core token it was made from. The core token is held
+/// weakly, for its identity only, so that it is still wiped when the core drops it.
+struct JavaToken {
+    core: Weak<AccessToken>,
+    java: Global<JObject<'static>>,
+}
+
+impl JavaClient {
+    /// The token as a Java object: the one made before while the core still hands out
+    /// the same token, so that a warm `token()` converts nothing and creates nothing
+    /// (`AccessToken` is immutable); a new one as soon as the core's token changes.
+    /// The warm path takes no lock and writes no shared memory (an `ArcSwap` load and
+    /// [`Client::is_current`]), so that it costs the same from any number of threads.
+    fn token<'local>(&self, env: &mut Env<'local>) -> Result<JObject<'local>, JniError> {
+        if let Some(made) = &*self.java_token.load()
+            && self.client.is_current(&made.core)
+        {
+            return Ok(env.new_local_ref(&made.java)?);
+        }
+        let token = self.client.token()?;
+        let java = new_access_token(env, &token)?;
+        self.java_token.store(Some(Arc::new(JavaToken {
+            core: Arc::downgrade(&token),
+            java: env.new_global_ref(&java)?,
+        })));
+        Ok(java)
+    }
+}
+
 /// The live client behind a handle.
-fn client<'a>(handle: jlong) -> Result<&'a Arc<Client>, JniError> {
+fn client<'a>(handle: jlong) -> Result<&'a JavaClient, JniError> {
     if handle == 0 {
         return Err(JniError::Bridge(
             "the client is closed (null handle)".to_owned(),
@@ -139,8 +176,8 @@ fn client<'a>(handle: jlong) -> Result<&'a Arc<Client>, JniError> {
     }
     // SAFETY: a non-zero handle is the `Box::into_raw` result of `clientNew`;
     // NativeHandle keeps it alive (not freed) for the whole native call that uses it,
-    // and `Client` is `Sync`, so shared references from many threads are sound.
-    Ok(unsafe { &*(handle as *const Arc<Client>) })
+    // and `JavaClient` is `Sync`, so shared references from many threads are sound.
+    Ok(unsafe { &*(handle as *const JavaClient) })
 }
 
 /// Applies the pairs to a fresh builder and validates the whole.

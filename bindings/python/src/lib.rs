@@ -8,6 +8,7 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyType};
@@ -206,16 +207,27 @@ impl PyConfig {
 struct PyClient {
     inner: sfjwt::Client,
     config: Py<PyConfig>,
+    /// Makes the public token (`sfjwt.AccessToken`) from a native one.
+    token_factory: Py<PyAny>,
+    /// The public token made for the core's current token, held weakly for its
+    /// identity only, so that the core's copy is still wiped when the core drops it.
+    last_token: Mutex<Option<(Weak<AccessToken>, Py<PyAny>)>>,
 }
 
 #[pymethods]
 impl PyClient {
-    /// Loads and decrypts the signing key, and sets up HTTPS.
+    /// Loads and decrypts the signing key, and sets up HTTPS. `token_factory` makes
+    /// the public token from a native one.
     #[new]
-    fn new(py: Python<'_>, config: Py<PyConfig>) -> PyResult<PyClient> {
+    fn new(py: Python<'_>, config: Py<PyConfig>, token_factory: Py<PyAny>) -> PyResult<PyClient> {
         let core_config = config.get().0.clone();
         let inner = call(py, move || sfjwt::Client::new(core_config))?;
-        Ok(PyClient { inner, config })
+        Ok(PyClient {
+            inner,
+            config,
+            token_factory,
+            last_token: Mutex::new(None),
+        })
     }
 
     /// The configuration.
@@ -224,9 +236,24 @@ impl PyClient {
         self.config.clone_ref(py)
     }
 
-    /// A token: the cached one while fresh, else one login for all callers.
-    fn token(&self, py: Python<'_>) -> PyResult<PyAccessToken> {
-        call(py, || self.inner.token()).map(|token| PyAccessToken::from(&*token))
+    /// A token: the cached one while fresh, else one login for all callers. While the
+    /// core hands back the same token, so does this: the same public object, made once
+    /// (tokens are immutable).
+    fn token(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        // A warm call keeps the GIL: it waits for nothing, and releasing and retaking
+        // the GIL would cost more than the rest of it. Only a login releases it.
+        if let Some((made_for, public)) = &*self.last_token()
+            && self.inner.is_current(made_for)
+        {
+            return Ok(public.clone_ref(py));
+        }
+        let token = call(py, || self.inner.token())?;
+        // No lock is held while Python code runs: it may release the GIL.
+        let public = self
+            .token_factory
+            .call1(py, (PyAccessToken::from(&*token),))?;
+        *self.last_token() = Some((Arc::downgrade(&token), public.clone_ref(py)));
+        Ok(public)
     }
 
     /// Forgets the cached token. The GIL is released: a login in progress on
@@ -242,6 +269,14 @@ impl PyClient {
     fn test_connection(&self, py: Python<'_>) -> PyResult<PyConnectionReport> {
         let report = call(py, || Ok(self.inner.test_connection()))?;
         Ok(PyConnectionReport::new(py, report))
+    }
+}
+
+impl PyClient {
+    fn last_token(&self) -> std::sync::MutexGuard<'_, Option<(Weak<AccessToken>, Py<PyAny>)>> {
+        self.last_token
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -54,7 +54,10 @@ public final class SalesforceJwtClient implements AutoCloseable {
 
     /**
      * A token: the cached one while it is fresh ({@code token_ttl_secs}), else a new login.
-     * Concurrent callers wait for one shared login.
+     * Concurrent callers wait for one shared login. While the cache holds the same token, this
+     * returns the same {@link AccessToken} object (it is immutable), so a call on a warm cache
+     * costs a lock and a look-up and creates nothing; a new token, after expiry or
+     * {@link #invalidate()}, is a new object at once.
      *
      * @return the token
      * @throws SfJwtException when the login fails: {@link ErrorCode#AUTH_REJECTED} with

@@ -4,8 +4,11 @@ package dev.sfjwt;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +59,34 @@ class SalesforceJwtClientTest extends EmulatorTestBase {
             client.invalidate();
             assertFalse(first.equals(client.token().getAccessToken()), "a new login after invalidate()");
             assertEquals(before + 2, emulator.logins());
+        }
+    }
+
+    /**
+     * A warm {@code token()} returns the same object while the core holds the same token, and a
+     * new one as soon as the core's token changes: after {@code invalidate()} by another client of
+     * the same identity, and after the token's time to live.
+     */
+    @Test
+    void theSameTokenObjectUntilTheCoreTokenChanges() throws Exception {
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().tokenTtlSecs(1).build());
+                SalesforceJwtClient other = new SalesforceJwtClient(emulator.jks().tokenTtlSecs(1).build())) {
+            client.invalidate();
+            AccessToken first = client.token();
+            assertSame(first, client.token(), "a warm token() makes no new object");
+            assertEquals(first.getAccessToken(), other.token().getAccessToken(),
+                    "clients of one identity share the core's token");
+
+            other.invalidate();
+            AccessToken second = client.token();
+            assertNotSame(first, second);
+            assertNotEquals(first.getAccessToken(), second.getAccessToken(), "seen at once after invalidate()");
+            assertSame(second, client.token());
+
+            Thread.sleep(1100);
+            AccessToken third = client.token();
+            assertNotEquals(second.getAccessToken(), third.getAccessToken(), "seen at once after the TTL");
+            assertSame(third, client.token());
         }
     }
 

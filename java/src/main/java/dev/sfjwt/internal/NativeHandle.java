@@ -7,8 +7,7 @@ import java.lang.ref.ReferenceQueue;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * Owns one native handle (a {@code long} address) for a public wrapper. Not API.
@@ -16,7 +15,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Calls {@linkplain #call run} under a read lock, so any number of threads use the handle at
  * once; {@link #close()} takes the write lock, so it waits for running calls, frees the handle
  * exactly once, and makes later calls throw {@link IllegalStateException}: a closed handle never
- * reaches native code.
+ * reaches native code. The lock is a {@link StampedLock}: its read lock is one atomic update
+ * each way, without the per-thread hold counts of {@code ReentrantReadWriteLock}, which matters
+ * for a cached {@code token()} called from many threads. Calls do not nest, so it need not be
+ * reentrant.
  *
  * <p>Backstop: a wrapper that is never closed is freed after the garbage collector finds it
  * unreachable. {@code java.lang.ref.Cleaner} is Java 9+, so this uses a
@@ -60,7 +62,7 @@ public final class NativeHandle implements AutoCloseable {
     private static final Set<Backstop> BACKSTOPS =
             Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<Backstop, Boolean>()));
 
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final StampedLock lock = new StampedLock();
     private final Free free;
     private final String what;
     /** Guarded by {@link #lock}; 0 once closed. */
@@ -105,15 +107,14 @@ public final class NativeHandle implements AutoCloseable {
      * @throws IllegalStateException when the handle is closed
      */
     public <T, E extends Exception> T call(Call<T, E> call) throws E {
-        Lock read = lock.readLock();
-        read.lock();
+        long stamp = lock.readLock();
         try {
             if (handle == 0) {
                 throw new IllegalStateException(what + " is closed");
             }
             return call.apply(handle);
         } finally {
-            read.unlock();
+            lock.unlockRead(stamp);
         }
     }
 
@@ -123,12 +124,11 @@ public final class NativeHandle implements AutoCloseable {
      * @return true once closed
      */
     public boolean isClosed() {
-        Lock read = lock.readLock();
-        read.lock();
+        long stamp = lock.readLock();
         try {
             return handle == 0;
         } finally {
-            read.unlock();
+            lock.unlockRead(stamp);
         }
     }
 
@@ -149,8 +149,7 @@ public final class NativeHandle implements AutoCloseable {
     }
 
     private void release() {
-        Lock write = lock.writeLock();
-        write.lock();
+        long stamp = lock.writeLock();
         try {
             if (handle != 0) {
                 long live = handle;
@@ -158,7 +157,7 @@ public final class NativeHandle implements AutoCloseable {
                 free.free(live);
             }
         } finally {
-            write.unlock();
+            lock.unlockWrite(stamp);
         }
     }
 
