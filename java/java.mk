@@ -5,6 +5,12 @@
 # Native.testingPanic); Maven copies it from $(JAVA_CARGO_DIR) into the jar. The CLI is the
 # emulator the tests start. `mvn verify` runs the unit tests (Surefire), packages the jar, then
 # runs the packaged jar in a fresh JVM (Failsafe, *IT.java).
+#
+# The release jar is not built here: pom.xml's profile `dist` (used by `make dist`) takes the
+# release libraries of every platform from DIR/native/<platform>/<library>:
+#   cd java && mvn -B -ntp -Pdist -Dsfjwt.dist.natives=DIR clean package
+# and adds the -sources and -javadoc jars; it skips the tests. Every build first empties
+# target/classes/native, so that a jar carries only the libraries its own build copied.
 
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp

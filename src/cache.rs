@@ -5,12 +5,19 @@
 //! Salesforce allows 3,600 logins per user per hour; an ETL job that logs in per
 //! request reaches that fast. Single-flight: when many threads ask at once on a cold
 //! cache, one logs in and the others wait for its token.
+//!
+//! [`TokenCopy`] keeps a binding's converted form of the current token (C strings, a
+//! Java or Python object) and hands it out again, without locks, while that token
+//! is current.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock, RwLockWriteGuard, Weak};
 use std::time::{Duration, Instant};
 
+use arc_swap::ArcSwapOption;
+
+use crate::client::Client;
 use crate::error::Result;
 use crate::oauth::AccessToken;
 
@@ -145,5 +152,48 @@ impl Slot {
             .as_ref()
             .filter(|c| Instant::now() < c.fresh_until)
             .map(|c| c.token.clone())
+    }
+}
+
+/// The current token in another form: the C strings, Java object or Python object a
+/// binding hands out, made once per token and handed out again while that token is
+/// current ([`Client::is_current`]). Reading it takes no lock and writes nothing that
+/// other threads read, so that a warm call costs the same from any number of threads.
+pub struct TokenCopy<T> {
+    made: ArcSwapOption<Made<T>>,
+}
+
+struct Made<T> {
+    /// Weak, for the token's identity only: the core's copy of the token is still
+    /// wiped when the cache lets go of it.
+    token: Weak<AccessToken>,
+    copy: T,
+}
+
+impl<T> Default for TokenCopy<T> {
+    fn default() -> Self {
+        TokenCopy {
+            made: ArcSwapOption::empty(),
+        }
+    }
+}
+
+impl<T> TokenCopy<T> {
+    /// `read` of the copy made for the token `client.token()` hands out now, or `None`
+    /// when there is none yet or that token is no longer current (expired, invalidated,
+    /// replaced): then make a new copy from `client.token()` and [`TokenCopy::store`] it.
+    pub fn with_current<R>(&self, client: &Client, read: impl FnOnce(&T) -> R) -> Option<R> {
+        match &*self.made.load() {
+            Some(made) if client.is_current(&made.token) => Some(read(&made.copy)),
+            _ => None,
+        }
+    }
+
+    /// Keeps `copy`, made from `token`, for the calls that follow.
+    pub fn store(&self, token: &Arc<AccessToken>, copy: T) {
+        self.made.store(Some(Arc::new(Made {
+            token: Arc::downgrade(token),
+            copy,
+        })));
     }
 }

@@ -21,6 +21,7 @@ pub mod keystore;
 pub mod oauth;
 
 pub use assertion::{Assertion, AssertionSigner, Claims};
+pub use cache::TokenCopy;
 pub use client::Client;
 pub use config::{Config, ConfigBuilder, KeystoreSettings, Password, ProxyUrl};
 pub use connection_test::{ConnectionReport, Step};

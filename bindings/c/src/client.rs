@@ -4,9 +4,9 @@
 
 use std::ffi::{CString, c_char};
 use std::ptr;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
-use sfjwt_core::{AccessToken, Client};
+use sfjwt_core::{AccessToken, Client, TokenCopy};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::config::sfjwt_config;
@@ -18,31 +18,22 @@ use crate::guard::{Out, arg, c_string, free, guard, opt_ptr};
 #[allow(non_camel_case_types)]
 pub struct sfjwt_client {
     client: Client,
-    /// The C form of the token last handed out, shared while the core's cache
-    /// returns that same token: copying its strings on every call would cost more
+    /// The C form of the current token, shared by the tokens handed out while the
+    /// core's token is current: copying its strings on every call would cost more
     /// than the cached call itself.
-    last_token: RwLock<Option<(Arc<AccessToken>, Arc<TokenStrings>)>>,
+    token_strings: TokenCopy<Arc<TokenStrings>>,
 }
 
 impl sfjwt_client {
-    fn strings_for(&self, token: &Arc<AccessToken>) -> Arc<TokenStrings> {
-        let last = self
-            .last_token
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some((cached, strings)) = last.as_ref()
-            && Arc::ptr_eq(cached, token)
-        {
-            return Arc::clone(strings);
+    /// The current token's C strings: made once per core token.
+    fn token(&self) -> sfjwt_core::Result<Arc<TokenStrings>> {
+        if let Some(strings) = self.token_strings.with_current(&self.client, Arc::clone) {
+            return Ok(strings);
         }
-        drop(last);
+        let token = self.client.token()?;
         let strings = Arc::new(TokenStrings::from(token.as_ref()));
-        *self
-            .last_token
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) =
-            Some((Arc::clone(token), Arc::clone(&strings)));
-        strings
+        self.token_strings.store(&token, Arc::clone(&strings));
+        Ok(strings)
     }
 }
 
@@ -121,7 +112,7 @@ pub unsafe extern "C" fn sfjwt_client_new(
         let client = Client::new(cfg.builder.build()?)?;
         out.write(sfjwt_client {
             client,
-            last_token: RwLock::new(None),
+            token_strings: TokenCopy::default(),
         });
         Ok(())
     })
@@ -171,8 +162,7 @@ pub unsafe extern "C" fn sfjwt_client_token(
         let client = unsafe { arg(client, "client") }?;
         // SAFETY: forwarded from this function's contract (2).
         let out = unsafe { Out::new(token_out, "token_out") }?;
-        let token = client.client.token()?;
-        out.write(sfjwt_token(client.strings_for(&token)));
+        out.write(sfjwt_token(client.token()?));
         Ok(())
     })
 }

@@ -26,13 +26,10 @@ mod boundary;
 #[cfg(feature = "testing")]
 mod testing;
 
-use std::sync::{Arc, Weak};
-
-use arc_swap::ArcSwapOption;
 use jni::objects::{Global, JCharArray, JClass, JObject, JObjectArray, JString, JValue};
 use jni::sys::jlong;
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
-use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport};
+use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport, TokenCopy};
 use zeroize::Zeroizing;
 
 use boundary::{JniError, boundary, optional_string};
@@ -52,7 +49,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientNew<'local>(
         let config = config(env, &keys, &values, &secret_keys, &secrets)?;
         let client = JavaClient {
             client: Client::new(config)?,
-            java_token: ArcSwapOption::empty(),
+            java_token: TokenCopy::default(),
         };
         Ok(Box::into_raw(Box::new(client)) as jlong)
     })
@@ -135,34 +132,23 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_testConnection<'local>(
 /// for the core's current token.
 struct JavaClient {
     client: Client,
-    java_token: ArcSwapOption<JavaToken>,
-}
-
-/// A Java `AccessToken` and the core token it was made from. The core token is held
-/// weakly, for its identity only, so that it is still wiped when the core drops it.
-struct JavaToken {
-    core: Weak<AccessToken>,
-    java: Global<JObject<'static>>,
+    java_token: TokenCopy<Global<JObject<'static>>>,
 }
 
 impl JavaClient {
-    /// The token as a Java object: the one made before while the core still hands out
-    /// the same token, so that a warm `token()` converts nothing and creates nothing
+    /// The token as a Java object: the one made before while the core's token is still
+    /// current, so that a warm `token()` converts nothing and creates nothing
     /// (`AccessToken` is immutable); a new one as soon as the core's token changes.
-    /// The warm path takes no lock and writes no shared memory (an `ArcSwap` load and
-    /// [`Client::is_current`]), so that it costs the same from any number of threads.
     fn token<'local>(&self, env: &mut Env<'local>) -> Result<JObject<'local>, JniError> {
-        if let Some(made) = &*self.java_token.load()
-            && self.client.is_current(&made.core)
+        if let Some(java) = self
+            .java_token
+            .with_current(&self.client, |java| env.new_local_ref(java))
         {
-            return Ok(env.new_local_ref(&made.java)?);
+            return Ok(java?);
         }
         let token = self.client.token()?;
         let java = new_access_token(env, &token)?;
-        self.java_token.store(Some(Arc::new(JavaToken {
-            core: Arc::downgrade(&token),
-            java: env.new_global_ref(&java)?,
-        })));
+        self.java_token.store(&token, env.new_global_ref(&java)?);
         Ok(java)
     }
 }

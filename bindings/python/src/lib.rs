@@ -8,11 +8,10 @@
 
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyType};
-use sfjwt::{AccessToken, ConfigBuilder, ConnectionReport, Error, ErrorCode};
+use sfjwt::{AccessToken, ConfigBuilder, ConnectionReport, Error, ErrorCode, TokenCopy};
 use zeroize::Zeroizing;
 
 // The exception classes live in Python (`sfjwt/exceptions.py`) so that users can
@@ -209,9 +208,8 @@ struct PyClient {
     config: Py<PyConfig>,
     /// Makes the public token (`sfjwt.AccessToken`) from a native one.
     token_factory: Py<PyAny>,
-    /// The public token made for the core's current token, held weakly for its
-    /// identity only, so that the core's copy is still wiped when the core drops it.
-    last_token: Mutex<Option<(Weak<AccessToken>, Py<PyAny>)>>,
+    /// The public token made for the core's current token.
+    public_token: TokenCopy<Py<PyAny>>,
 }
 
 #[pymethods]
@@ -226,7 +224,7 @@ impl PyClient {
             inner,
             config,
             token_factory,
-            last_token: Mutex::new(None),
+            public_token: TokenCopy::default(),
         })
     }
 
@@ -242,17 +240,17 @@ impl PyClient {
     fn token(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         // A warm call keeps the GIL: it waits for nothing, and releasing and retaking
         // the GIL would cost more than the rest of it. Only a login releases it.
-        if let Some((made_for, public)) = &*self.last_token()
-            && self.inner.is_current(made_for)
+        if let Some(public) = self
+            .public_token
+            .with_current(&self.inner, |public| public.clone_ref(py))
         {
-            return Ok(public.clone_ref(py));
+            return Ok(public);
         }
         let token = call(py, || self.inner.token())?;
-        // No lock is held while Python code runs: it may release the GIL.
         let public = self
             .token_factory
             .call1(py, (PyAccessToken::from(&*token),))?;
-        *self.last_token() = Some((Arc::downgrade(&token), public.clone_ref(py)));
+        self.public_token.store(&token, public.clone_ref(py));
         Ok(public)
     }
 
@@ -269,14 +267,6 @@ impl PyClient {
     fn test_connection(&self, py: Python<'_>) -> PyResult<PyConnectionReport> {
         let report = call(py, || Ok(self.inner.test_connection()))?;
         Ok(PyConnectionReport::new(py, report))
-    }
-}
-
-impl PyClient {
-    fn last_token(&self) -> std::sync::MutexGuard<'_, Option<(Weak<AccessToken>, Py<PyAny>)>> {
-        self.last_token
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -9,10 +9,12 @@ import java.nio.file.Paths;
  * The jar's entry point: {@code java -jar sfjwt-<version>.jar test-connection conn.properties}
  * prints the connection report and exits with 0 when the connection works, else with the
  * error's code ({@link ErrorCode#value()}: 12 for a wrong keystore password, 30 for a refused
- * login, ...), or 2 for a usage error.
+ * login, ...), 2 for a usage error, or 3 when the native library cannot be loaded (such as
+ * {@link UnsupportedPlatformException}).
  */
 public final class Main {
     private static final int USAGE = 2;
+    private static final int NO_NATIVE_LIBRARY = 3;
 
     private Main() {
     }
@@ -51,6 +53,11 @@ public final class Main {
         } catch (SfJwtException e) {
             err.println("sfjwt: " + e.getMessage());
             return e.getCode().value();
+        } catch (UnsatisfiedLinkError e) {
+            // The first use of the library: UnsupportedPlatformException, or a library that
+            // does not load (-Dsfjwt.library.path naming a wrong file, a too old glibc, ...).
+            err.println(e instanceof UnsupportedPlatformException ? e.getMessage() : "sfjwt: " + e.getMessage());
+            return NO_NATIVE_LIBRARY;
         } finally {
             config.clearPasswords();
         }
@@ -67,6 +74,6 @@ public final class Main {
         stream.println("identity, API versions. The file uses the sfjwt keys (issuer, subject, audience,");
         stream.println("keystore_path, keystore_password, key_alias, ...). Exit status: 0 when the");
         stream.println("connection works, else the error code (12 wrong keystore password, 30 login");
-        stream.println("refused by Salesforce, ...).");
+        stream.println("refused by Salesforce, ...), 3 when the native library cannot be loaded.");
     }
 }

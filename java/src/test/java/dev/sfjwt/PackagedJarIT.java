@@ -124,6 +124,22 @@ class PackagedJarIT extends EmulatorTestBase {
     }
 
     @Test
+    void anotherPlatformGetsAClearError(@TempDir Path dir) throws Exception {
+        // The test jar carries one platform's library: the one of sfjwt.test.native.resource.
+        String carried = System.getProperty("sfjwt.test.native.resource", "native/linux-x86_64/libsfjwt_jni.so")
+                .split("/")[1];
+        List<String> output = new ArrayList<>();
+        int status = runJar(output, Collections.singletonList("-Dos.arch=riscv64"),
+                "test-connection", properties(dir, Emulator.USER).toString());
+        String text = output.get(0);
+        assertEquals(3, status, text);
+        assertTrue(text.contains("sfjwt: no native library for linux-riscv64"), text);
+        assertTrue(text.contains("this jar carries " + carried), text);
+        assertTrue(text.contains("-Dsfjwt.library.path="), text);
+        assertTrue(!text.contains("NoClassDefFoundError") && !text.contains("\tat "), "no stack trace: " + text);
+    }
+
+    @Test
     void jarCarriesTheNativeLibraryAndJava8Classes() throws IOException {
         try (JarFile jar = new JarFile(jar().toFile())) {
             String resource = System.getProperty("sfjwt.test.native.resource",

@@ -4,13 +4,17 @@ package dev.sfjwt.internal;
 import dev.sfjwt.AccessToken;
 import dev.sfjwt.ConnectionReport;
 import dev.sfjwt.SfJwtException;
+import dev.sfjwt.UnsupportedPlatformException;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -21,9 +25,12 @@ import java.util.Locale;
  * <ol>
  * <li>from the file named by the system property {@code sfjwt.library.path} (a file, or a
  * directory holding {@code libsfjwt_jni.so}), when set;</li>
- * <li>else from the jar's resource {@code /native/<os>-<arch>/libsfjwt_jni.so}, copied to a
- * temporary file (deleted again once loaded, or at exit where that is not possible);</li>
- * <li>else with {@code System.loadLibrary("sfjwt_jni")}, from {@code java.library.path}.</li>
+ * <li>else from the jar's resource {@code /native/<os>-<arch>/libsfjwt_jni.so} ({@code .dll},
+ * {@code .dylib}), copied to a temporary file (deleted again once loaded, or at exit where that
+ * is not possible);</li>
+ * <li>else with {@code System.loadLibrary("sfjwt_jni")}, from {@code java.library.path};</li>
+ * <li>else it throws {@link UnsupportedPlatformException}, listing the platforms the jar
+ * carries.</li>
  * </ol>
  *
  * <p>Every method converts its arguments, calls the Rust core once and converts back. A core
@@ -36,6 +43,12 @@ public final class Native {
     public static final String LIBRARY = "sfjwt_jni";
     /** The system property that overrides where the library is loaded from. */
     public static final String LIBRARY_PATH_PROPERTY = "sfjwt.library.path";
+    /**
+     * The platforms a jar may carry a library for, as {@link #platform()} names them; the
+     * release jar carries the first three.
+     */
+    public static final List<String> KNOWN_PLATFORMS = Collections.unmodifiableList(Arrays.asList(
+            "linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-x86_64", "macos-aarch64"));
 
     static {
         load();
@@ -140,6 +153,33 @@ public final class Native {
         return os + "-" + arch;
     }
 
+    /**
+     * The jar's resource holding the library for a platform.
+     *
+     * @param platform as {@link #platform()} names it
+     * @return {@code /native/<platform>/libsfjwt_jni.so}, {@code sfjwt_jni.dll} on Windows, ...
+     */
+    static String resource(String platform) {
+        String file = platform.startsWith("windows-") ? LIBRARY + ".dll"
+                : "lib" + LIBRARY + (platform.startsWith("macos-") ? ".dylib" : ".so");
+        return "/native/" + platform + "/" + file;
+    }
+
+    /**
+     * The {@linkplain #KNOWN_PLATFORMS known platforms} this jar carries a library for.
+     *
+     * @return the platforms, in the order of {@link #KNOWN_PLATFORMS}
+     */
+    public static List<String> availablePlatforms() {
+        List<String> available = new ArrayList<>();
+        for (String platform : KNOWN_PLATFORMS) {
+            if (Native.class.getResource(resource(platform)) != null) {
+                available.add(platform);
+            }
+        }
+        return available;
+    }
+
     private static void load() {
         String override = System.getProperty(LIBRARY_PATH_PROPERTY);
         if (override != null && !override.trim().isEmpty()) {
@@ -150,20 +190,15 @@ public final class Native {
             System.load(file.getAbsolutePath());
             return;
         }
-        String resource = "/native/" + platform() + "/" + System.mapLibraryName(LIBRARY);
-        URL url = Native.class.getResource(resource);
-        if (url != null) {
+        String resource = resource(platform());
+        if (Native.class.getResource(resource) != null) {
             loadFromJar(resource);
             return;
         }
         try {
             System.loadLibrary(LIBRARY);
         } catch (UnsatisfiedLinkError e) {
-            UnsatisfiedLinkError error = new UnsatisfiedLinkError("sfjwt: this jar has no native library for "
-                    + platform() + " (" + resource + "), none is on java.library.path, and -D"
-                    + LIBRARY_PATH_PROPERTY + " is not set: " + e.getMessage());
-            error.initCause(e);
-            throw error;
+            throw new UnsupportedPlatformException(platform(), availablePlatforms(), e);
         }
     }
 
