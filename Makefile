@@ -56,3 +56,4 @@ include java/java.mk
 include python/python.mk
 include bench/bench.mk
 include fuzz/fuzz.mk
+include release/dist.mk

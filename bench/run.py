@@ -223,7 +223,7 @@ class Build:
         wheels = WORK / "wheels"
         shutil.rmtree(wheels, ignore_errors=True)
         forget_shared_libraries()  # the baseline's `_native` module, see forget_shared_libraries
-        run([VENV / "bin" / "maturin", "build", "--release", "--interpreter", VENV_PY,
+        run([VENV / "bin" / "maturin", "build", "--locked", "--release", "--interpreter", VENV_PY,
              "--compatibility", "linux", "--strip", "--out", wheels],
             cwd=ROOT / "python", env=dict(os.environ, PYO3_BUILD_EXTENSION_MODULE="1"))
         self.wheel = next(wheels.glob("sfjwt-*.whl"))

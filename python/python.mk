@@ -30,7 +30,7 @@ python-tools: $(PY_TOOLS)/.installed
 ## workspace's target directory (cargo metadata gives maturin target/).
 python-wheel: python-tools
 	rm -f $(PY_WHEELS)/sfjwt-*.whl
-	cd python && $(PY_TOOLS)/bin/maturin build --profile dev --features testing \
+	cd python && $(PY_TOOLS)/bin/maturin build --locked --profile dev --features testing \
 		--interpreter $(PY_TOOLS)/bin/python --compatibility linux --strip --out $(PY_WHEELS)
 
 python-test: python-wheel

@@ -372,6 +372,10 @@ fn run(
     } else {
         Command::new(program)
     };
+    // The programs find libsfjwt through their rpath (the staged copy under test); cargo
+    // puts its own target directory, which holds other builds of libsfjwt.so.0, on
+    // LD_LIBRARY_PATH, which the loader would search first.
+    command.env_remove("LD_LIBRARY_PATH");
     for proxy in [
         "HTTPS_PROXY",
         "https_proxy",

@@ -8,7 +8,9 @@
 //! 2. generates the header with cbindgen (`cbindgen.toml`) into
 //!    `<target>/<profile>/include/sfjwt.h`, which `make c-test` compares with the
 //!    committed `include/sfjwt.h`;
-//! 3. gives the shared library its SONAME, `libsfjwt.so.0`.
+//! 3. gives the shared library its SONAME, `libsfjwt.so.0`, and puts the link
+//!    `libsfjwt.so.0 -> libsfjwt.so` beside it, so that a program linked against
+//!    `<target>/<profile>/libsfjwt.so` also runs from the build tree.
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +25,8 @@ fn main() {
 
     match std::env::var("CARGO_CFG_TARGET_OS").as_deref() {
         Ok("linux") | Ok("freebsd") => {
-            println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libsfjwt.so.0")
+            println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libsfjwt.so.0");
+            link_soname_beside_the_library();
         }
         Ok("macos") => {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libsfjwt.0.dylib")
@@ -165,6 +168,26 @@ fn is_guard_call(block: &syn::Block) -> bool {
     )
 }
 
+/// The dynamic loader looks for the SONAME, `libsfjwt.so.0`; cargo writes
+/// `libsfjwt.so`. The link is made before the library exists (this script runs
+/// first) and resolves once cargo has written it.
+fn link_soname_beside_the_library() {
+    let Some(profile_dir) = profile_dir() else {
+        return;
+    };
+    let link = profile_dir.join("libsfjwt.so.0");
+    if std::fs::symlink_metadata(&link).is_err() {
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("libsfjwt.so", &link).expect("link libsfjwt.so.0");
+    }
+}
+
+/// `<target>/<profile>`, from OUT_DIR (`<target>/<profile>/build/sfjwt-c-<hash>/out`).
+fn profile_dir() -> Option<PathBuf> {
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    out_dir.ancestors().nth(3).map(Path::to_path_buf)
+}
+
 fn generate_header(crate_dir: &Path) {
     let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml"))
         .expect("bindings/c/cbindgen.toml");
@@ -175,8 +198,7 @@ fn generate_header(crate_dir: &Path) {
         .generate()
         .expect("cbindgen generates the header");
     header.write_to_file(out_dir.join("sfjwt.h"));
-    // OUT_DIR is <target>/<profile>/build/sfjwt-c-<hash>/out.
-    if let Some(profile_dir) = out_dir.ancestors().nth(3) {
+    if let Some(profile_dir) = profile_dir() {
         let include = profile_dir.join("include");
         std::fs::create_dir_all(&include).expect("create <target>/<profile>/include");
         header.write_to_file(include.join("sfjwt.h"));

@@ -64,7 +64,8 @@ c-test: c-header-check
 	  $(CARGO) test --test c_abi -- --nocapture
 
 ## `make install` into target/c/prefix, then builds the example with pkg-config,
-## dynamically and statically, and runs both (no argument: usage, exit 1).
+## dynamically and statically, and against target/debug/libsfjwt.so (the build tree's
+## libsfjwt.so.0 link), and runs each (no argument: usage, exit 1).
 c-install-check:
 	rm -rf $(C_STAGE)/prefix
 	$(MAKE) --no-print-directory install C_PROFILE=dev PREFIX=$(abspath $(C_STAGE)/prefix)
@@ -78,7 +79,11 @@ c-install-check:
 	test "$$(readelf -d $(C_STAGE)/test_connection-shared | grep -c 'libsfjwt.so.0')" = 1
 	LD_LIBRARY_PATH=$(abspath $(C_STAGE)/prefix/lib) $(C_STAGE)/test_connection-shared; test $$? = 1
 	$(C_STAGE)/test_connection-static; test $$? = 1
-	@echo "c-install-check: installed lib, header and sfjwt.pc work (shared and static)"
+	$(CC) -std=c99 -Wall -Wextra -Werror bindings/c/examples/test_connection.c -I include \
+	  -L $(C_TARGET)/debug -lsfjwt -Wl,-rpath,$(abspath $(C_TARGET)/debug) \
+	  -o $(C_STAGE)/test_connection-build-tree
+	$(C_STAGE)/test_connection-build-tree; test $$? = 1
+	@echo "c-install-check: installed lib, header and sfjwt.pc work (shared and static), and so does the build tree's libsfjwt.so"
 
 ## Installs the C library, header and pkg-config file under PREFIX.
 install:
