@@ -34,7 +34,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
-WORK = ROOT / "target" / "dist" / "check"
+WORK = ROOT / "target" / "dist-work" / "check"
 KEYSTORE = FIXTURES / "jks-same.jks"
 CERTIFICATE = FIXTURES / "certs" / "jks-same.talend_certificate.crt"
 PASSWORD = "changeit1"
@@ -214,9 +214,10 @@ class Emulator:
 
 
 def fresh_venv(directory: Path) -> Path:
+    """A new venv with nothing installed; its Python."""
     shutil.rmtree(directory, ignore_errors=True)
     venv.EnvBuilder(with_pip=True).create(directory)
-    return directory / "bin" / "python"
+    return directory / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def windows_path(path: Path) -> str:
@@ -293,28 +294,22 @@ def main() -> int:
 
     checks.check("jar carries every platform's library", jar_contents)
 
-    def floor_x86() -> str:
-        return floor_check({
-            "sfjwt": unpacked["cli-linux-x86_64"] / "sfjwt",
-            "libsfjwt.so": unpacked["c-linux-x86_64"] / f"lib/libsfjwt.so.{v}",
-            "libsfjwt_jni.so (jar)": extract_member(jar, "native/linux-x86_64/libsfjwt_jni.so",
+    def floor(platform: str, wheel: Path, tool: str) -> Callable[[], str]:
+        """Every native of one Linux platform: the CLI, libsfjwt, the jar's and the wheel's."""
+        return lambda: floor_check({
+            "sfjwt": unpacked[f"cli-{platform}"] / "sfjwt",
+            "libsfjwt.so": unpacked[f"c-{platform}"] / f"lib/libsfjwt.so.{v}",
+            "libsfjwt_jni.so (jar)": extract_member(jar, f"native/{platform}/libsfjwt_jni.so",
                                                     natives / "jar"),
-            "_native.abi3.so (wheel)": extract_member(wheel_x86, "sfjwt/_native.abi3.so",
-                                                      natives / "wheel-x86_64"),
-        }, "objdump")
+            "_native.abi3.so (wheel)": extract_member(wheel, "sfjwt/_native.abi3.so",
+                                                      natives / f"wheel-{platform}"),
+        }, tool)
 
-    def floor_arm() -> str:
-        return floor_check({
-            "sfjwt": unpacked["cli-linux-aarch64"] / "sfjwt",
-            "libsfjwt.so": unpacked["c-linux-aarch64"] / f"lib/libsfjwt.so.{v}",
-            "libsfjwt_jni.so (jar)": extract_member(jar, "native/linux-aarch64/libsfjwt_jni.so",
-                                                    natives / "jar"),
-            "_native.abi3.so (wheel)": extract_member(wheel_arm, "sfjwt/_native.abi3.so",
-                                                      natives / "wheel-aarch64"),
-        }, "readelf")
-
-    checks.check("linux-x86_64 natives need at most GLIBC_2.17 (objdump -T)", floor_x86)
-    checks.check("linux-aarch64 natives need at most GLIBC_2.17 (readelf)", floor_arm)
+    # objdump knows this machine's architecture; readelf reads any ELF file.
+    checks.check("linux-x86_64 natives need at most GLIBC_2.17 (objdump -T)",
+                 floor("linux-x86_64", wheel_x86, "objdump"))
+    checks.check("linux-aarch64 natives need at most GLIBC_2.17 (readelf)",
+                 floor("linux-aarch64", wheel_arm, "readelf"))
 
     def auditwheel(wheel: Path, tag: str) -> Callable[[], str]:
         def step() -> str:
@@ -356,8 +351,10 @@ def main() -> int:
         def sdist_venv() -> str:
             sdist = dist / f"sfjwt-{v}.tar.gz"
             python = fresh_venv(WORK / "venv-sdist")
-            # The shared target directory: the build reuses the compiled dependencies.
-            env = dict(os.environ, CARGO_TARGET_DIR=str(ROOT / "target" / "dist" / "sdist-target"))
+            # A target directory of its own, kept between runs: the first build starts from
+            # nothing, as a user's pip does.
+            target = ROOT / "target" / "dist-work" / "sdist-target"
+            env = dict(os.environ, CARGO_TARGET_DIR=str(target))
             run([python, "-m", "pip", "install", "--quiet", "--no-binary", "sfjwt", sdist], env=env)
             out = run([python, "-m", "sfjwt", "test-connection", "--config", conn], cwd=WORK)
             return f"built from {sdist.name} in a fresh venv: {last_line(out)}"

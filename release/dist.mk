@@ -13,11 +13,11 @@
 # on RHEL/CentOS 7 and newer, Amazon Linux 2. Windows builds use MinGW-w64 (and nasm, which
 # aws-lc's Windows assembly needs). Everything is built with the Cargo profile `dist` (release,
 # stripped), without the test-only `testing` feature. The tools come from Debian's packages
-# (DIST_APT) and PyPI (release/requirements.txt, into target/dist/venv).
+# (DIST_APT) and PyPI (release/requirements.txt, into target/dist-work/venv).
 
 DIST_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 DIST := $(CURDIR)/dist
-DIST_WORK := $(CURDIR)/target/dist
+DIST_WORK := $(CURDIR)/target/dist-work
 DIST_VENV := $(DIST_WORK)/venv
 DIST_PATH := $(DIST_VENV)/bin:$(PATH)
 DIST_CARGO_TARGET := $(abspath $(or $(CARGO_TARGET_DIR),target))

@@ -24,15 +24,14 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import time
-import venv
 import zipfile
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
+from check import Emulator, fresh_venv, last_line
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")).resolve()
-FIXTURES = ROOT / "tests" / "fixtures"
 CARGO = os.environ.get("CARGO", "cargo")
 MVN = os.environ.get("MVN", "mvn")
 PLATFORMS = {
@@ -135,39 +134,6 @@ def build(dist: Path) -> None:
     shutil.copy2(ROOT / "java" / "target" / f"sfjwt-{v}.jar", dist / f"sfjwt-{v}-{plat}-only.jar")
 
 
-class Emulator:
-    def __init__(self, cli: Path, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(FIXTURES / "certs" / "jks-same.talend_certificate.crt", directory / "app.crt")
-        (directory / "org.json").write_text(
-            '{"apps": [{"consumer_key": "3MVG9host", "certificate_file": "app.crt"}],'
-            ' "users": [{"username": "etl@example.com"}]}')
-        port = directory / "port"
-        port.unlink(missing_ok=True)
-        self.ca = directory / "ca.pem"
-        self.process = subprocess.Popen(
-            [str(cli), "emulator", "--config", str(directory / "org.json"), "--port", "0",
-             "--port-file", str(port), "--ca-out", str(self.ca)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not port.exists():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise SystemExit("the emulator did not start")
-            time.sleep(0.05)
-        url = f"https://127.0.0.1:{port.read_text().strip()}"
-        self.properties = directory / "conn.properties"
-        # Java's .properties format: backslashes (Windows paths) are doubled.
-        quoted = lambda p: str(p).replace("\\", "\\\\")  # noqa: E731
-        self.properties.write_text(
-            f"issuer=3MVG9host\nsubject=etl@example.com\nlogin_url={url}\n"
-            f"ca_file={quoted(self.ca)}\nkeystore_path={quoted(FIXTURES / 'jks-same.jks')}\n"
-            "keystore_password=changeit1\nretries=0\n")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
 def check(dist: Path) -> int:
     plat, v, names = host(), version(), files(host())
     work = TARGET / "dist-host-check"
@@ -193,23 +159,22 @@ def check(dist: Path) -> int:
     if not WINDOWS:
         cli.chmod(0o755)
     emulator = Emulator(cli, work / "emulator")
-    conn = emulator.properties
+    # Java's .properties format: the backslashes of Windows paths are doubled.
+    conn = emulator.properties("conn.properties", escape=True)
     try:
-        case("CLI test-connection", lambda: run([cli, "test-connection", "--config", conn])
-             .strip().splitlines()[-1])
+        case("CLI test-connection",
+             lambda: last_line(run([cli, "test-connection", "--config", conn])))
 
         def wheel() -> str:
             wheel_file = next(dist.glob(f"sfjwt-{v}-*.whl"))
-            venv.EnvBuilder(with_pip=True).create(work / "venv")
-            python = work / "venv" / ("Scripts/python.exe" if WINDOWS else "bin/python")
+            python = fresh_venv(work / "venv")
             run([python, "-m", "pip", "install", "--quiet", "--no-index", wheel_file])
             out = run([python, "-m", "sfjwt", "test-connection", "--config", conn], cwd=work)
-            return f"{wheel_file.name}: {out.strip().splitlines()[-1]}"
+            return f"{wheel_file.name}: {last_line(out)}"
 
         def jar() -> str:
-            out = run(["java", "-jar", dist / f"sfjwt-{v}-{plat}-only.jar", "test-connection", conn],
-                      cwd=work)
-            return out.strip().splitlines()[-1]
+            return last_line(run(["java", "-jar", dist / f"sfjwt-{v}-{plat}-only.jar",
+                                  "test-connection", conn], cwd=work))
 
         def c_example() -> str:
             exe = work / ("test_connection.exe" if WINDOWS else "test_connection")
@@ -221,7 +186,7 @@ def check(dist: Path) -> int:
                 link = ["-L", c_dir / "lib", "-lsfjwt", f"-Wl,-rpath,{c_dir / 'lib'}"]
             run([compiler, "-std=c99", "-I", c_dir / "include",
                  ROOT / "bindings/c/examples/test_connection.c", *link, "-o", exe])
-            return run([exe, conn], cwd=work).strip().splitlines()[-1]
+            return last_line(run([exe, conn], cwd=work))
 
         case("wheel in a fresh venv: python -m sfjwt test-connection", wheel)
         case("jar in a fresh JVM: java -jar test-connection", jar)
