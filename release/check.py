@@ -396,7 +396,8 @@ def wine(checks: Checks, emulator: Emulator, unpacked: Dict[str, Path]) -> None:
         for program in (unpacked["cli-windows-x86_64"] / "sfjwt.exe", c / "bin" / "sfjwt.dll"):
             shutil.copy(program, directory)
         run(["wine", "cmd", "/c", "ver"], env=env)  # creates the prefix
-        return f"{last_line(run(['wine', '--version']))}, the stand-in bcryptprimitives.dll beside the programs"
+        wine_version = run(["wine", "--version"]).splitlines()[0]  # then a note on wine32
+        return f"{wine_version}, the stand-in bcryptprimitives.dll beside the programs"
 
     def exe_flags() -> str:
         keystore = windows_path(KEYSTORE)

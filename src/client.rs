@@ -12,7 +12,7 @@ use crate::assertion::{Assertion, AssertionSigner, Claims};
 use crate::cache::{self, CacheKey, Slot};
 use crate::config::Config;
 use crate::connection_test::{self, ConnectionReport};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::oauth::{self, AccessToken, HintContext, Http};
 
 /// Logs in to Salesforce with the JWT Bearer flow and keeps the token.
@@ -115,9 +115,12 @@ impl Client {
     }
 
     /// GETs `path` (`/services/data/v62.0/limits`) on the instance with the token;
-    /// an expired session is answered by one new login and one retry.
+    /// an expired session is answered by one new login and one retry. Only an absolute
+    /// path on the instance is accepted (CONFIG otherwise), so that the token never goes
+    /// to another host (`.evil.com/x`, `@evil.com/x`, `//evil.com/x`).
     pub fn get_json(&self, path: &str) -> Result<serde_json::Value> {
         let token = self.token()?;
+        check_instance_path(token.instance_url(), path)?;
         match self.get_with(&token, path) {
             Err(e) if oauth::is_invalid_session(&e) => {
                 if let Some(slot) = &self.slot {
@@ -173,5 +176,27 @@ impl Client {
             sha1: certificate.map(|c| c.sha1.clone()),
             sha256: certificate.map(|c| c.sha256.clone()),
         }
+    }
+}
+
+/// Whether `path`, appended to the instance URL, stays on the instance: it must start
+/// with `/` (else `.evil.com/x` or `@evil.com/x` would change the host), and the URL it
+/// makes must have the instance's scheme, host and port.
+fn check_instance_path(instance_url: &str, path: &str) -> Result<()> {
+    let refused = |why: &str| {
+        Error::config(
+            "path",
+            format!(
+                "must be an absolute path on the instance, like /services/data/v62.0/limits: {why}"
+            ),
+        )
+    };
+    if !path.starts_with('/') {
+        return Err(refused("it does not start with /"));
+    }
+    let joined = format!("{instance_url}{path}");
+    match (url::Url::parse(instance_url), url::Url::parse(&joined)) {
+        (Ok(instance), Ok(url)) if instance.origin() == url.origin() => Ok(()),
+        _ => Err(refused("it leads off the instance")),
     }
 }

@@ -489,6 +489,36 @@ fn an_invalid_session_logs_in_once_more_and_retries() {
     assert_eq!(org.emulator.login_count(), 2);
 }
 
+/// A path that would take the bearer token to another host is CONFIG, and no request
+/// leaves: `@host:port/...` would make the instance URL user information, `.evil...` a
+/// longer host name. Another server on loopback stands for the attacker's.
+#[test]
+fn get_json_sends_the_token_to_the_instance_only() {
+    let org = start(default_org_config());
+    let other = start(default_org_config());
+    let port = other.emulator.port();
+    let c = client(org.builder());
+    for path in [
+        format!("@127.0.0.1:{port}/services/oauth2/userinfo"),
+        format!(":{port}/services/oauth2/userinfo"),
+        ".evil.example/services/oauth2/userinfo".to_owned(),
+        "services/oauth2/userinfo".to_owned(),
+        String::new(),
+    ] {
+        let error = c.get_json(&path).expect_err(&path);
+        assert_eq!(error.code(), ErrorCode::Config, "{path:?}: {error}");
+        assert_eq!(error.config_key(), Some("path"), "{path:?}");
+    }
+    assert!(
+        other.emulator.log().is_empty(),
+        "the other server was sent a request"
+    );
+    let own = c
+        .get_json("/services/oauth2/userinfo?mail=etl@example.com")
+        .expect("a path on the instance, an @ in its query too");
+    assert_eq!(own["preferred_username"], USER);
+}
+
 #[test]
 fn mutual_tls_port_needs_the_client_certificate() {
     let org = support::start_with(

@@ -91,7 +91,8 @@ struct Settings {
     /// Extra trusted root certificates (PEM), e.g. a corporate proxy's CA.
     #[arg(long, value_name = "FILE")]
     ca_file: Option<String>,
-    /// HTTP(S) proxy, http://[user:password@]host:port (default: HTTPS_PROXY/NO_PROXY).
+    /// HTTP(S) proxy, http://host:port (default: HTTPS_PROXY/NO_PROXY). A proxy with a
+    /// user and password goes in SFJWT_PROXY_URL or the --config file, never here.
     #[arg(long)]
     proxy_url: Option<String>,
     /// Present the client certificate in TLS (Mutual Authentication).
@@ -134,6 +135,7 @@ impl Settings {
             None => ConfigBuilder::default(),
         };
         builder.apply_env()?;
+        refuse_proxy_credentials(self.proxy_url.as_deref())?;
         let flags = [
             ("issuer", &self.issuer),
             ("subject", &self.subject),
@@ -171,6 +173,22 @@ impl Settings {
         }
         Ok(builder)
     }
+}
+
+/// A flag value is seen by anyone on the machine (`ps`) and kept in shell history, so a
+/// proxy password is not taken from one. The message does not repeat the URL.
+fn refuse_proxy_credentials(proxy_url: Option<&str>) -> Result<(), Error> {
+    let has_credentials = proxy_url
+        .and_then(|text| url::Url::parse(text).ok())
+        .is_some_and(|url| !url.username().is_empty() || url.password().is_some());
+    if has_credentials {
+        return Err(Error::config(
+            "proxy_url",
+            "a proxy user and password are not taken from --proxy-url (ps and shell history \
+             show flag values): set SFJWT_PROXY_URL, or proxy_url in the --config file",
+        ));
+    }
+    Ok(())
 }
 
 fn read_password_file(key: &str, path: &Path) -> Result<Password, Error> {
@@ -211,7 +229,7 @@ fn exit_code(code: ErrorCode) -> u8 {
 
 fn report_error(error: &Error, json: bool) {
     if json {
-        println!("{}", json!({"ok": false, "error": error.to_json()}));
+        outln!("{}", json!({"ok": false, "error": error.to_json()}));
     } else {
         eprintln!("error [{}]: {error}", error.code());
         if let Some(rejection) = error.rejection() {
@@ -255,10 +273,10 @@ fn inspect(settings: &Settings) -> Outcome {
     let entries = keystore.inspect();
     if settings.json {
         let body = json!({"format": keystore.format(), "entries": entries});
-        println!("{body}");
+        outln!("{body}");
         return Ok(0);
     }
-    println!(
+    outln!(
         "Keystore {} ({}), {} entr{}",
         keystore.path().display(),
         keystore.format(),
@@ -278,16 +296,16 @@ fn print_entry(entry: &EntryInfo) {
         (Some(alg), None) => alg.clone(),
         (None, _) => "(encrypted, no certificate)".to_owned(),
     };
-    println!();
-    println!("  Alias:      {}", entry.alias);
-    println!("  Kind:       {}", entry.kind.name().replace('_', " "));
-    println!("  Key:        {key}");
-    println!("  Subject:    {}", or_dash(&entry.subject));
-    println!("  Issuer:     {}", or_dash(&entry.issuer));
-    println!("  Valid from: {}", or_dash(&entry.not_before));
-    println!("  Valid to:   {}", or_dash(&entry.not_after));
-    println!("  SHA-1:      {}", or_dash(&entry.sha1));
-    println!("  SHA-256:    {}", or_dash(&entry.sha256));
+    outln!();
+    outln!("  Alias:      {}", entry.alias);
+    outln!("  Kind:       {}", entry.kind.name().replace('_', " "));
+    outln!("  Key:        {key}");
+    outln!("  Subject:    {}", or_dash(&entry.subject));
+    outln!("  Issuer:     {}", or_dash(&entry.issuer));
+    outln!("  Valid from: {}", or_dash(&entry.not_before));
+    outln!("  Valid to:   {}", or_dash(&entry.not_after));
+    outln!("  SHA-1:      {}", or_dash(&entry.sha1));
+    outln!("  SHA-256:    {}", or_dash(&entry.sha256));
 }
 
 fn assertion(settings: &Settings) -> Outcome {
@@ -311,9 +329,9 @@ fn assertion(settings: &Settings) -> Outcome {
             "expires_at": assertion.expires_at(),
             "key_alias": signer.key().alias(),
         });
-        println!("{body}");
+        outln!("{body}");
     } else {
-        println!("{}", assertion.as_str());
+        outln!("{}", assertion.as_str());
     }
     Ok(0)
 }
@@ -336,7 +354,7 @@ fn token(settings: &Settings) -> Outcome {
         "scope": token.scope(),
         "issued_at": token.issued_at(),
     });
-    println!(
+    outln!(
         "{}",
         if settings.json {
             body.to_string()
@@ -359,9 +377,9 @@ fn test_connection(settings: &Settings) -> Outcome {
 
 fn print_report(report: &ConnectionReport, json: bool) {
     if json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{report}");
+        out!("{report}");
     }
 }
 
@@ -372,9 +390,9 @@ fn report_exit_code(report: &ConnectionReport) -> u8 {
 fn authorize_url(settings: &Settings) -> Outcome {
     let url = settings.builder()?.authorize_url()?;
     if settings.json {
-        println!("{}", json!({ "authorize_url": url }));
+        outln!("{}", json!({ "authorize_url": url }));
     } else {
-        println!("{url}");
+        outln!("{url}");
     }
     Ok(0)
 }

@@ -55,24 +55,24 @@ pub fn run() -> Result<ConnectionReport, Error> {
     }
     let config = builder.build()?;
 
-    println!("sfjwt demo: the OAuth 2.0 JWT Bearer flow against the built-in Salesforce emulator");
-    println!(
+    outln!("sfjwt demo: the OAuth 2.0 JWT Bearer flow against the built-in Salesforce emulator");
+    outln!(
         "  emulator   {} (its CA: {})",
         emulator.base_url(),
         ca_file.display()
     );
-    println!(
+    outln!(
         "  keystore   {} (JKS made by keytool), alias {DEMO_ALIAS}",
         keystore.display()
     );
-    println!("  issuer     {DEMO_ISSUER}");
-    println!("  subject    {DEMO_SUBJECT}");
-    println!("  audience   {}", config.audience);
-    println!();
+    outln!("  issuer     {DEMO_ISSUER}");
+    outln!("  subject    {DEMO_SUBJECT}");
+    outln!("  audience   {}", config.audience);
+    outln!();
 
     let client = Arc::new(Client::new(config)?);
     let report = client.test_connection();
-    print!("{report}");
+    out!("{report}");
     if report.ok {
         let logins_before = emulator.login_count();
         let threads: Vec<_> = (0..CACHE_DEMO_THREADS)
@@ -86,7 +86,7 @@ pub fn run() -> Result<ConnectionReport, Error> {
                 .join()
                 .map_err(|_| Error::Internal("a token thread panicked".to_owned()))??;
         }
-        println!(
+        outln!(
             "Token cache: {CACHE_DEMO_THREADS} threads asked for a token at once -> {} login(s) at the emulator",
             emulator.login_count() - logins_before
         );

@@ -1,6 +1,8 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! The `sfjwt` command line.
 
+#[macro_use]
+mod output;
 mod cli;
 mod demo;
 

@@ -837,3 +837,47 @@ fn unreadable_password_file_is_a_config_error() {
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stderr.contains("keystore_password"), "{}", run.stderr);
 }
+
+/// In a pipeline whose reader has gone (`sfjwt keystore inspect ... | head -0`), the
+/// command ends quietly and successfully: no panic, no "Broken pipe".
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    for args in [
+        inspect_args("jks-multi.jks"),
+        assertion_args("jks-same.jks", &[]),
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader); // every write to the pipe now fails with EPIPE
+        let output = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+            .args(&args)
+            .env("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD)
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("sfjwt runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+}
+
+/// A proxy password is never taken from a flag value; the message names the safe
+/// ways and does not repeat the URL.
+#[test]
+fn a_proxy_password_in_a_flag_is_refused() {
+    let secret = "Pr0xy-Fl4g-S3cret";
+    let mut args = assertion_args("jks-same.jks", &[]);
+    args.splice(0..1, ["token".to_owned()]);
+    args.extend([
+        "--login-url".to_owned(),
+        "https://127.0.0.1:9".to_owned(),
+        "--proxy-url".to_owned(),
+        format!("http://etl:{secret}@127.0.0.1:9"),
+    ]);
+    let run = run_cli(&args, &[STORE_OK]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("proxy_url"), "{}", run.stderr);
+    assert!(run.stderr.contains("SFJWT_PROXY_URL"), "{}", run.stderr);
+    assert!(!run.all_output().contains(secret), "{run:?}");
+}

@@ -665,12 +665,22 @@ fn no_cli_command_or_error_path_shows_a_secret() {
             20,
             May::Nothing,
         );
+        // A proxy password is refused as a flag value (CONFIG), taken from the environment.
         audit_run(
             a,
             &cli,
             command,
             &["--proxy-url", &proxy],
             &[],
+            1,
+            May::Nothing,
+        );
+        audit_run(
+            a,
+            &cli,
+            command,
+            &[],
+            &[("SFJWT_PROXY_URL", &proxy)],
             20,
             May::Nothing,
         );
