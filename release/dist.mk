@@ -145,10 +145,10 @@ dist-sums:
 
 # The artifacts of this machine's own platform, built natively, and their checks: what the
 # hosted runners of .github/workflows/release.yml run (macOS, Windows, Linux aarch64).
-DIST_HOST := $(DIST)/host
+DIST_HOST := $(CURDIR)/dist-host
 .PHONY: dist-host dist-check-host
 
-## This platform's CLI, C package, wheel and JNI library into dist/host (release/host.py).
+## This platform's CLI, C package, wheel and JNI library into dist-host/ (release/host.py).
 dist-host: $(DIST_VENV)/.installed
 	PATH=$(DIST_PATH) $(DIST_VENV)/bin/python release/host.py build --dist $(DIST_HOST)
 

@@ -118,7 +118,16 @@ def build(dist: Path) -> None:
         shutil.copy2(out / names["cdylib"], c / "bin")
         shutil.copy2(out / names["implib"], c / "lib")
     else:
-        shutil.copy2(out / names["cdylib"], c / "lib")
+        # Under the name the loader looks for (the SONAME, or macOS's install name), with
+        # the links that `-lsfjwt` and versioned installs expect.
+        lib = c / "lib"
+        if plat.startswith("linux"):
+            names_and_links = [(f"libsfjwt.so.{v}", "libsfjwt.so.0"), ("libsfjwt.so.0", "libsfjwt.so")]
+        else:
+            names_and_links = [("libsfjwt.0.dylib", "libsfjwt.dylib")]
+        shutil.copy2(out / names["cdylib"], lib / names_and_links[0][0])
+        for target, link in names_and_links:
+            os.symlink(target, lib / link)
     for doc, name in ((ROOT / "bindings/c/README.md", "README.md"), (ROOT / "LICENSE", "LICENSE")):
         shutil.copy2(doc, c / name)
     archive(c, dist)
