@@ -407,15 +407,53 @@ impl StopSignal {
 }
 
 /// Writes `contents` to a temporary sibling, then renames it over `path`, so that a
-/// reader polling for `path` never sees a partial file.
+/// reader polling for `path` never sees a partial file. The temporary file is created
+/// new: a file or symlink planted at its (predictable) name is neither followed nor
+/// replaced.
 fn write_whole(path: &Path, contents: &str, key: &str) -> Result<()> {
+    use std::io::Write;
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(format!(".tmp-{}", std::process::id()));
     let temporary = PathBuf::from(temporary);
-    std::fs::write(&temporary, contents)
+    let failed =
+        |e: std::io::Error| Error::config(key, format!("cannot write {}: {e}", path.display()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .map_err(failed)?;
+    file.write_all(contents.as_bytes())
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temporary);
-            Error::config(key, format!("cannot write {}: {e}", path.display()))
+            failed(e)
         })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use sfjwt::ErrorCode;
+
+    /// A symlink planted at the temporary name (`<file>.tmp-<pid>`) is not followed:
+    /// the file it points to keeps its contents, and the write fails with CONFIG.
+    #[test]
+    fn a_planted_symlink_at_the_temporary_name_is_not_followed() {
+        let dir = std::env::temp_dir().join(format!("sfjwt-write-whole-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "keep").expect("victim");
+        let port_file = dir.join("port");
+        let planted = dir.join(format!("port.tmp-{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).expect("symlink");
+
+        let error = super::write_whole(&port_file, "1234", "port_file").expect_err("refused");
+        assert_eq!(error.code(), ErrorCode::Config, "{error}");
+        assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
+        assert!(!port_file.exists());
+
+        std::fs::remove_file(&planted).expect("unplant");
+        super::write_whole(&port_file, "1234", "port_file").expect("written");
+        assert_eq!(std::fs::read_to_string(&port_file).expect("port"), "1234");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -152,8 +152,9 @@ public final class SalesforceJwtConfig {
         for (Map.Entry<String, String> entry : settings.entrySet()) {
             String value = entry.getValue();
             if (entry.getKey().equals("proxy_url")) {
-                // A proxy URL may carry credentials: user:password@host.
-                value = value.replaceAll("://[^/@]*@", "://<redacted>@");
+                // A proxy URL may carry credentials: user:password@host. Up to the last '@'
+                // before the path, since a password may contain '@' itself.
+                value = value.replaceAll("://[^/]*@", "://<redacted>@");
             }
             out.append(separator).append(entry.getKey()).append('=').append(value);
             separator = ", ";

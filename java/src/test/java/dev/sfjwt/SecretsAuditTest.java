@@ -149,6 +149,11 @@ class SecretsAuditTest extends EmulatorTestBase {
         assertClean(e);
         SalesforceJwtConfig badProxy = jks().proxyUrl("ftp://etl:" + PROXY_SECRET + "@127.0.0.1:1").build();
         assertClean("SalesforceJwtConfig.toString", badProxy.toString());
+        // A password with '@' in it: every part of it stays hidden.
+        String atProxy = jks().proxyUrl("http://etl:p@ss-" + PROXY_SECRET + "@proxy.example:3128").build().toString();
+        assertClean("SalesforceJwtConfig.toString", atProxy);
+        assertTrue(atProxy.contains("proxy_url=http://<redacted>@proxy.example:3128"), atProxy);
+        assertFalse(atProxy.contains("ss-"), atProxy);
         e = assertThrows(SfJwtException.class, () -> new SalesforceJwtClient(badProxy));
         assertEquals(ErrorCode.CONFIG, e.getCode());
         assertClean(e);
