@@ -340,6 +340,27 @@ def main() -> int:
         checks.check("linux-x86_64 CLI: sfjwt test-connection",
                      lambda: last_line(run([cli, "test-connection", "--config", conn])))
 
+        def c_with_pkg_config() -> str:
+            """The C example built as the README says, from the unpacked tarball's
+            relocatable sfjwt.pc: shared (with an rpath) and static."""
+            c = unpacked["c-linux-x86_64"]
+            env = dict(os.environ, PKG_CONFIG_PATH=str(c / "lib" / "pkgconfig"))
+            flags = run(["pkg-config", "--cflags", "--libs", "sfjwt"], env=env).split()
+            static = run(["pkg-config", "--static", "--cflags", "--libs", "sfjwt"], env=env).split()
+            example = ROOT / "bindings/c/examples/test_connection.c"
+            shared_exe, static_exe = WORK / "test_connection-shared", WORK / "test_connection-static"
+            run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", example, *flags,
+                 f"-Wl,-rpath,{c / 'lib'}", "-o", shared_exe])
+            run(["gcc", "-std=c99", "-Wall", "-Wextra", "-Werror", example, "-static-libgcc",
+                 *[f if f != "-lsfjwt" else str(c / "lib" / "libsfjwt.a") for f in static],
+                 "-o", static_exe])
+            if "libsfjwt.so.0" not in run(["readelf", "-d", shared_exe]):
+                raise RuntimeError("the shared build does not need libsfjwt.so.0")
+            shared, linked = last_line(run([shared_exe, conn])), last_line(run([static_exe, conn]))
+            return f"pkg-config {' '.join(flags)}: shared {shared}; static {linked}"
+
+        checks.check("linux-x86_64 C tarball: the example built with pkg-config", c_with_pkg_config)
+
         def wheel_venv() -> str:
             python = fresh_venv(WORK / "venv-wheel")
             run([python, "-m", "pip", "install", "--quiet", "--no-index", wheel_x86])

@@ -90,25 +90,23 @@ dist-java:
 	   java/target/sfjwt-$(DIST_VERSION)-javadoc.jar $(DIST)/
 	cp java/pom.xml $(DIST)/sfjwt-$(DIST_VERSION).pom
 
-# A relocatable pkg-config file: paths relative to where it is installed.
-define dist_pc
-	sed -e 's|@PREFIX@|$${pcfiledir}/../..|' -e 's|@LIBDIR@|$${prefix}/lib|' \
-	    -e 's|@INCLUDEDIR@|$${prefix}/include|' -e 's|@VERSION@|$(DIST_VERSION)|' \
-	    -e 's|@LIBS_PRIVATE@|$(2)|' bindings/c/sfjwt.pc.in > $(1)/lib/pkgconfig/sfjwt.pc
+# A relocatable pkg-config file (c.mk's c_pc): paths relative to where it is installed.
+dist_pc = $(call c_pc,$(1)/lib/pkgconfig/sfjwt.pc,$${pcfiledir}/../..,$${prefix}/lib,$${prefix}/include,$(2))
+
+# The C package of a Linux platform: the library under its SONAME's version, with the
+# links `-lsfjwt` and the loader look for, the static library and sfjwt.pc.
+define dist_c_linux
+	d=$(DIST_WORK)/c/sfjwt-$(DIST_VERSION)-$(1); rm -rf $$d; mkdir -p $$d/lib/pkgconfig $$d/include; \
+	  cp $(call dist_out,$(1))/libsfjwt.so $$d/lib/libsfjwt.so.$(DIST_VERSION); \
+	  ln -s libsfjwt.so.$(DIST_VERSION) $$d/lib/libsfjwt.so.0; ln -s libsfjwt.so.0 $$d/lib/libsfjwt.so; \
+	  cp $(call dist_out,$(1))/libsfjwt.a $$d/lib/
+	$(call dist_pc,$(DIST_WORK)/c/sfjwt-$(DIST_VERSION)-$(1),$(C_LIBS_PRIVATE))
 endef
 
 # The C packages: the libraries, the header, the pkg-config file, the guide and the licence.
 dist-c:
-	@for p in linux-x86_64 linux-aarch64; do \
-	  out=$(DIST_CARGO_TARGET)/$$(case $$p in linux-x86_64) echo $(dist_target_linux-x86_64);; \
-	    *) echo $(dist_target_linux-aarch64);; esac)/dist; \
-	  d=$(DIST_WORK)/c/sfjwt-$(DIST_VERSION)-$$p; rm -rf $$d; mkdir -p $$d/lib/pkgconfig $$d/include; \
-	  cp $$out/libsfjwt.so $$d/lib/libsfjwt.so.$(DIST_VERSION); \
-	  ln -s libsfjwt.so.$(DIST_VERSION) $$d/lib/libsfjwt.so.0; ln -s libsfjwt.so.0 $$d/lib/libsfjwt.so; \
-	  cp $$out/libsfjwt.a $$d/lib/; \
-	done
-	$(call dist_pc,$(DIST_WORK)/c/sfjwt-$(DIST_VERSION)-linux-x86_64,$(C_LIBS_PRIVATE))
-	$(call dist_pc,$(DIST_WORK)/c/sfjwt-$(DIST_VERSION)-linux-aarch64,$(C_LIBS_PRIVATE))
+	$(call dist_c_linux,linux-x86_64)
+	$(call dist_c_linux,linux-aarch64)
 	d=$(DIST_WORK)/c/sfjwt-$(DIST_VERSION)-windows-x86_64; out=$(call dist_out,windows-x86_64); \
 	  rm -rf $$d; mkdir -p $$d/bin $$d/lib/pkgconfig $$d/include; \
 	  cp $$out/sfjwt.dll $$d/bin/; cp $$out/libsfjwt.dll.a $$out/libsfjwt.a $$d/lib/; \

@@ -37,6 +37,11 @@ C_GENERATED_HEADER := $(C_TARGET)/debug/include/sfjwt.h
 # The AddressSanitizer build of the C tests (gcc and clang).
 C_ASAN_FLAGS ?= -fsanitize=address -fno-omit-frame-pointer
 
+# sfjwt.pc from bindings/c/sfjwt.pc.in: $(call c_pc,OUTPUT,PREFIX,LIBDIR,INCLUDEDIR,LIBS_PRIVATE).
+# `make install` writes absolute paths; `make dist` ones relative to ${pcfiledir}.
+c_pc = sed -e 's|@PREFIX@|$(2)|g' -e 's|@LIBDIR@|$(3)|g' -e 's|@INCLUDEDIR@|$(4)|g' \
+	-e 's|@VERSION@|$(C_VERSION)|g' -e 's|@LIBS_PRIVATE@|$(5)|g' bindings/c/sfjwt.pc.in > $(1)
+
 .PHONY: c-build c-header c-header-check c-test c-install-check install
 
 ## libsfjwt with the test-only entry points, copied to target/c/lib.
@@ -94,7 +99,4 @@ install:
 	ln -sf libsfjwt.so.0 $(DESTDIR)$(LIBDIR)/libsfjwt.so
 	install -m 644 $(C_TARGET)/$(C_PROFILE_DIR)/libsfjwt.a $(DESTDIR)$(LIBDIR)/libsfjwt.a
 	install -m 644 include/sfjwt.h $(DESTDIR)$(INCLUDEDIR)/sfjwt.h
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(C_VERSION)|g' \
-	    -e 's|@LIBS_PRIVATE@|$(C_LIBS_PRIVATE)|g' \
-	    bindings/c/sfjwt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sfjwt.pc
+	$(call c_pc,$(DESTDIR)$(LIBDIR)/pkgconfig/sfjwt.pc,$(PREFIX),$(LIBDIR),$(INCLUDEDIR),$(C_LIBS_PRIVATE))
