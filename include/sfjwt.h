@@ -376,8 +376,9 @@ struct sfjwt_error *sfjwt_client_new(const struct sfjwt_config *cfg,
 
 /**
  * Frees a client and sets `*client` to NULL. A NULL `client` or `*client` is a
- * no-op. Tokens obtained from it stay valid; the process-wide cache keeps the
- * token for other clients with the same settings.
+ * no-op. Tokens obtained from it stay valid. The process-wide cache keeps the token
+ * while another client with the same settings is alive; the last one to go takes
+ * the cached token with it (keep one client for the whole job).
  *
  * Thread-safety: call it once, when no other thread uses the object any more.
  *
@@ -392,7 +393,9 @@ void sfjwt_client_free(struct sfjwt_client **client);
 /**
  * An access token: the cached one while it is fresh (`token_ttl_secs`), else a
  * new login. When many threads ask at once, one of them logs in and the others
- * wait for its token: one login, not one per thread.
+ * wait for its token: one login, not one per thread. When that login fails, the
+ * waiting threads get its error, and so does every call for one second after it
+ * (the back-off), so that an outage costs one login a second, not one per thread.
  *
  * Ownership: on success `*token_out` receives a token the caller frees with
  * `sfjwt_token_free` (independent of the client: it may outlive it); on failure
@@ -412,9 +415,10 @@ struct sfjwt_error *sfjwt_client_token(const struct sfjwt_client *client,
                                        struct sfjwt_token **token_out);
 
 /**
- * Forgets the cached token, e.g. after Salesforce answered INVALID_SESSION_ID:
- * the next `sfjwt_client_token` logs in again. Tokens already handed out are not
- * changed.
+ * Forgets the cached token, whichever it is, so that the next `sfjwt_client_token`
+ * logs in again; it also ends the back-off after a failed login. Tokens already
+ * handed out are not changed. After an HTTP 401, call
+ * `sfjwt_client_invalidate_if_current` instead.
  *
  * Returns NULL on success; a CONFIG error (the caller's to free) when `client` is
  * NULL. Thread-safety: safe to call from any thread at any time.
@@ -424,6 +428,23 @@ struct sfjwt_error *sfjwt_client_token(const struct sfjwt_client *client,
  * 1. `client` is NULL or a live client (not being freed by another thread).
  */
 struct sfjwt_error *sfjwt_client_invalidate(const struct sfjwt_client *client);
+
+/**
+ * Forgets the cached token only if it is still `token`: what to call when Salesforce
+ * answers HTTP 401 `INVALID_SESSION_ID` to a request made with `token`. When many
+ * threads see the same session expire, the first call forgets it and the others leave
+ * alone the new token one of them may already have got. `token` stays the caller's.
+ *
+ * Returns NULL on success; a CONFIG error (the caller's to free) when an argument is
+ * NULL. Thread-safety: safe to call from any thread at any time.
+ *
+ * # Safety
+ *
+ * 1. `client` is NULL or a live client (not being freed by another thread).
+ * 2. `token` is NULL or a live token from `sfjwt_client_token` (of any client).
+ */
+struct sfjwt_error *sfjwt_client_invalidate_if_current(const struct sfjwt_client *client,
+                                                       const struct sfjwt_token *token);
 
 /**
  * The access token (session id), for `Authorization: Bearer <token>`. It is a

@@ -13,7 +13,7 @@ use crate::cache::{self, CacheKey, Slot};
 use crate::config::Config;
 use crate::connection_test::{self, ConnectionReport};
 use crate::error::{Error, Result};
-use crate::oauth::{self, AccessToken, HintContext, Http};
+use crate::oauth::{self, AccessToken, HintContext, Http, TokenId};
 
 /// Logs in to Salesforce with the JWT Bearer flow and keeps the token.
 pub struct Client {
@@ -59,6 +59,7 @@ impl Client {
                 key_fingerprint: digest::digest(&digest::SHA256, signer.key().public_key_der())
                     .as_ref()
                     .to_vec(),
+                connection_fingerprint: connection_fingerprint(&config),
             })
         });
         Ok(Client {
@@ -81,7 +82,8 @@ impl Client {
     }
 
     /// A token: the cached one while it is fresh, else a new login (one login for
-    /// all concurrent callers).
+    /// all concurrent callers; those that waited get its result, errors included, and
+    /// a failure answers again for [`crate::FAILED_LOGIN_BACKOFF`]).
     pub fn token(&self) -> Result<Arc<AccessToken>> {
         match &self.slot {
             Some(slot) => slot
@@ -102,10 +104,22 @@ impl Client {
             .is_some_and(|slot| slot.is_current(token))
     }
 
-    /// Forgets the cached token; the next [`Client::token`] logs in.
+    /// Forgets the cached token, whichever it is, and a failed login's back-off; the
+    /// next [`Client::token`] logs in. After an HTTP 401, prefer
+    /// [`Client::invalidate_if_current`].
     pub fn invalidate(&self) {
         if let Some(slot) = &self.slot {
             slot.invalidate();
+        }
+    }
+
+    /// Forgets the cached token only if it is still `token` (an [`AccessToken::token_id`]):
+    /// what to call when Salesforce answers HTTP 401 `INVALID_SESSION_ID` with that token.
+    /// When many threads see the same session expire, the first one's call forgets it and
+    /// the others' leave alone the fresh token that one of them got meanwhile.
+    pub fn invalidate_if_current(&self, token: TokenId) {
+        if let Some(slot) = &self.slot {
+            slot.invalidate_if_current(token);
         }
     }
 
@@ -123,9 +137,7 @@ impl Client {
         check_instance_path(token.instance_url(), path)?;
         match self.get_with(&token, path) {
             Err(e) if oauth::is_invalid_session(&e) => {
-                if let Some(slot) = &self.slot {
-                    slot.invalidate_if_current(&token);
-                }
+                self.invalidate_if_current(token.token_id());
                 let token = self.token()?;
                 self.get_with(&token, path)
             }
@@ -177,6 +189,35 @@ impl Client {
             sha256: certificate.map(|c| c.sha256.clone()),
         }
     }
+}
+
+impl Drop for Client {
+    /// The last client of an identity takes its cached token with it.
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            cache::release(slot);
+        }
+    }
+}
+
+/// SHA-256 of the settings that decide whether a login can succeed besides the identity
+/// (client certificate, trusted CAs, proxy), so that a client whose login fails for its
+/// own network settings does not hand that failure to a client with other ones.
+fn connection_fingerprint(config: &Config) -> Vec<u8> {
+    let mut context = digest::Context::new(&digest::SHA256);
+    let client_cert = config
+        .client_cert
+        .as_ref()
+        .map(|c| (c.path.as_path(), c.key_alias.as_deref()));
+    let settings = format!(
+        "{}\0{:?}\0{:?}\0",
+        config.mutual_tls, client_cert, config.ca_file
+    );
+    context.update(settings.as_bytes());
+    if let Some(proxy_url) = &config.proxy_url {
+        context.update(proxy_url.expose().as_bytes());
+    }
+    context.finish().as_ref().to_vec()
 }
 
 /// Whether `path`, appended to the instance URL, stays on the instance: it must start

@@ -158,6 +158,9 @@ pub struct Config {
     pub token_cache: bool,
     /// How long a cached token is trusted, in seconds.
     pub token_ttl_secs: u64,
+    /// Files other than keystores that a password came from (password files,
+    /// `.properties` files), whose permissions the connection test checks.
+    pub secret_files: Vec<PathBuf>,
 }
 
 impl Config {
@@ -197,7 +200,16 @@ pub struct ConfigBuilder {
     api_version: Option<String>,
     token_cache: Option<bool>,
     token_ttl_secs: Option<u64>,
+    secret_files: Vec<PathBuf>,
 }
+
+/// The keys whose value is, or may carry, a password.
+const SECRET_KEYS: [&str; 4] = [
+    "keystore_password",
+    "key_password",
+    "client_cert_password",
+    "proxy_url",
+];
 
 impl ConfigBuilder {
     /// Sets one key from its text form, as found in a `.properties` file, an
@@ -264,16 +276,44 @@ impl ConfigBuilder {
     }
 
     /// Adds the keys of a `.properties` file to what is set; the file's keys win. On
-    /// an error nothing is changed.
+    /// an error nothing is changed. A file that sets a password is noted for the
+    /// connection test's permission check.
     pub fn apply_properties_file(&mut self, path: &Path) -> Result<&mut Self> {
-        // Zeroizing: the file may hold passwords.
-        let text = std::fs::read_to_string(path)
-            .map(Zeroizing::new)
-            .map_err(|e| Error::config("config", format!("cannot read {}: {e}", path.display())))?;
+        let bytes = read_secret_file("config", path)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            Error::config("config", format!("{} is not UTF-8 text", path.display()))
+        })?;
         let mut updated = self.clone();
-        updated.apply_properties(&text)?;
+        updated.apply_properties(text)?;
+        if parse_properties(text)
+            .iter()
+            .any(|(key, _)| SECRET_KEYS.contains(&key.as_str()))
+        {
+            updated.note_secret_file(path);
+        }
         *self = updated;
         Ok(self)
+    }
+
+    /// Sets `key` to the first line of the file at `path` (a password file, as
+    /// `--keystore-password-file` names), which is noted for the connection test's
+    /// permission check.
+    pub fn set_from_file(&mut self, key: &str, path: &Path) -> Result<&mut Self> {
+        let bytes = read_secret_file(key, path)?;
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Error::config(key, format!("{} is not UTF-8 text", path.display())))?;
+        self.set(key, text.lines().next().unwrap_or_default())?;
+        self.note_secret_file(path);
+        Ok(self)
+    }
+
+    /// Notes that a password came from the file at `path`, for a binding that reads
+    /// the file itself (Java reads `.properties` files with `java.util.Properties`).
+    pub fn note_secret_file(&mut self, path: &Path) -> &mut Self {
+        if !self.secret_files.iter().any(|p| p == path) {
+            self.secret_files.push(path.to_owned());
+        }
+        self
     }
 
     /// Applies the pairs of a `.properties` text; later keys win.
@@ -365,8 +405,24 @@ impl ConfigBuilder {
             api_version: self.api_version.clone(),
             token_cache: self.token_cache.unwrap_or(true),
             token_ttl_secs: self.token_ttl_secs.unwrap_or(900),
+            secret_files: self.secret_files.clone(),
         })
     }
+}
+
+/// A file holding a secret, capped as keystores are; CONFIG naming `key` otherwise.
+fn read_secret_file(key: &str, path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    crate::files::read_capped(path)
+        .map_err(|e| Error::config(key, format!("cannot read {}: {e}", path.display())))?
+        .ok_or_else(|| {
+            Error::config(
+                key,
+                format!(
+                    "{} is larger than 16 MiB: not a settings or password file",
+                    path.display()
+                ),
+            )
+        })
 }
 
 fn required(value: &Option<String>, key: &str, what: &str) -> Result<String> {

@@ -13,6 +13,7 @@ use crate::assertion::{AssertionSigner, Claims};
 use crate::client::Client;
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::files;
 use crate::keystore::SigningKey;
 
 /// Certificates expiring sooner than this earn a warning.
@@ -67,6 +68,7 @@ pub fn run(config: &Config) -> ConnectionReport {
             config.expiration_secs
         ));
     }
+    report.warnings.extend(file_warnings(config));
     let outcome = run_steps(config, &mut report);
     report.ok = outcome.is_ok();
     report.error = outcome.err();
@@ -311,6 +313,28 @@ fn describe_key(config: &Config, key: &SigningKey) -> String {
 }
 
 /// Warnings for a certificate that expired or expires within 30 days.
+/// Files that other users can read (a keystore, a password) or change (the CAs trusted).
+fn file_warnings(config: &Config) -> Vec<String> {
+    let mut warnings = Vec::new();
+    warnings.extend(files::readable_by_others("keystore", &config.keystore.path));
+    if let Some(client_cert) = &config.client_cert {
+        warnings.extend(files::readable_by_others(
+            "client certificate keystore",
+            &client_cert.path,
+        ));
+    }
+    for file in &config.secret_files {
+        warnings.extend(files::readable_by_others(
+            "the file holding a password",
+            file,
+        ));
+    }
+    if let Some(ca_file) = &config.ca_file {
+        warnings.extend(files::writable_by_others("ca_file", ca_file));
+    }
+    warnings
+}
+
 fn certificate_warnings(key: &SigningKey, now: SystemTime) -> Vec<String> {
     let Some(cert) = key.certificate() else {
         return vec![

@@ -104,7 +104,7 @@ impl fmt::Display for ErrorCode {
 }
 
 /// Everything that can go wrong in sfjwt.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// A missing or invalid setting.
     #[error("invalid setting '{key}': {reason}")]

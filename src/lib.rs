@@ -13,6 +13,7 @@ mod client;
 pub mod config;
 pub mod connection_test;
 pub mod error;
+mod files;
 // Not API: the entry points of the fuzz targets (fuzz/) and of their regression tests.
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -21,10 +22,11 @@ pub mod keystore;
 pub mod oauth;
 
 pub use assertion::{Assertion, AssertionSigner, Claims};
+pub use cache::FAILED_LOGIN_BACKOFF;
 pub use cache::TokenCopy;
 pub use client::Client;
 pub use config::{Config, ConfigBuilder, KeystoreSettings, Password, ProxyUrl};
 pub use connection_test::{ConnectionReport, Step};
 pub use error::{Error, ErrorCode, Rejection, Result};
 pub use keystore::{EntryInfo, EntryKind, Keystore, KeystoreFormat, KeystoreType, SigningKey};
-pub use oauth::AccessToken;
+pub use oauth::{AccessToken, TokenId};

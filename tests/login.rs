@@ -98,6 +98,89 @@ fn connection_test_reports_every_step() {
     assert!(json["steps"][0]["duration_ms"].is_u64());
 }
 
+/// A keystore or a file holding a password that other users can read, or a ca_file that
+/// they can change, is reported (the files' modes are set here: git does not keep them).
+#[cfg(unix)]
+#[test]
+fn connection_test_warns_of_secret_files_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let chmod = |path: &std::path::Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    let org = start(default_org_config());
+    let dir = TempDir::new("modes");
+    let keystore = dir.write("job.jks", std::fs::read(fixture("jks-same.jks")).unwrap());
+    let password = dir.write("store.pass", format!("{STORE_PASSWORD}\n"));
+    let properties = dir.write(
+        "job.properties",
+        format!("keystore_password={STORE_PASSWORD}\n"),
+    );
+    for path in [&keystore, &password, &properties] {
+        chmod(path, 0o600);
+    }
+    chmod(&org.ca_file, 0o644);
+    let settings = |builder: &mut sfjwt::ConfigBuilder| {
+        builder
+            .set("keystore_path", &keystore.display().to_string())
+            .unwrap()
+            .set_from_file("keystore_password", &password)
+            .unwrap()
+            .apply_properties_file(&properties)
+            .unwrap();
+    };
+    let mut private = org.builder();
+    settings(&mut private);
+    let report = sfjwt::connection_test::run(&private.build().unwrap());
+    assert!(report.ok, "{report}");
+    assert_eq!(report.warnings, Vec::<String>::new());
+
+    chmod(&keystore, 0o644);
+    chmod(&password, 0o640);
+    chmod(&properties, 0o604);
+    chmod(&org.ca_file, 0o666);
+    let mut shared = org.builder();
+    settings(&mut shared);
+    let report = sfjwt::connection_test::run(&shared.build().unwrap());
+    assert!(report.ok, "{report}");
+    let warnings = report.warnings.join("\n");
+    for expected in [
+        format!(
+            "keystore {} can be read by every user (mode 644)",
+            keystore.display()
+        ),
+        format!("{} can be read by its group (mode 640)", password.display()),
+        format!(
+            "{} can be read by every user (mode 604)",
+            properties.display()
+        ),
+        format!(
+            "ca_file {} can be changed by every user (mode 666)",
+            org.ca_file.display()
+        ),
+    ] {
+        assert!(
+            warnings.contains(&expected),
+            "{expected}\nnot in:\n{warnings}"
+        );
+    }
+    assert!(report.to_string().contains("chmod 600"), "{report}");
+}
+
+/// Password and `.properties` files are read with the keystores' 16 MiB cap.
+#[test]
+fn an_oversized_password_or_properties_file_is_refused() {
+    let dir = TempDir::new("huge");
+    let huge = dir.write("huge", vec![b'a'; 16 * 1024 * 1024 + 1]);
+    let err = sfjwt::ConfigBuilder::default()
+        .set_from_file("keystore_password", &huge)
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Config);
+    assert!(err.to_string().contains("larger than 16 MiB"), "{err}");
+    let err = sfjwt::ConfigBuilder::from_properties_file(&huge).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Config);
+    assert!(err.to_string().contains("larger than 16 MiB"), "{err}");
+}
+
 /// (subject, expected error, expected description, words of the hint)
 #[test]
 fn every_refusal_is_auth_rejected_with_salesforces_words_and_a_fix() {
@@ -370,6 +453,68 @@ fn a_stall_longer_than_timeout_secs_is_a_timeout_on_time() {
         "took {:?}",
         start.elapsed()
     );
+}
+
+/// `timeout_secs` bounds the whole request: a server that sends its body a byte every
+/// 300 ms never lets one read wait a second, and must still be cut off on time.
+#[test]
+fn a_body_that_drips_in_is_a_timeout_by_the_deadline() {
+    let org = start(default_org_config());
+    org.emulator.set_faults(vec![Fault::token(
+        1,
+        FaultAction::Drip { interval_ms: 300 },
+    )]);
+    let start = Instant::now();
+    let err = client(with(
+        org.builder(),
+        &[("timeout_secs", "2"), ("token_cache", "false")],
+    ))
+    .token()
+    .unwrap_err();
+    let took = start.elapsed();
+    assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
+    assert!(took < Duration::from_secs(4), "took {took:?}");
+}
+
+/// During an outage, the callers that waited for a login get its failure, and so do
+/// those that come within the back-off: one failed login reaches Salesforce, not one per
+/// thread.
+#[test]
+fn callers_that_waited_share_the_failed_login() {
+    let org = start(default_org_config());
+    org.emulator.set_faults(vec![Fault::token(
+        100,
+        FaultAction::Status {
+            status: 503,
+            retry_after_secs: None,
+            body: None,
+        },
+    )]);
+    let client = Arc::new(client(org.builder()));
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let client = Arc::clone(&client);
+            std::thread::spawn(move || client.token().map(|_| ()))
+        })
+        .collect();
+    let codes: Vec<ErrorCode> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap().unwrap_err().code())
+        .collect();
+    assert!(codes.iter().all(|c| *c == ErrorCode::Http), "{codes:?}");
+    let posts = org
+        .emulator
+        .log()
+        .iter()
+        .filter(|e| e.path == "/services/oauth2/token")
+        .count();
+    assert_eq!(posts, 1, "one failed login for 16 callers");
+
+    // Within the back-off the failure answers again; after it, a new login is tried.
+    assert!(client.token().is_err());
+    std::thread::sleep(sfjwt::FAILED_LOGIN_BACKOFF + Duration::from_millis(100));
+    org.emulator.set_faults(vec![]);
+    client.token().expect("a new login after the back-off");
 }
 
 #[test]

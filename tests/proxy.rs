@@ -1,5 +1,7 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! `proxy_url`: requests tunnel through an HTTP CONNECT proxy, with credentials.
+//! `proxy_url`: requests tunnel through an HTTP CONNECT proxy, with credentials; loopback
+//! targets never do. The emulator listens on loopback, so the proxied tests log in at
+//! its [`PROXIED_HOST`] name, which only the test proxy knows how to reach.
 
 mod support;
 
@@ -8,6 +10,7 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
 use sfjwt::{Client, ErrorCode};
+use sfjwt_emulator::PROXIED_HOST;
 use support::*;
 
 /// A CONNECT proxy on loopback that records each request's first line and its
@@ -65,6 +68,10 @@ fn serve(mut client: TcpStream, required_auth: Option<&str>, log: &Seen) {
         return;
     }
     let target = first.split_whitespace().nth(1).unwrap().to_owned();
+    let target = match target.split_once(':') {
+        Some((PROXIED_HOST, port)) => format!("127.0.0.1:{port}"),
+        _ => target,
+    };
     let upstream = TcpStream::connect(target).unwrap();
     client
         .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -79,15 +86,27 @@ fn serve(mut client: TcpStream, required_auth: Option<&str>, log: &Seen) {
     let _ = pump.join();
 }
 
+/// The emulator's login URL by the name that is not loopback.
+fn proxied_login_url(org: &Org) -> String {
+    format!("https://{PROXIED_HOST}:{}", org.emulator.port())
+}
+
 #[test]
 fn requests_go_through_the_proxy() {
     let org = start(default_org_config());
     let proxy = ConnectProxy::start(None);
-    let b = with(org.builder(), &[("proxy_url", &proxy.url(""))]);
+    let b = with(
+        org.builder(),
+        &[
+            ("proxy_url", &proxy.url("")),
+            ("login_url", &proxied_login_url(&org)),
+        ],
+    );
     let client = Client::new(b.build().unwrap()).unwrap();
-    assert!(client.test_connection().ok);
+    let report = client.test_connection();
+    assert!(report.ok, "{report}");
     let seen = proxy.seen.lock().unwrap().clone();
-    let authority = format!("127.0.0.1:{}", org.emulator.port());
+    let authority = format!("{PROXIED_HOST}:{}", org.emulator.port());
     assert!(!seen.is_empty());
     assert!(
         seen.iter()
@@ -103,7 +122,10 @@ fn proxy_credentials_are_sent_and_never_shown() {
     let proxy = ConnectProxy::start(Some("Basic cHJveHl1c2VyOlByMHh5LVNlY3JldA=="));
     let b = with(
         org.builder(),
-        &[("proxy_url", &proxy.url("proxyuser:Pr0xy-Secret@"))],
+        &[
+            ("proxy_url", &proxy.url("proxyuser:Pr0xy-Secret@")),
+            ("login_url", &proxied_login_url(&org)),
+        ],
     );
     let client = Client::new(b.build().unwrap()).unwrap();
     client.token().expect("authenticated through the proxy");
@@ -120,6 +142,7 @@ fn proxy_credentials_are_sent_and_never_shown() {
         org.builder(),
         &[
             ("proxy_url", &proxy.url("proxyuser:Wr0ng-Secret@")),
+            ("login_url", &proxied_login_url(&org)),
             ("token_cache", "false"),
         ],
     );
@@ -133,4 +156,18 @@ fn proxy_credentials_are_sent_and_never_shown() {
     );
     let text = format!("{err} {err:?}");
     assert!(!text.contains("Wr0ng-Secret"), "{text}");
+}
+
+/// A proxy would see the assertion and the token, and over http in clear text: loopback
+/// targets (the emulator, a local test server) go direct, whatever proxy is set.
+#[test]
+fn loopback_targets_are_never_proxied() {
+    let org = start(default_org_config());
+    let proxy = ConnectProxy::start(None);
+    let b = with(org.builder(), &[("proxy_url", &proxy.url(""))]);
+    let client = Client::new(b.build().unwrap()).unwrap();
+    let report = client.test_connection();
+    assert!(report.ok, "{report}");
+    client.token().expect("a token, straight from the emulator");
+    assert_eq!(*proxy.seen.lock().unwrap(), vec![], "the proxy saw nothing");
 }

@@ -4,13 +4,12 @@
 //! The exit code of a failure is its error code's C value.
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
-use zeroize::Zeroizing;
 
 use sfjwt::{
     AssertionSigner, Claims, Client, Config, ConfigBuilder, ConnectionReport, EntryInfo, Error,
@@ -168,7 +167,7 @@ impl Settings {
             ("client_cert_password", &self.client_cert_password_file),
         ] {
             if let Some(file) = file {
-                builder.set(key, read_password_file(key, file)?.expose())?;
+                builder.set_from_file(key, file)?;
             }
         }
         Ok(builder)
@@ -189,16 +188,6 @@ fn refuse_proxy_credentials(proxy_url: Option<&str>) -> Result<(), Error> {
         ));
     }
     Ok(())
-}
-
-fn read_password_file(key: &str, path: &Path) -> Result<Password, Error> {
-    let text = std::fs::read_to_string(path)
-        .map(Zeroizing::new)
-        .map_err(|e| Error::Config {
-            key: key.to_owned(),
-            reason: format!("cannot read password file {}: {e}", path.display()),
-        })?;
-    Ok(Password::new(text.lines().next().unwrap_or_default()))
 }
 
 pub fn run() -> ExitCode {

@@ -881,3 +881,58 @@ fn a_proxy_password_in_a_flag_is_refused() {
     assert!(run.stderr.contains("SFJWT_PROXY_URL"), "{}", run.stderr);
     assert!(!run.all_output().contains(secret), "{run:?}");
 }
+
+/// With HTTP_PROXY (and the others) set, a plain-http loopback login URL still goes
+/// straight to its server: a proxy would read the assertion in clear text.
+#[test]
+fn a_loopback_login_url_is_never_sent_to_the_environments_proxy() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+
+    // Any connection to the "proxy" is a failure; it only counts them.
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://127.0.0.1:{}", proxy.local_addr().unwrap().port());
+    proxy.set_nonblocking(true).unwrap();
+    // A plain-http token endpoint that refuses every login as Salesforce does.
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let answered = std::thread::spawn(move || {
+        let (stream, _) = server.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut first = String::new();
+        reader.read_line(&mut first).unwrap();
+        let body =
+            r#"{"error":"invalid_grant","error_description":"user hasn't approved this consumer"}"#;
+        write!(
+            &stream,
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        first
+    });
+
+    let mut args = assertion_args("jks-same.jks", &[]);
+    args.splice(0..1, ["token".to_owned()]);
+    args.extend([
+        "--login-url".to_owned(),
+        format!("http://localhost:{port}"),
+        "--retries".to_owned(),
+        "0".to_owned(),
+    ]);
+    let run = run_cli(
+        &args,
+        &[
+            STORE_OK,
+            ("HTTP_PROXY", &proxy_url),
+            ("http_proxy", &proxy_url),
+            ("HTTPS_PROXY", &proxy_url),
+            ("ALL_PROXY", &proxy_url),
+        ],
+    );
+    assert_eq!(run.code, Some(30), "{run:?}");
+    assert!(run.stderr.contains("invalid_grant"), "{}", run.stderr);
+    let first = answered.join().unwrap();
+    assert!(first.starts_with("POST /services/oauth2/token "), "{first}");
+    assert!(proxy.accept().is_err(), "the proxy was connected to");
+}

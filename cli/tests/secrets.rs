@@ -654,6 +654,9 @@ fn no_cli_command_or_error_path_shows_a_secret() {
     // Network and TLS failures.
     let closed = format!("https://127.0.0.1:{}", closed_port());
     let proxy = format!("http://etl:{PROXY_SECRET}@127.0.0.1:{}", closed_port());
+    // Loopback targets are never proxied: the proxied runs log in at a name only a
+    // proxy could reach.
+    let proxied = ["--login-url", "https://emulator.sfjwt.test"];
     let wrong_ca = keystore.certificate.display().to_string();
     for command in [&["token"][..], &["test-connection"]] {
         audit_run(
@@ -679,7 +682,7 @@ fn no_cli_command_or_error_path_shows_a_secret() {
             a,
             &cli,
             command,
-            &[],
+            &proxied,
             &[("SFJWT_PROXY_URL", &proxy)],
             20,
             May::Nothing,
@@ -688,7 +691,7 @@ fn no_cli_command_or_error_path_shows_a_secret() {
             a,
             &cli,
             command,
-            &[],
+            &proxied,
             &[("HTTPS_PROXY", &proxy)],
             20,
             May::Nothing,
@@ -856,7 +859,10 @@ fn debug_and_display_show_no_secret() {
         ),
         (
             "unreachable proxy",
-            builder(&[("proxy_url", &proxy)]),
+            builder(&[
+                ("proxy_url", &proxy),
+                ("login_url", "https://emulator.sfjwt.test"),
+            ]),
             ErrorCode::Network,
         ),
         (

@@ -53,6 +53,12 @@ impl Fault {
                     "the redirect location is not a valid header value",
                 ))
             }
+            FaultAction::Drip { interval_ms } if *interval_ms > DRIP_INTERVAL_MAX_MS => {
+                Err(Error::config(
+                    "faults",
+                    format!("a drip interval is at most {DRIP_INTERVAL_MAX_MS} ms"),
+                ))
+            }
             FaultAction::Oversized { bytes: Some(bytes) } if *bytes > OVERSIZED_MAX => {
                 Err(Error::config(
                     "faults",
@@ -73,7 +79,7 @@ fn one() -> u32 {
 }
 
 /// What a faulty request gets; `kind` names the variant in JSON (`"status"`,
-/// `"html"`, `"drop"`, `"cut"`, `"malformed"`, `"oversized"`, `"empty"`, `"delay"`,
+/// `"html"`, `"drop"`, `"cut"`, `"drip"`, `"malformed"`, `"oversized"`, `"empty"`, `"delay"`,
 /// `"redirect"`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -97,6 +103,13 @@ pub enum FaultAction {
     /// (`Content-Length` included) and first part of the body are sent, then the
     /// connection is closed. Clients see a body that ends early.
     Cut,
+    /// A 200 whose body (a token answer, `Content-Length` included) comes one byte
+    /// every `interval_ms`: a server that never stalls long enough for a read timeout,
+    /// which only a deadline on the whole request ends.
+    Drip {
+        /// Milliseconds between two bytes.
+        interval_ms: u64,
+    },
     /// 200 with truncated JSON.
     Malformed,
     /// 200 with a JSON body larger than any Salesforce answer: `bytes` long (default
@@ -147,7 +160,10 @@ pub const OVERSIZED_DEFAULT: u64 = 2 * 1024 * 1024;
 /// The longest [`FaultAction::Oversized`] body.
 pub const OVERSIZED_MAX: u64 = 64 * 1024 * 1024;
 
-/// What [`FaultAction::Cut`] promises (its `Content-Length`): a token answer.
+/// The longest pause of [`FaultAction::Drip`]: the body still ends within minutes.
+pub const DRIP_INTERVAL_MAX_MS: u64 = 10_000;
+
+/// What [`FaultAction::Cut`] and [`FaultAction::Drip`] promise (its `Content-Length`): a token answer.
 const CUT_BODY: &str = r#"{"access_token":"cut-in-the-middle-cut-in-the-middle-cut-in-the-middle-cut-in-the-middle","instance_url":"https://127.0.0.1","id":"https://127.0.0.1/id/00D000000000001AAA/005000000000001AAA","token_type":"Bearer","scope":"api","issued_at":"1700000000000","signature":"cutcutcutcutcutcutcutcutcutcutcutcutcut="}"#;
 /// How much of [`CUT_BODY`] is sent before the connection is closed.
 const CUT_AFTER: usize = 64;
@@ -161,17 +177,29 @@ scheduled maintenance. Please try again shortly.</p></body></html>\n";
 /// The response of a fault that answers instead of the endpoint, and its log outcome;
 /// `None` for [`FaultAction::Drop`] and [`FaultAction::Delay`].
 pub(super) fn respond(action: &FaultAction) -> Option<(Response<ResponseBody>, String)> {
-    if *action == FaultAction::Cut {
-        let mut response = Response::new(ResponseBody::cut(Bytes::from_static(
-            &CUT_BODY.as_bytes()[..CUT_AFTER],
-        )));
+    let partial = match action {
+        FaultAction::Cut => Some((
+            ResponseBody::cut(Bytes::from_static(&CUT_BODY.as_bytes()[..CUT_AFTER])),
+            "fault: cut".to_owned(),
+        )),
+        FaultAction::Drip { interval_ms } => Some((
+            ResponseBody::drip(
+                Bytes::from_static(CUT_BODY.as_bytes()),
+                Duration::from_millis(*interval_ms),
+            ),
+            format!("fault: drip ({interval_ms} ms a byte)"),
+        )),
+        _ => None,
+    };
+    if let Some((body, outcome)) = partial {
+        let mut response = Response::new(body);
         let headers = response.headers_mut();
         headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("application/json;charset=UTF-8"),
         );
         headers.insert(CONTENT_LENGTH, HeaderValue::from(CUT_BODY.len()));
-        return Some((response, "fault: cut".to_owned()));
+        return Some((response, outcome));
     }
     let (status, content_type, body, outcome) = match action {
         FaultAction::Status { status, body, .. } => {
@@ -222,7 +250,10 @@ pub(super) fn respond(action: &FaultAction) -> Option<(Response<ResponseBody>, S
             String::new(),
             "fault: redirect".to_owned(),
         ),
-        FaultAction::Drop | FaultAction::Cut | FaultAction::Delay { .. } => return None,
+        FaultAction::Drop
+        | FaultAction::Cut
+        | FaultAction::Drip { .. }
+        | FaultAction::Delay { .. } => return None,
     };
     // Plans set at runtime skip `check`; an unusable status degrades to 500 rather
     // than failing the request.
@@ -249,13 +280,19 @@ pub(super) fn respond(action: &FaultAction) -> Option<(Response<ResponseBody>, S
 }
 
 /// The body of every emulator response: whole, or (for [`FaultAction::Cut`]) a first
-/// part, then an error that makes hyper close the connection.
+/// part, then an error that makes hyper close the connection, or (for
+/// [`FaultAction::Drip`]) one byte at a time.
 pub(super) struct ResponseBody(Inner);
 
 enum Inner {
     Whole(Full<Bytes>),
     Cut {
         part: Option<Bytes>,
+        pause: Pin<Box<tokio::time::Sleep>>,
+    },
+    Drip {
+        rest: Bytes,
+        interval: Duration,
         pause: Pin<Box<tokio::time::Sleep>>,
     },
 }
@@ -271,6 +308,17 @@ impl ResponseBody {
         ResponseBody(Inner::Cut {
             part: Some(part),
             pause: Box::pin(tokio::time::sleep(CUT_PAUSE)),
+        })
+    }
+}
+
+impl ResponseBody {
+    /// Sends `body` a byte every `interval`, the first one at once.
+    fn drip(body: Bytes, interval: Duration) -> ResponseBody {
+        ResponseBody(Inner::Drip {
+            rest: body,
+            interval,
+            pause: Box::pin(tokio::time::sleep(Duration::ZERO)),
         })
     }
 }
@@ -306,6 +354,19 @@ impl Body for ResponseBody {
                 ready!(pause.as_mut().poll(cx));
                 Poll::Ready(Some(Err(CutConnection)))
             }
+            Inner::Drip {
+                rest,
+                interval,
+                pause,
+            } => {
+                if rest.is_empty() {
+                    return Poll::Ready(None);
+                }
+                ready!(pause.as_mut().poll(cx));
+                let deadline = tokio::time::Instant::now() + *interval;
+                pause.as_mut().reset(deadline);
+                Poll::Ready(Some(Ok(Frame::data(rest.split_to(1)))))
+            }
         }
     }
 
@@ -313,6 +374,7 @@ impl Body for ResponseBody {
         match &self.0 {
             Inner::Whole(body) => body.is_end_stream(),
             Inner::Cut { .. } => false,
+            Inner::Drip { rest, .. } => rest.is_empty(),
         }
     }
 
@@ -320,6 +382,7 @@ impl Body for ResponseBody {
         match &self.0 {
             Inner::Whole(body) => body.size_hint(),
             Inner::Cut { .. } => SizeHint::default(),
+            Inner::Drip { rest, .. } => SizeHint::with_exact(rest.len() as u64),
         }
     }
 }
@@ -363,6 +426,14 @@ mod tests {
         let cut: Fault =
             serde_json::from_str(r#"{"times":2,"action":{"kind":"cut"}}"#).expect("valid fault");
         assert_eq!(cut.action, FaultAction::Cut);
+        let drip: Fault = serde_json::from_str(r#"{"action":{"kind":"drip","interval_ms":500}}"#)
+            .expect("valid fault");
+        assert_eq!(drip.action, FaultAction::Drip { interval_ms: 500 });
+        assert!(drip.check().is_ok());
+        let glacial: Fault =
+            serde_json::from_str(r#"{"action":{"kind":"drip","interval_ms":600000}}"#)
+                .expect("parses");
+        assert!(glacial.check().is_err());
         let oversized: Fault =
             serde_json::from_str(r#"{"action":{"kind":"oversized"}}"#).expect("valid fault");
         assert_eq!(oversized.action, FaultAction::Oversized { bytes: None });

@@ -92,6 +92,12 @@ pub use log::LogEntry;
 use server::{Port, State};
 use sfjwt::{Error, Result};
 
+/// A name the emulator's certificate also holds, for tests that reach it through a
+/// proxy: sfjwt never proxies loopback targets, so a test of proxying logs in at
+/// `https://emulator.sfjwt.test:<port>` and its proxy connects to 127.0.0.1 (`.test`
+/// is reserved: the name never resolves anywhere).
+pub const PROXIED_HOST: &str = "emulator.sfjwt.test";
+
 /// Where to listen and log.
 #[derive(Debug, Clone, Default)]
 pub struct StartOptions {

@@ -136,6 +136,8 @@ pub(super) struct Port {
 struct Connection {
     port: Arc<Port>,
     client_certificate: bool,
+    /// The peer is on this machine: only such a peer may use the admin endpoints.
+    from_loopback: bool,
 }
 
 /// The service's error: hyper closes the connection without answering.
@@ -161,12 +163,13 @@ pub(super) async fn serve(
 ) {
     loop {
         match listener.accept().await {
-            Ok((tcp, _)) => {
+            Ok((tcp, peer)) => {
                 // As real servers do: without it, a small response written after the TLS
                 // 1.3 session tickets waits for the client's delayed ACK (40 ms on Linux).
                 let _ = tcp.set_nodelay(true);
                 tokio::spawn(connection(
                     tcp,
+                    peer.ip().is_loopback(),
                     acceptor.clone(),
                     port.clone(),
                     state.clone(),
@@ -180,6 +183,7 @@ pub(super) async fn serve(
 
 async fn connection(
     tcp: tokio::net::TcpStream,
+    from_loopback: bool,
     acceptor: TlsAcceptor,
     port: Arc<Port>,
     state: Arc<State>,
@@ -198,6 +202,7 @@ async fn connection(
     let connection = Arc::new(Connection {
         port,
         client_certificate,
+        from_loopback,
     });
     let service = service_fn(move |request| handle(state.clone(), connection.clone(), request));
     // Errors here are the client's (reset, garbage) or a dropped-connection fault.
@@ -235,7 +240,12 @@ async fn answer(
 ) -> Result<Response<ResponseBody>, DropConnection> {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    if let Some(admin_path) = path.strip_prefix("/__emulator/") {
+    // The emulator listens on loopback only; the admin endpoints (faults, revocation,
+    // the log) check the peer too, so that they stay local whatever the listener.
+    if let Some(admin_path) = path
+        .strip_prefix("/__emulator/")
+        .filter(|_| connection.from_loopback)
+    {
         let body = read_body(&parts.headers, body).await?;
         return Ok(admin(&state, &parts.method, admin_path, body).map(ResponseBody::whole));
     }

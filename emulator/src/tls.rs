@@ -34,7 +34,9 @@ fn internal(what: &str) -> impl Fn(rcgen::Error) -> Error + '_ {
 }
 
 impl Tls {
-    /// Generates a CA and a server certificate for 127.0.0.1 and localhost; with
+    /// Generates a CA and a server certificate for 127.0.0.1, localhost and
+    /// [`crate::PROXIED_HOST`] (a name that tests reach through a proxy: clients never
+    /// send loopback traffic to one); with
     /// `mtls_allowed`, also a config that demands one of those client certificates.
     pub(super) fn generate(mtls_allowed: Option<&[CertificateDer<'static>]>) -> Result<Tls> {
         let mut ca_params = CertificateParams::default();
@@ -46,9 +48,12 @@ impl Tls {
         let ca_key = KeyPair::generate().map_err(internal("CA key"))?;
         let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(internal("CA"))?;
 
-        let mut params =
-            CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-                .map_err(internal("server certificate names"))?;
+        let mut params = CertificateParams::new(vec![
+            "127.0.0.1".to_owned(),
+            "localhost".to_owned(),
+            crate::PROXIED_HOST.to_owned(),
+        ])
+        .map_err(internal("server certificate names"))?;
         params
             .distinguished_name
             .push(DnType::CommonName, "sfjwt emulator");

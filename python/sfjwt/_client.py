@@ -111,6 +111,9 @@ class AccessToken:
     """The org id, from :attr:`id`."""
     user_id: Optional[str] = field(default=None, compare=False)
     """The user id, from :attr:`id`."""
+    _token_id: int = field(default=0, compare=False)
+    """Which login the token came from (0: not from a client), for
+    :meth:`Client.invalidate`."""
 
     def headers(self) -> Dict[str, str]:
         """The HTTP header that authenticates a REST call: ``{"Authorization": "Bearer …"}``."""
@@ -133,6 +136,7 @@ class AccessToken:
             issued_at=token.issued_at,
             org_id=token.org_id,
             user_id=token.user_id,
+            _token_id=token.token_id,
         )
 
 
@@ -317,7 +321,10 @@ class Client:
 
     def token(self) -> AccessToken:
         """A token: the cached one while it is fresh (``token_ttl_secs``), else a new
-        login. Concurrent callers share one login. Releases the GIL while it waits.
+        login. Concurrent callers share one login, and its failure: for one second
+        after a failed login, calls raise that failure again instead of logging in
+        (an outage costs one login a second, not one per thread). Releases the GIL
+        while it waits.
 
         Raises:
             AuthRejectedError: Salesforce refused the assertion (see ``.hint``).
@@ -325,10 +332,19 @@ class Client:
         """
         return self._inner.token()
 
-    def invalidate(self) -> None:
-        """Forgets the cached token, e.g. after a REST call answered
-        ``INVALID_SESSION_ID``; the next :meth:`token` logs in again."""
-        self._inner.invalidate()
+    def invalidate(self, token: Optional[AccessToken] = None) -> None:
+        """Forgets the cached token, so that the next :meth:`token` logs in again.
+
+        After a REST call made with ``token`` answered HTTP 401 ``INVALID_SESSION_ID``,
+        pass that token: it is forgotten only if it is still the cached one, so that
+        when many threads see the same session expire, the fresh token one of them got
+        meanwhile stays. Without ``token``, whatever token is cached is forgotten, and
+        the one-second back-off after a failed login ends.
+        """
+        if token is None:
+            self._inner.invalidate()
+        else:
+            self._inner.invalidate_if_current(token._token_id)
 
     def test_connection(self) -> ConnectionReport:
         """Runs the connection test (load key, sign assertion, token request, identity,

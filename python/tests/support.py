@@ -50,6 +50,8 @@ OWN_USERS = [
     "slow@example.com",
     "cached@example.com",
     "same-object@example.com",
+    "conditional@example.com",
+    "last-client@example.com",
     "timeout@example.com",
     "http@example.com",
     "protocol@example.com",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from datetime import timedelta
@@ -44,6 +45,49 @@ def test_tokens_are_cached_until_invalidated(emulator: Emulator) -> None:
     assert emulator.logins(user) == before + 1
     client.invalidate()
     assert client.token() != first
+    assert emulator.logins(user) == before + 2
+
+
+def test_invalidate_with_a_token_forgets_it_only_while_it_is_current(emulator: Emulator) -> None:
+    """What a thread that got HTTP 401 with a token calls: a token that is no longer the
+    cached one changes nothing, so the fresh token another thread got stays."""
+    user = "conditional@example.com"
+    client = sfjwt.Client(**emulator.settings(subject=user))
+    client.invalidate()
+    before = emulator.logins(user)
+    stale = client.token()
+    client.invalidate()
+    fresh = client.token()
+    assert fresh.access_token != stale.access_token
+    assert emulator.logins(user) == before + 2
+
+    client.invalidate(stale)
+    assert client.token() is fresh
+    assert emulator.logins(user) == before + 2
+
+    client.invalidate(fresh)
+    assert client.token().access_token != fresh.access_token
+    assert emulator.logins(user) == before + 3
+
+    # A token made by hand belongs to no login.
+    hand_made = sfjwt.AccessToken(access_token="x", instance_url="https://x", id="x")
+    current = client.token()
+    client.invalidate(hand_made)
+    assert client.token() is current
+
+
+def test_the_last_client_of_an_identity_takes_the_token_with_it(emulator: Emulator) -> None:
+    """The process-wide cache keeps a token while a client of that identity lives."""
+    user = "last-client@example.com"
+    settings = emulator.settings(subject=user)
+    keeper = sfjwt.Client(**settings)
+    before = emulator.logins(user)
+    token = keeper.token()
+    assert sfjwt.Client(**settings).token() == token
+    assert emulator.logins(user) == before + 1
+    del keeper
+    gc.collect()
+    assert sfjwt.Client(**settings).token() != token
     assert emulator.logins(user) == before + 2
 
 

@@ -78,7 +78,15 @@ def canary(emulator: Emulator, times: int = 10) -> None:
             sfjwt.KeystoreError,
         ),
         ({"key_alias": "no_such_alias", "key_password": KEY_SECRET}, sfjwt.KeystoreError),
-        ({"proxy_url": f"http://etl:{PROXY_SECRET}@127.0.0.1:{closed_port()}"}, sfjwt.NetworkError),
+        (
+            # Loopback targets are never proxied: this login goes to a name only a proxy
+            # could reach.
+            {
+                "proxy_url": f"http://etl:{PROXY_SECRET}@127.0.0.1:{closed_port()}",
+                "login_url": "https://emulator.sfjwt.test",
+            },
+            sfjwt.NetworkError,
+        ),
         ({"ca_file": str(FIXTURES / "certs" / "jks-same.talend_certificate.crt")}, sfjwt.NetworkError),
     ],
     ids=["wrong store password", "wrong key password", "missing alias", "proxy", "tls"],

@@ -254,10 +254,6 @@ impl fmt::Debug for Keystore {
 /// the count, and a hostile one must not stall a job for minutes.
 pub(crate) const MAX_KDF_ITERATIONS: u32 = 5_000_000;
 
-/// Upper bound on a keystore file: real ones are a few kilobytes, and a bound keeps a
-/// wrong `keystore_path` (a disk image, /dev/zero) from exhausting memory.
-const MAX_KEYSTORE_BYTES: u64 = 16 * 1024 * 1024;
-
 impl Keystore {
     /// Reads and opens the keystore at `path`, checking its integrity with
     /// `store_password`. For PEM files the certificate may also sit in a sibling file
@@ -396,24 +392,14 @@ pub(crate) fn jks_with_valid_digest(bytes: &[u8], store_password: &str) -> Optio
     jks::with_valid_digest(bytes, store_password)
 }
 
-fn read_bounded(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let io_error = |e: std::io::Error| Error::KeystoreIo {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
-    let file = std::fs::File::open(path).map_err(io_error)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_KEYSTORE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_error)?;
-    if bytes.len() as u64 > MAX_KEYSTORE_BYTES {
-        return Err(Error::format(
-            path,
-            "larger than 16 MiB: this is not a keystore",
-        ));
-    }
-    Ok(bytes)
+/// The file's bytes, wiped when dropped: a PEM file holds the key in the clear.
+fn read_bounded(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    crate::files::read_capped(path)
+        .map_err(|e| Error::KeystoreIo {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?
+        .ok_or_else(|| Error::format(path, "larger than 16 MiB: this is not a keystore"))
 }
 
 fn resolve_format(

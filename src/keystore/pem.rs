@@ -9,7 +9,7 @@ use der::Encode;
 use der::asn1::{AnyRef, OctetStringRef};
 use pkcs8::PrivateKeyInfoRef;
 use pkcs8::spki::AlgorithmIdentifierRef;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::certificate::CertificateInfo;
 use super::{Entry, ProtectedKey, read_bounded};
@@ -40,8 +40,7 @@ pub(crate) fn open_with_siblings(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>
 
 /// Parses a PEM file into its single private-key entry, named after the file.
 pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>> {
-    let blocks = ::pem::parse_many(bytes)
-        .map_err(|e| Error::format(path, format!("malformed PEM ({e})")))?;
+    let blocks = Blocks::parse(path, bytes)?;
     let alias = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -49,7 +48,7 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>> {
 
     let mut key = None;
     let mut certificate = None;
-    for block in &blocks {
+    for block in blocks.iter() {
         match block.tag() {
             "CERTIFICATE" if certificate.is_none() => {
                 certificate = Some(CertificateInfo::from_der(path, block.contents())?);
@@ -118,6 +117,30 @@ pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>> {
     Ok(vec![Entry::private_key(alias, key, certificate)])
 }
 
+/// The decoded blocks of a PEM file, wiped when dropped: a key block is the key in
+/// the clear.
+struct Blocks(Vec<::pem::Pem>);
+
+impl Blocks {
+    fn parse(path: &Path, bytes: &[u8]) -> Result<Blocks> {
+        ::pem::parse_many(bytes)
+            .map(Blocks)
+            .map_err(|e| Error::format(path, format!("malformed PEM ({e})")))
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &::pem::Pem> {
+        self.0.iter()
+    }
+}
+
+impl Drop for Blocks {
+    fn drop(&mut self) {
+        for block in std::mem::take(&mut self.0) {
+            block.into_contents().zeroize();
+        }
+    }
+}
+
 /// Wraps a PKCS#1 `RSAPrivateKey` in a PKCS#8 `PrivateKeyInfo`.
 fn pkcs1_to_pkcs8(path: &Path, pkcs1: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     let malformed = |e: der::Error| Error::format(path, format!("malformed RSA PRIVATE KEY ({e})"));
@@ -143,8 +166,7 @@ fn first_certificate(path: &Path, bytes: &[u8]) -> Result<Option<CertificateInfo
     if !looks_like_pem(bytes) {
         return CertificateInfo::from_der(path, bytes).map(Some);
     }
-    let blocks = ::pem::parse_many(bytes)
-        .map_err(|e| Error::format(path, format!("malformed PEM ({e})")))?;
+    let blocks = Blocks::parse(path, bytes)?;
     blocks
         .iter()
         .find(|b| b.tag() == "CERTIFICATE")

@@ -5,16 +5,17 @@
 
 use std::error::Error as StdError;
 use std::io::Read;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use reqwest::Proxy;
-use reqwest::blocking::{Client as ReqwestClient, RequestBuilder};
+use reqwest::blocking::{Client as ReqwestClient, ClientBuilder, RequestBuilder};
 use reqwest::redirect::Policy;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ClientConfig, RootCertStore};
+use zeroize::Zeroizing;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -83,41 +84,63 @@ impl Response {
 /// One HTTP client per configuration, so that connections are reused.
 pub(crate) struct Http {
     client: ReqwestClient,
+    /// For loopback targets (the emulator, a local test server), which no proxy ever
+    /// carries: a proxy would see the assertion or the token, in clear text over http.
+    /// Made on first use.
+    direct: OnceLock<ReqwestClient>,
+    tls: ClientConfig,
+    connect_timeout: Duration,
+    /// Bounds each request as a whole: connect, headers and body.
+    timeout: Duration,
     retries: u32,
     /// Proxy credentials to scrub from error text.
-    proxy_password: Option<String>,
+    proxy_password: Option<Zeroizing<String>>,
 }
 
 impl Http {
     /// Builds the client. With `mutual_tls`, `identity` is presented in every handshake.
     pub fn new(config: &Config, identity: Option<&SigningKey>) -> Result<Http> {
         let tls = tls_config(config, identity)?;
-        let mut builder = ReqwestClient::builder()
-            .tls_backend_preconfigured(tls)
-            .redirect(Policy::none())
-            .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
-            .timeout(Duration::from_secs(config.timeout_secs))
-            .user_agent(concat!("sfjwt/", env!("CARGO_PKG_VERSION")));
+        let connect_timeout = Duration::from_secs(config.connect_timeout_secs);
+        let timeout = Duration::from_secs(config.timeout_secs);
+        let mut builder = client_builder(tls.clone(), connect_timeout, timeout);
         let mut proxy_password = None;
         if let Some(proxy_url) = &config.proxy_url {
             let proxy_url = proxy_url.expose();
             proxy_password = url::Url::parse(proxy_url)
                 .ok()
-                .and_then(|u| u.password().map(str::to_owned));
+                .and_then(|u| u.password().map(|p| Zeroizing::new(p.to_owned())));
             // An explicit proxy_url carries every request; HTTPS_PROXY/NO_PROXY apply
             // only without it (reqwest reads them by default).
             let proxy = Proxy::all(proxy_url)
                 .map_err(|_| Error::config("proxy_url", "not a usable proxy URL"))?;
             builder = builder.proxy(proxy);
         }
-        let client = builder
-            .build()
-            .map_err(|e| Error::Internal(format!("HTTP client setup failed: {e}")))?;
+        let client = builder.build().map_err(setup_failed)?;
         Ok(Http {
             client,
+            direct: OnceLock::new(),
+            tls,
+            connect_timeout,
+            timeout,
             retries: config.retries,
             proxy_password,
         })
+    }
+
+    /// The client for `url`: without any proxy for a loopback host.
+    fn client_for(&self, url: &str) -> Result<&ReqwestClient> {
+        if !url::Url::parse(url).is_ok_and(|u| is_loopback(&u)) {
+            return Ok(&self.client);
+        }
+        if let Some(direct) = self.direct.get() {
+            return Ok(direct);
+        }
+        let direct = client_builder(self.tls.clone(), self.connect_timeout, self.timeout)
+            .no_proxy()
+            .build()
+            .map_err(setup_failed)?;
+        Ok(self.direct.get_or_init(|| direct))
     }
 
     /// Sends the request built by `request`, retrying network errors, timeouts, 5xx
@@ -152,7 +175,10 @@ impl Http {
         url: &str,
         request: &impl Fn(&ReqwestClient) -> RequestBuilder,
     ) -> Result<(Response, Option<Duration>)> {
-        let response = request(&self.client)
+        // Set on the request, the timeout bounds the body too; set on the client only,
+        // it bounds each read, and a server that drips its body never times out.
+        let response = request(self.client_for(url)?)
+            .timeout(self.timeout)
             .send()
             .map_err(|e| self.classify(url, &e))?;
         let status = response.status().as_u16();
@@ -219,13 +245,46 @@ impl Http {
     }
 }
 
+/// A timeout, looking through nested `io::Error`s as [`rustls_error`] does: a body
+/// read that hits the request's deadline fails with the reqwest timeout inside one.
 fn is_timeout(error: &(dyn StdError + 'static)) -> bool {
     if let Some(e) = error.downcast_ref::<reqwest::Error>() {
         return e.is_timeout();
     }
-    error
-        .downcast_ref::<std::io::Error>()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::TimedOut)
+    let Some(io) = error.downcast_ref::<std::io::Error>() else {
+        return false;
+    };
+    io.kind() == std::io::ErrorKind::TimedOut || io.get_ref().is_some_and(|e| is_timeout(e))
+}
+
+/// `localhost` (and its subdomains), 127.0.0.0/8 and ::1.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn client_builder(
+    tls: ClientConfig,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> ClientBuilder {
+    ReqwestClient::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(Policy::none())
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .user_agent(concat!("sfjwt/", env!("CARGO_PKG_VERSION")))
+}
+
+fn setup_failed(error: reqwest::Error) -> Error {
+    Error::Internal(format!("HTTP client setup failed: {error}"))
 }
 
 /// The rustls error inside `error`, looking through nested `io::Error`s (whose
@@ -359,6 +418,28 @@ mod tests {
             assert!(d >= BACKOFF_BASE / 2, "{d:?}");
         }
         assert!(backoff(3) >= Duration::from_secs(1));
+    }
+
+    #[test]
+    fn loopback_hosts_are_recognised() {
+        for url in [
+            "http://localhost:8443",
+            "https://LOCALHOST./x",
+            "http://emulator.localhost",
+            "http://127.0.0.1:1",
+            "http://127.8.9.10",
+            "http://[::1]:8443",
+        ] {
+            assert!(is_loopback(&url::Url::parse(url).unwrap()), "{url}");
+        }
+        for url in [
+            "https://login.salesforce.com",
+            "https://localhost.evil.com",
+            "http://10.0.0.1",
+            "http://[::2]",
+        ] {
+            assert!(!is_loopback(&url::Url::parse(url).unwrap()), "{url}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod hints;
 pub(crate) mod http;
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use serde::Deserialize;
@@ -24,6 +25,7 @@ pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// it is zeroized on drop.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {
+    token_id: TokenId,
     access_token: Zeroizing<String>,
     instance_url: String,
     id: String,
@@ -32,7 +34,35 @@ pub struct AccessToken {
     issued_at: Option<String>,
 }
 
+/// Which login a token came from: unique within the process, and not a secret, so
+/// that a binding can hand it to its language with the token and take it back in
+/// [`crate::Client::invalidate_if_current`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TokenId(u64);
+
+impl TokenId {
+    fn next() -> TokenId {
+        static LOGINS: AtomicU64 = AtomicU64::new(1);
+        TokenId(LOGINS.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The number, for a binding to carry (a Java `long`, a Python `int`).
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+
+    /// The id a binding carried back. A number that no token has matches none.
+    pub fn from_u64(value: u64) -> TokenId {
+        TokenId(value)
+    }
+}
+
 impl AccessToken {
+    /// Which login this token came from.
+    pub fn token_id(&self) -> TokenId {
+        self.token_id
+    }
+
     /// The session id, for `Authorization: Bearer ...`.
     pub fn access_token(&self) -> &str {
         &self.access_token
@@ -172,6 +202,7 @@ fn parse_token(response: &http::Response) -> Result<AccessToken> {
     let body: TokenBody = parse_json(response)?;
     let instance_url = checked_instance_url(&response.url, &body.instance_url)?;
     Ok(AccessToken {
+        token_id: TokenId::next(),
         access_token: Zeroizing::new(body.access_token),
         instance_url,
         id: body.id,

@@ -25,6 +25,7 @@ static void fallible_functions_name_the_null_argument(void) {
     CHECK(token == NULL);
     CHECK_FAILS(sfjwt_client_token(client, NULL), SFJWT_CODE_CONFIG, "'token_out'");
     CHECK_FAILS(sfjwt_client_invalidate(NULL), SFJWT_CODE_CONFIG, "'client'");
+    CHECK_FAILS(sfjwt_client_invalidate_if_current(client, NULL), SFJWT_CODE_CONFIG, "'token'");
 
     sfjwt_report *report = NULL;
     CHECK_FAILS(sfjwt_test_connection(NULL, &report), SFJWT_CODE_CONFIG, "'cfg'");

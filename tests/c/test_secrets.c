@@ -161,6 +161,8 @@ static void bad_settings(void) {
 static void proxy_unreachable(void) {
     sfjwt_config *cfg = approved_config();
     CHECK_OK(sfjwt_config_set(cfg, "proxy_url", "http://etl:" PROXY_SECRET "@127.0.0.1:1"));
+    /* Loopback targets are never proxied: a name only a proxy could reach. */
+    CHECK_OK(sfjwt_config_set(cfg, "login_url", "https://emulator.sfjwt.test"));
     expect_clean_failure(cfg, SFJWT_CODE_NETWORK);
     sfjwt_config_free(&cfg);
 }

@@ -1,8 +1,9 @@
 /* Copyright sfjwt contributors. Licensed under Apache-2.0.
  *
  * The happy path against the emulator: a token with every field, the token
- * cache, invalidation, the connection test and its report, a .properties file,
- * and the CONFIG errors of bad settings. tests/c_abi.rs expects 3 logins. */
+ * cache, invalidation (whichever token, and only if still current), the
+ * connection test and its report, a .properties file, and the CONFIG errors of
+ * bad settings. tests/c_abi.rs expects 6 logins. */
 #include "harness.h"
 
 static void version_is_set(void) {
@@ -12,7 +13,8 @@ static void version_is_set(void) {
     CHECK_HAS(version, ".");
 }
 
-/* Login 1, then the cache; invalidation forces login 2. */
+/* Login 1, then the cache; invalidation forces login 2; invalidating login 1's
+ * token changes nothing, invalidating login 2's forces login 3. */
 static void token_has_every_field_and_is_cached(void) {
     sfjwt_config *cfg = approved_config();
     sfjwt_client *client = NULL;
@@ -40,6 +42,20 @@ static void token_has_every_field_and_is_cached(void) {
     sfjwt_token *fresh = NULL;
     CHECK_OK(sfjwt_client_token(client, &fresh));
     CHECK(str_starts(sfjwt_token_access_token(fresh), "00D"));
+    CHECK(strcmp(sfjwt_token_access_token(fresh), sfjwt_token_access_token(token)) != 0);
+
+    /* What a thread that got HTTP 401 with a token calls: a stale token is no
+     * longer current, so the fresh one stays. */
+    CHECK_OK(sfjwt_client_invalidate_if_current(client, token));
+    sfjwt_token *still = NULL;
+    CHECK_OK(sfjwt_client_token(client, &still));
+    CHECK_STR(sfjwt_token_access_token(still), sfjwt_token_access_token(fresh));
+    sfjwt_token_free(&still);
+    CHECK_OK(sfjwt_client_invalidate_if_current(client, fresh));
+    sfjwt_token *third = NULL;
+    CHECK_OK(sfjwt_client_token(client, &third));
+    CHECK(strcmp(sfjwt_token_access_token(third), sfjwt_token_access_token(fresh)) != 0);
+    sfjwt_token_free(&third);
 
     /* A token outlives its client. */
     sfjwt_client_free(&client);
@@ -49,7 +65,7 @@ static void token_has_every_field_and_is_cached(void) {
     sfjwt_token_free(&token);
 }
 
-/* Login 3: the connection test never uses the cache. */
+/* Login 4: the connection test never uses the cache. */
 static void connection_test_passes(void) {
     sfjwt_config *cfg = approved_config();
     sfjwt_report *report = NULL;
@@ -84,8 +100,16 @@ static void connection_test_passes(void) {
     sfjwt_config_free(&cfg);
 }
 
-/* The same user from a .properties file: the cached token, no new login. */
+/* Login 5 for a client of the approved user; the same user from a .properties
+ * file gets its cached token while it lives, no new login. */
 static void properties_file_is_loaded(void) {
+    sfjwt_config *approved = approved_config();
+    sfjwt_client *keeper = NULL;
+    CHECK_OK(sfjwt_client_new(approved, &keeper));
+    sfjwt_config_free(&approved);
+    sfjwt_token *kept = NULL;
+    CHECK_OK(sfjwt_client_token(keeper, &kept));
+
     sfjwt_config *cfg = sfjwt_config_new();
     CHECK_OK(sfjwt_config_set(cfg, "retries", "1"));
     CHECK_OK(sfjwt_config_load_properties(cfg, test_env("SFJWT_TEST_PROPERTIES")));
@@ -94,9 +118,12 @@ static void properties_file_is_loaded(void) {
     sfjwt_token *token = NULL;
     CHECK_OK(sfjwt_client_token(client, &token));
     CHECK_STR(sfjwt_token_token_type(token), "Bearer");
+    CHECK_STR(sfjwt_token_access_token(token), sfjwt_token_access_token(kept));
     sfjwt_token_free(&token);
     sfjwt_client_free(&client);
     sfjwt_config_free(&cfg);
+    sfjwt_token_free(&kept);
+    sfjwt_client_free(&keeper);
 }
 
 static void bad_properties_leave_the_config_unchanged(void) {
@@ -112,7 +139,8 @@ static void bad_properties_leave_the_config_unchanged(void) {
     CHECK_FAILS(sfjwt_config_load_properties(cfg, path), SFJWT_CODE_CONFIG, "expiration_secs");
     CHECK_FAILS(sfjwt_config_load_properties(cfg, "/nonexistent/conn.properties"),
                 SFJWT_CODE_CONFIG, "/nonexistent/conn.properties");
-    /* Still the approved user: the cached token comes back. */
+    /* Still the approved user: login 6 succeeds (the earlier clients are gone, and
+     * the cached token with the last of them). */
     sfjwt_client *client = NULL;
     CHECK_OK(sfjwt_client_new(cfg, &client));
     sfjwt_token *token = NULL;

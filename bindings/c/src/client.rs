@@ -6,7 +6,7 @@ use std::ffi::{CString, c_char};
 use std::ptr;
 use std::sync::Arc;
 
-use sfjwt_core::{AccessToken, Client, TokenCopy};
+use sfjwt_core::{AccessToken, Client, TokenCopy, TokenId};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::config::sfjwt_config;
@@ -45,6 +45,8 @@ pub struct sfjwt_token(Arc<TokenStrings>);
 
 /// The NUL-terminated fields of a token, shared by the tokens handed out for it.
 struct TokenStrings {
+    /// Which login the token came from, for `sfjwt_client_invalidate_if_current`.
+    token_id: TokenId,
     access_token: Zeroizing<CString>,
     instance_url: CString,
     id: CString,
@@ -56,6 +58,7 @@ struct TokenStrings {
 impl From<&AccessToken> for TokenStrings {
     fn from(token: &AccessToken) -> TokenStrings {
         TokenStrings {
+            token_id: token.token_id(),
             access_token: secret_c_string(token.access_token()),
             instance_url: c_string(token.instance_url()),
             id: c_string(token.id()),
@@ -119,8 +122,9 @@ pub unsafe extern "C" fn sfjwt_client_new(
 }
 
 /// Frees a client and sets `*client` to NULL. A NULL `client` or `*client` is a
-/// no-op. Tokens obtained from it stay valid; the process-wide cache keeps the
-/// token for other clients with the same settings.
+/// no-op. Tokens obtained from it stay valid. The process-wide cache keeps the token
+/// while another client with the same settings is alive; the last one to go takes
+/// the cached token with it (keep one client for the whole job).
 ///
 /// Thread-safety: call it once, when no other thread uses the object any more.
 ///
@@ -137,7 +141,9 @@ pub unsafe extern "C" fn sfjwt_client_free(client: *mut *mut sfjwt_client) {
 
 /// An access token: the cached one while it is fresh (`token_ttl_secs`), else a
 /// new login. When many threads ask at once, one of them logs in and the others
-/// wait for its token: one login, not one per thread.
+/// wait for its token: one login, not one per thread. When that login fails, the
+/// waiting threads get its error, and so does every call for one second after it
+/// (the back-off), so that an outage costs one login a second, not one per thread.
 ///
 /// Ownership: on success `*token_out` receives a token the caller frees with
 /// `sfjwt_token_free` (independent of the client: it may outlive it); on failure
@@ -167,9 +173,10 @@ pub unsafe extern "C" fn sfjwt_client_token(
     })
 }
 
-/// Forgets the cached token, e.g. after Salesforce answered INVALID_SESSION_ID:
-/// the next `sfjwt_client_token` logs in again. Tokens already handed out are not
-/// changed.
+/// Forgets the cached token, whichever it is, so that the next `sfjwt_client_token`
+/// logs in again; it also ends the back-off after a failed login. Tokens already
+/// handed out are not changed. After an HTTP 401, call
+/// `sfjwt_client_invalidate_if_current` instead.
 ///
 /// Returns NULL on success; a CONFIG error (the caller's to free) when `client` is
 /// NULL. Thread-safety: safe to call from any thread at any time.
@@ -183,6 +190,33 @@ pub unsafe extern "C" fn sfjwt_client_invalidate(client: *const sfjwt_client) ->
         // SAFETY: forwarded from this function's contract (1).
         let client = unsafe { arg(client, "client") }?;
         client.client.invalidate();
+        Ok(())
+    })
+}
+
+/// Forgets the cached token only if it is still `token`: what to call when Salesforce
+/// answers HTTP 401 `INVALID_SESSION_ID` to a request made with `token`. When many
+/// threads see the same session expire, the first call forgets it and the others leave
+/// alone the new token one of them may already have got. `token` stays the caller's.
+///
+/// Returns NULL on success; a CONFIG error (the caller's to free) when an argument is
+/// NULL. Thread-safety: safe to call from any thread at any time.
+///
+/// # Safety
+///
+/// 1. `client` is NULL or a live client (not being freed by another thread).
+/// 2. `token` is NULL or a live token from `sfjwt_client_token` (of any client).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sfjwt_client_invalidate_if_current(
+    client: *const sfjwt_client,
+    token: *const sfjwt_token,
+) -> *mut sfjwt_error {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract (1).
+        let client = unsafe { arg(client, "client") }?;
+        // SAFETY: forwarded from this function's contract (2).
+        let token = unsafe { arg(token, "token") }?;
+        client.client.invalidate_if_current(token.0.token_id);
         Ok(())
     })
 }

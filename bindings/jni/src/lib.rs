@@ -1,6 +1,6 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! JNI entry points of sfjwt, declared by `dev.sfjwt.internal.Native` and loaded
-//! from the jar by it.
+//! JNI entry points of sfjwt, declared by the package-private class `dev.sfjwt.Native`
+//! and loaded from the jar by `dev.sfjwt.internal.NativeLibrary`.
 //!
 //! Each `Java_*` function converts its arguments, calls one core function and
 //! converts the result back, inside [`boundary::boundary`]: a core [`sfjwt::Error`]
@@ -10,15 +10,17 @@
 //! # Configuration
 //!
 //! Settings cross as key/value pairs, the design.md keys, each handed to
-//! [`ConfigBuilder::set`]: plain values as `String[]`, passwords as `char[][]`
-//! decoded here into zeroized strings (the Java side wipes its arrays afterwards).
+//! [`ConfigBuilder::set`]: plain values as `String[]`, secrets (the passwords and the
+//! proxy URL) as `char[][]` decoded here into zeroized strings (the Java side wipes its
+//! arrays afterwards), and the files a password came from as `String[]`.
 //!
 //! # Handles
 //!
-//! A client is a `Box<JavaClient>` whose address travels as a Java `long`.
-//! `dev.sfjwt.internal.NativeHandle` guarantees that a handle is freed exactly once
-//! and never used while or after it is freed (a read-write lock around every call),
-//! so a handle that reaches this crate is either 0 (refused) or live.
+//! A client is a `Box<JavaClient>` whose address travels as a Java `long`. Only the
+//! sealed package `dev.sfjwt` can call the native methods, and it does so through its
+//! `NativeHandle`, which frees a handle exactly once and never uses it while or after
+//! it is freed (a read-write lock around every call), so a handle that reaches this
+//! crate is either 0 (refused) or live.
 
 #![deny(missing_docs, clippy::undocumented_unsafe_blocks)]
 
@@ -29,24 +31,33 @@ mod testing;
 use jni::objects::{Global, JCharArray, JClass, JObject, JObjectArray, JString, JValue};
 use jni::sys::jlong;
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
-use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport, TokenCopy};
+use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport, TokenCopy, TokenId};
 use zeroize::Zeroizing;
 
 use boundary::{JniError, boundary, optional_string};
 
-/// `long clientNew(String[] keys, String[] values, String[] secretKeys, char[][] secrets)`:
-/// builds the configuration, loads the key and returns the client's handle.
+/// `long clientNew(String[] keys, String[] values, String[] secretKeys, char[][] secrets,
+/// String[] secretFiles)`: builds the configuration, loads the key and returns the
+/// client's handle.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_sfjwt_internal_Native_clientNew<'local>(
+pub extern "system" fn Java_dev_sfjwt_Native_clientNew<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     keys: JObjectArray<'local, JString<'local>>,
     values: JObjectArray<'local, JString<'local>>,
     secret_keys: JObjectArray<'local, JString<'local>>,
     secrets: JObjectArray<'local, JCharArray<'local>>,
+    secret_files: JObjectArray<'local, JString<'local>>,
 ) -> jlong {
     boundary(env, |env| {
-        let config = config(env, &keys, &values, &secret_keys, &secrets)?;
+        let settings = Settings {
+            keys: &keys,
+            values: &values,
+            secret_keys: &secret_keys,
+            secrets: &secrets,
+            secret_files: &secret_files,
+        };
+        let config = config(env, &settings)?;
         let client = JavaClient {
             client: Client::new(config)?,
             java_token: TokenCopy::default(),
@@ -57,7 +68,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientNew<'local>(
 
 /// `void clientFree(long handle)`: frees a handle from `clientNew`; 0 is a no-op.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_sfjwt_internal_Native_clientFree<'local>(
+pub extern "system" fn Java_dev_sfjwt_Native_clientFree<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -74,7 +85,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientFree<'local>(
 
 /// `AccessToken clientToken(long handle)`: the cached token or a new login.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_sfjwt_internal_Native_clientToken<'local>(
+pub extern "system" fn Java_dev_sfjwt_Native_clientToken<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -84,7 +95,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientToken<'local>(
 
 /// `void clientInvalidate(long handle)`: forgets the cached token.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_sfjwt_internal_Native_clientInvalidate<'local>(
+pub extern "system" fn Java_dev_sfjwt_Native_clientInvalidate<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -95,10 +106,27 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientInvalidate<'local>(
     })
 }
 
+/// `void clientInvalidateIfCurrent(long handle, long tokenId)`: forgets the cached token
+/// if it is still the one with that id.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_Native_clientInvalidateIfCurrent<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+    token_id: jlong,
+) {
+    boundary(env, |_env| {
+        // The id crossed as a Java long: the same 64 bits.
+        let token_id = TokenId::from_u64(token_id as u64);
+        client(handle)?.client.invalidate_if_current(token_id);
+        Ok(())
+    })
+}
+
 /// `ConnectionReport clientTestConnection(long handle)`: the diagnostic with the
 /// client's configuration.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_sfjwt_internal_Native_clientTestConnection<'local>(
+pub extern "system" fn Java_dev_sfjwt_Native_clientTestConnection<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     handle: jlong,
@@ -110,19 +138,28 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_clientTestConnection<'loca
 }
 
 /// `ConnectionReport testConnection(String[] keys, String[] values, String[]
-/// secretKeys, char[][] secrets)`: the diagnostic without a client, so that a
-/// keystore problem is a failed "load key" step; only an invalid setting throws.
+/// secretKeys, char[][] secrets, String[] secretFiles)`: the diagnostic without a
+/// client, so that a keystore problem is a failed "load key" step; only an invalid
+/// setting throws.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_sfjwt_internal_Native_testConnection<'local>(
+pub extern "system" fn Java_dev_sfjwt_Native_testConnection<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     keys: JObjectArray<'local, JString<'local>>,
     values: JObjectArray<'local, JString<'local>>,
     secret_keys: JObjectArray<'local, JString<'local>>,
     secrets: JObjectArray<'local, JCharArray<'local>>,
+    secret_files: JObjectArray<'local, JString<'local>>,
 ) -> JObject<'local> {
     boundary(env, |env| {
-        let config = config(env, &keys, &values, &secret_keys, &secrets)?;
+        let settings = Settings {
+            keys: &keys,
+            values: &values,
+            secret_keys: &secret_keys,
+            secrets: &secrets,
+            secret_files: &secret_files,
+        };
+        let config = config(env, &settings)?;
         let report = sfjwt::connection_test::run(&config);
         new_connection_report(env, &report)
     })
@@ -166,17 +203,20 @@ fn client<'a>(handle: jlong) -> Result<&'a JavaClient, JniError> {
     Ok(unsafe { &*(handle as *const JavaClient) })
 }
 
-/// Applies the pairs to a fresh builder and validates the whole.
-fn config(
-    env: &mut Env<'_>,
-    keys: &JObjectArray<'_, JString<'_>>,
-    values: &JObjectArray<'_, JString<'_>>,
-    secret_keys: &JObjectArray<'_, JString<'_>>,
-    secrets: &JObjectArray<'_, JCharArray<'_>>,
-) -> Result<Config, JniError> {
+/// The arrays `SalesforceJwtConfig.NativeSettings` hands over.
+struct Settings<'a, 'local> {
+    keys: &'a JObjectArray<'local, JString<'local>>,
+    values: &'a JObjectArray<'local, JString<'local>>,
+    secret_keys: &'a JObjectArray<'local, JString<'local>>,
+    secrets: &'a JObjectArray<'local, JCharArray<'local>>,
+    secret_files: &'a JObjectArray<'local, JString<'local>>,
+}
+
+/// Applies the settings to a fresh builder and validates the whole.
+fn config(env: &mut Env<'_>, settings: &Settings<'_, '_>) -> Result<Config, JniError> {
     let mut builder = ConfigBuilder::default();
-    let keys = strings(env, keys)?;
-    let values = strings(env, values)?;
+    let keys = strings(env, settings.keys)?;
+    let values = strings(env, settings.values)?;
     if keys.len() != values.len() {
         return Err(JniError::Bridge(format!(
             "{} keys but {} values",
@@ -187,7 +227,8 @@ fn config(
     for (key, value) in keys.iter().zip(&values) {
         builder.set(key, value)?;
     }
-    let secret_keys = strings(env, secret_keys)?;
+    let secret_keys = strings(env, settings.secret_keys)?;
+    let secrets = settings.secrets;
     if secret_keys.len() != secrets.len(env)? {
         return Err(JniError::Bridge(
             "secret keys and secrets differ in number".to_owned(),
@@ -198,6 +239,9 @@ fn config(
         let secret = utf16_secret(env, &chars, key)?;
         env.delete_local_ref(chars);
         builder.set(key, &secret)?;
+    }
+    for file in strings(env, settings.secret_files)? {
+        builder.note_secret_file(std::path::Path::new(&file));
     }
     Ok(builder.build()?)
 }
@@ -242,7 +286,7 @@ fn utf16_secret(
     Ok(text)
 }
 
-/// `new dev.sfjwt.AccessToken(accessToken, instanceUrl, id, tokenType, scope)`.
+/// `new dev.sfjwt.AccessToken(tokenId, accessToken, instanceUrl, id, tokenType, scope)`.
 fn new_access_token<'local>(
     env: &mut Env<'local>,
     token: &AccessToken,
@@ -255,9 +299,11 @@ fn new_access_token<'local>(
     Ok(env.new_object(
         jni_str!("dev/sfjwt/AccessToken"),
         jni_sig!(
-            "(Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
+            "(JLjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
         ),
         &[
+            // The id crosses as a Java long: the same 64 bits.
+            JValue::Long(token.token_id().as_u64() as jlong),
             JValue::Object(&access_token),
             JValue::Object(&instance_url),
             JValue::Object(&id),
@@ -341,10 +387,7 @@ mod tests {
         for source in [include_str!("lib.rs"), include_str!("testing.rs")] {
             for item in source.split("extern \"system\" fn ").skip(1) {
                 let name = item.split('<').next().unwrap_or_default();
-                assert!(
-                    name.starts_with("Java_dev_sfjwt_internal_Native_"),
-                    "{name}"
-                );
+                assert!(name.starts_with("Java_dev_sfjwt_Native_"), "{name}");
                 let body = item.split_once('{').map(|(_, body)| body.trim_start());
                 assert!(
                     body.is_some_and(|b| b.starts_with("boundary(env, ")),
@@ -353,6 +396,6 @@ mod tests {
                 entry_points += 1;
             }
         }
-        assert_eq!(entry_points, 8);
+        assert_eq!(entry_points, 9);
     }
 }

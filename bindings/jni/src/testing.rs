@@ -12,7 +12,7 @@ use crate::boundary::{JniError, boundary};
 
 /// `void testingPanic()`: panics, to prove that a panic becomes a Java exception.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_sfjwt_internal_Native_testingPanic<'local>(
+pub extern "system" fn Java_dev_sfjwt_Native_testingPanic<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
 ) {
@@ -24,7 +24,7 @@ pub extern "system" fn Java_dev_sfjwt_internal_Native_testingPanic<'local>(
 /// `void testingError(int value)`: throws a sample core error with that C value,
 /// to prove that every code maps to the Java constant of the same name.
 #[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_sfjwt_internal_Native_testingError<'local>(
+pub extern "system" fn Java_dev_sfjwt_Native_testingError<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
     value: jint,

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyType};
-use sfjwt::{AccessToken, ConfigBuilder, ConnectionReport, Error, ErrorCode, TokenCopy};
+use sfjwt::{AccessToken, ConfigBuilder, ConnectionReport, Error, ErrorCode, TokenCopy, TokenId};
 use zeroize::Zeroizing;
 
 // The exception classes live in Python (`sfjwt/exceptions.py`) so that users can
@@ -263,6 +263,15 @@ impl PyClient {
         })
     }
 
+    /// Forgets the cached token only if it is still the one with `token_id`.
+    fn invalidate_if_current(&self, py: Python<'_>, token_id: u64) -> PyResult<()> {
+        call(py, || {
+            self.inner
+                .invalidate_if_current(TokenId::from_u64(token_id));
+            Ok(())
+        })
+    }
+
     /// Runs the connection test with this client's configuration.
     fn test_connection(&self, py: Python<'_>) -> PyResult<PyConnectionReport> {
         let report = call(py, || Ok(self.inner.test_connection()))?;
@@ -282,6 +291,8 @@ fn test_connection(py: Python<'_>, config: &Bound<'_, PyConfig>) -> PyResult<PyC
 /// An access token; `sfjwt.AccessToken` is built from it.
 #[pyclass(module = "sfjwt._native", name = "AccessToken", frozen, get_all)]
 struct PyAccessToken {
+    /// Which login the token came from, for `Client.invalidate(token)`.
+    token_id: u64,
     access_token: String,
     instance_url: String,
     id: String,
@@ -295,6 +306,7 @@ struct PyAccessToken {
 impl From<&AccessToken> for PyAccessToken {
     fn from(token: &AccessToken) -> PyAccessToken {
         PyAccessToken {
+            token_id: token.token_id().as_u64(),
             access_token: token.access_token().to_owned(),
             instance_url: token.instance_url().to_owned(),
             id: token.id().to_owned(),

@@ -7,10 +7,12 @@ package dev.sfjwt;
  *
  * <p>Salesforce issues no refresh token and usually no expiry: the session lasts as long as the
  * org's session timeout. {@link SalesforceJwtClient#token()} caches it and
- * {@link SalesforceJwtClient#invalidate()} forgets it (after an HTTP 401, for example).
+ * {@link SalesforceJwtClient#invalidate(AccessToken)} forgets it after an HTTP 401.
  * {@link #toString()} never shows the token itself.
  */
 public final class AccessToken {
+    /** Which login the token came from (not a secret). */
+    private final long tokenId;
     private final String accessToken;
     private final String instanceUrl;
     private final String id;
@@ -18,7 +20,8 @@ public final class AccessToken {
     private final String scope;
 
     /** Called by sfjwt's native code. */
-    AccessToken(String accessToken, String instanceUrl, String id, String tokenType, String scope) {
+    AccessToken(long tokenId, String accessToken, String instanceUrl, String id, String tokenType, String scope) {
+        this.tokenId = tokenId;
         this.accessToken = accessToken;
         this.instanceUrl = instanceUrl;
         this.id = id;
@@ -69,6 +72,11 @@ public final class AccessToken {
      */
     public String getScope() {
         return scope;
+    }
+
+    /** Which login the token came from, for {@link SalesforceJwtClient#invalidate(AccessToken)}. */
+    long tokenId() {
+        return tokenId;
     }
 
     /** The token's fields with the token itself redacted. */

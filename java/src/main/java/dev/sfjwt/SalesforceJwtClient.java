@@ -1,9 +1,6 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 package dev.sfjwt;
 
-import dev.sfjwt.internal.Native;
-import dev.sfjwt.internal.NativeHandle;
-
 /**
  * Logs in to Salesforce with the OAuth 2.0 JWT Bearer flow and keeps the token.
  *
@@ -20,6 +17,10 @@ import dev.sfjwt.internal.NativeHandle;
  * <p>One client per configuration and job is enough: it is thread-safe, and concurrent
  * {@link #token()} calls on a cold cache share one login. The work happens in sfjwt's Rust
  * core, through JNI; the jar carries the native library and loads it on first use.
+ *
+ * <p>The token cache belongs to the process and is shared by the clients with the same
+ * settings while one of them is open; when the last one closes, its token is wiped. Keep one
+ * client open for the whole job.
  *
  * <p>{@link #close()} frees the native resources; it waits for calls running in other threads
  * and may be called more than once. Any other method called after it throws
@@ -45,7 +46,8 @@ public final class SalesforceJwtClient implements AutoCloseable {
         SalesforceJwtConfig.NativeSettings settings = config.toNative();
         long live;
         try {
-            live = Native.clientNew(settings.keys, settings.values, settings.secretKeys, settings.secrets);
+            live = Native.clientNew(settings.keys, settings.values, settings.secretKeys, settings.secrets,
+                    settings.secretFiles);
         } finally {
             settings.wipe();
         }
@@ -54,7 +56,9 @@ public final class SalesforceJwtClient implements AutoCloseable {
 
     /**
      * A token: the cached one while it is fresh ({@code token_ttl_secs}), else a new login.
-     * Concurrent callers wait for one shared login. While the cache holds the same token, this
+     * Concurrent callers wait for one shared login, and get its failure too: for one second
+     * after a failed login, calls throw that failure again instead of logging in, so that an
+     * outage costs one login a second, not one per thread. While the cache holds the same token, this
      * returns the same {@link AccessToken} object (it is immutable), so a call on a warm cache
      * costs a lock and a look-up and creates nothing; a new token, after expiry or
      * {@link #invalidate()}, is a new object at once.
@@ -69,14 +73,34 @@ public final class SalesforceJwtClient implements AutoCloseable {
     }
 
     /**
-     * Forgets the cached token, so that the next {@link #token()} logs in again; call it when
-     * Salesforce answers HTTP 401 {@code INVALID_SESSION_ID}.
+     * Forgets the cached token, whichever it is, so that the next {@link #token()} logs in
+     * again; it also ends the one-second back-off after a failed login. After an HTTP 401, call
+     * {@link #invalidate(AccessToken)} instead.
      *
      * @throws IllegalStateException after {@link #close()}
      */
     public void invalidate() {
         handle.call(h -> {
             Native.clientInvalidate(h);
+            return null;
+        });
+    }
+
+    /**
+     * Forgets the cached token only if it is still {@code token}: what to call when Salesforce
+     * answers HTTP 401 {@code INVALID_SESSION_ID} to a request made with {@code token}. When many
+     * threads see the same session expire, the first call forgets it and the others leave alone
+     * the new token one of them may already have got.
+     *
+     * @param token the token the request was made with
+     * @throws IllegalStateException after {@link #close()}
+     */
+    public void invalidate(AccessToken token) {
+        if (token == null) {
+            throw new NullPointerException("token");
+        }
+        handle.call(h -> {
+            Native.clientInvalidateIfCurrent(h, token.tokenId());
             return null;
         });
     }
@@ -107,7 +131,8 @@ public final class SalesforceJwtClient implements AutoCloseable {
         }
         SalesforceJwtConfig.NativeSettings settings = config.toNative();
         try {
-            return Native.testConnection(settings.keys, settings.values, settings.secretKeys, settings.secrets);
+            return Native.testConnection(settings.keys, settings.values, settings.secretKeys, settings.secrets,
+                    settings.secretFiles);
         } finally {
             settings.wipe();
         }

@@ -1,8 +1,10 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 package dev.sfjwt;
 
+import java.io.ByteArrayOutputStream;
 import java.io.CharArrayReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -10,9 +12,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -42,12 +46,19 @@ import java.util.TreeSet;
  * that and safe to share between threads.
  */
 public final class SalesforceJwtConfig {
-    /** The keys whose values are passwords, kept as {@code char[]}. */
+    /**
+     * The keys whose values are secrets, kept as {@code char[]}: the passwords, and the proxy URL,
+     * which may carry a proxy password.
+     */
     private static final Set<String> PASSWORD_KEYS = Collections.unmodifiableSet(new TreeSet<String>(
-            Arrays.asList("keystore_password", "key_password", "client_cert_password")));
+            Arrays.asList("keystore_password", "key_password", "client_cert_password", "proxy_url")));
+    /** The largest {@code .properties} file read, as for keystores in the core. */
+    private static final long MAX_PROPERTIES_BYTES = 16L * 1024 * 1024;
 
     private final Map<String, String> settings;
     private final Map<String, char[]> passwords;
+    /** Files a password came from, whose permissions the connection test checks. */
+    private final String[] secretFiles;
 
     private SalesforceJwtConfig(Builder builder) {
         this.settings = Collections.unmodifiableMap(new LinkedHashMap<String, String>(builder.settings));
@@ -56,6 +67,7 @@ public final class SalesforceJwtConfig {
             copies.put(entry.getKey(), entry.getValue().clone());
         }
         this.passwords = copies;
+        this.secretFiles = builder.secretFiles.toArray(new String[0]);
     }
 
     /**
@@ -80,27 +92,62 @@ public final class SalesforceJwtConfig {
 
     /**
      * Reads a {@code .properties} file (Java's syntax). The file is read as UTF-8, or as
-     * ISO-8859-1 (the classic {@code .properties} encoding) when it is not valid UTF-8.
+     * ISO-8859-1 (the classic {@code .properties} encoding) when it is not valid UTF-8. A file
+     * that holds a password is checked by the connection test, which warns when other users can
+     * read it.
      *
      * @param path the file
      * @return the configuration
-     * @throws IOException when the file cannot be read
+     * @throws IOException when the file cannot be read, or is larger than 16 MiB
      */
     public static SalesforceJwtConfig fromProperties(Path path) throws IOException {
-        byte[] bytes = Files.readAllBytes(path);
+        byte[] bytes = readCapped(path);
         CharBuffer text = null;
         try {
             text = decode(bytes);
             Properties properties = new Properties();
             properties.load(new CharArrayReader(text.array(), text.arrayOffset() + text.position(),
                     text.remaining()));
-            return fromProperties(properties);
+            Builder builder = builder().properties(properties);
+            for (String key : properties.stringPropertyNames()) {
+                if (PASSWORD_KEYS.contains(key)) {
+                    builder.secretFiles.add(path.toAbsolutePath().toString());
+                    break;
+                }
+            }
+            return builder.build();
         } finally {
             // The file may hold passwords: wipe the copies this method made.
             Arrays.fill(bytes, (byte) 0);
             if (text != null) {
                 Arrays.fill(text.array(), '\0');
             }
+        }
+    }
+
+    /** The file's bytes, refusing more than {@link #MAX_PROPERTIES_BYTES} (a wrong path). */
+    private static byte[] readCapped(Path path) throws IOException {
+        byte[] chunk = new byte[8192];
+        WipedBuffer out = new WipedBuffer();
+        try (InputStream in = Files.newInputStream(path)) {
+            int read;
+            while ((read = in.read(chunk)) != -1) {
+                if (out.size() + read > MAX_PROPERTIES_BYTES) {
+                    throw new IOException(path + " is larger than 16 MiB: not a settings file");
+                }
+                out.write(chunk, 0, read);
+            }
+            return out.toByteArray();
+        } finally {
+            Arrays.fill(chunk, (byte) 0);
+            out.wipe();
+        }
+    }
+
+    /** A byte buffer whose storage can be wiped: the file may hold passwords. */
+    private static final class WipedBuffer extends ByteArrayOutputStream {
+        void wipe() {
+            Arrays.fill(buf, (byte) 0);
         }
     }
 
@@ -140,7 +187,7 @@ public final class SalesforceJwtConfig {
             for (int i = 0; i < secretKeys.length; i++) {
                 secrets[i] = passwords.get(secretKeys[i]).clone();
             }
-            return new NativeSettings(keys, values, secretKeys, secrets);
+            return new NativeSettings(keys, values, secretKeys, secrets, secretFiles.clone());
         }
     }
 
@@ -150,22 +197,57 @@ public final class SalesforceJwtConfig {
         StringBuilder out = new StringBuilder("SalesforceJwtConfig{");
         String separator = "";
         for (Map.Entry<String, String> entry : settings.entrySet()) {
-            String value = entry.getValue();
-            if (entry.getKey().equals("proxy_url")) {
-                // A proxy URL may carry credentials: user:password@host. Up to the last '@'
-                // before the path, since a password may contain '@' itself.
-                value = value.replaceAll("://[^/]*@", "://<redacted>@");
-            }
-            out.append(separator).append(entry.getKey()).append('=').append(value);
+            out.append(separator).append(entry.getKey()).append('=').append(entry.getValue());
             separator = ", ";
         }
         synchronized (passwords) {
-            for (String key : passwords.keySet()) {
-                out.append(separator).append(key).append("=<redacted>");
+            for (Map.Entry<String, char[]> entry : passwords.entrySet()) {
+                out.append(separator).append(entry.getKey()).append('=');
+                if (entry.getKey().equals("proxy_url")) {
+                    appendRedactedProxyUrl(out, entry.getValue());
+                } else {
+                    out.append("<redacted>");
+                }
                 separator = ", ";
             }
         }
         return out.append('}').toString();
+    }
+
+    /**
+     * A proxy URL with its credentials, if any, shown as {@code <redacted>}: everything up to the
+     * last '@' before the path (a password may contain '@' itself). Only the parts around the
+     * credentials become text.
+     */
+    private static void appendRedactedProxyUrl(StringBuilder out, char[] url) {
+        int scheme = indexOf(url, "://", 0);
+        int authority = scheme < 0 ? 0 : scheme + 3;
+        int path = indexOf(url, "/", authority);
+        int end = path < 0 ? url.length : path;
+        int at = -1;
+        for (int i = authority; i < end; i++) {
+            if (url[i] == '@') {
+                at = i;
+            }
+        }
+        if (at < 0) {
+            out.append(url);
+        } else {
+            out.append(url, 0, authority).append("<redacted>").append(url, at, url.length - at);
+        }
+    }
+
+    private static int indexOf(char[] text, String what, int from) {
+        outer:
+        for (int i = from; i + what.length() <= text.length; i++) {
+            for (int j = 0; j < what.length(); j++) {
+                if (text[i + j] != what.charAt(j)) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     /** Settings as the arrays the native methods take; {@link #wipe()} clears the passwords. */
@@ -174,12 +256,15 @@ public final class SalesforceJwtConfig {
         final String[] values;
         final String[] secretKeys;
         final char[][] secrets;
+        final String[] secretFiles;
 
-        NativeSettings(String[] keys, String[] values, String[] secretKeys, char[][] secrets) {
+        NativeSettings(String[] keys, String[] values, String[] secretKeys, char[][] secrets,
+                String[] secretFiles) {
             this.keys = keys;
             this.values = values;
             this.secretKeys = secretKeys;
             this.secrets = secrets;
+            this.secretFiles = secretFiles;
         }
 
         void wipe() {
@@ -196,6 +281,7 @@ public final class SalesforceJwtConfig {
     public static final class Builder {
         private final Map<String, String> settings = new LinkedHashMap<String, String>();
         private final Map<String, char[]> passwords = new LinkedHashMap<String, char[]>();
+        private final List<String> secretFiles = new ArrayList<String>();
 
         private Builder() {
         }
@@ -446,7 +532,8 @@ public final class SalesforceJwtConfig {
 
         /**
          * An HTTP(S) proxy, {@code http://[user:password@]host:port}; without it
-         * {@code HTTPS_PROXY} and {@code NO_PROXY} apply.
+         * {@code HTTPS_PROXY} and {@code NO_PROXY} apply. Loopback targets are never proxied. Kept
+         * as a {@code char[]}, like the passwords, since it may carry the proxy's password.
          *
          * @param proxyUrl the proxy URL
          * @return this builder

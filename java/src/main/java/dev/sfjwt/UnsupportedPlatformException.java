@@ -1,7 +1,7 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 package dev.sfjwt;
 
-import dev.sfjwt.internal.Native;
+import dev.sfjwt.internal.NativeLibrary;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -46,9 +46,9 @@ public class UnsupportedPlatformException extends UnsatisfiedLinkError {
         return "sfjwt: no native library for " + platform + ": this jar carries "
                 + (availablePlatforms.isEmpty() ? "none" : String.join(", ", availablePlatforms))
                 + ". Use a sfjwt jar built for " + platform + ", or build the library with"
-                + " `cargo build --release -p sfjwt-jni` and pass -D" + Native.LIBRARY_PATH_PROPERTY
-                + "=/path/to/" + System.mapLibraryName(Native.LIBRARY) + ". (System.loadLibrary(\""
-                + Native.LIBRARY + "\"): " + (cause == null ? "failed" : cause.getMessage()) + ")";
+                + " `cargo build --release -p sfjwt-jni` and pass -D" + NativeLibrary.LIBRARY_PATH_PROPERTY
+                + "=/path/to/" + System.mapLibraryName(NativeLibrary.LIBRARY) + ". (System.loadLibrary(\""
+                + NativeLibrary.LIBRARY + "\"): " + (cause == null ? "failed" : cause.getMessage()) + ")";
     }
 
     /**

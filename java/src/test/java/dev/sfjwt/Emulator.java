@@ -21,6 +21,8 @@ final class Emulator implements AutoCloseable {
     static final String P12_APP = "3MVG9p12.consumer";
     static final String USER = "etl@example.com";
     static final String UNAPPROVED_USER = "new@example.com";
+    /** A user no other test logs in as, for tests that count its logins. */
+    static final String LAST_CLIENT_USER = "last-client@example.com";
     static final char[] STORE_PASSWORD = "changeit1".toCharArray();
 
     final Path dir;
@@ -59,6 +61,7 @@ final class Emulator implements AutoCloseable {
                 + "{\"consumer_key\":\"" + P12_APP + "\",\"certificate_file\":\""
                 + json(certs.resolve("p12-keytool.sfdc.crt")) + "\"}],"
                 + "\"users\":[{\"username\":\"" + USER + "\"},"
+                + "{\"username\":\"" + LAST_CLIENT_USER + "\"},"
                 + "{\"username\":\"" + UNAPPROVED_USER + "\",\"approved\":false}]}";
         Path configFile = dir.resolve("emulator.json");
         Files.write(configFile, config.getBytes(UTF_8));

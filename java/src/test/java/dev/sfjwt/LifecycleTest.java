@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.sfjwt.internal.Native;
-import dev.sfjwt.internal.NativeHandle;
 import java.lang.ref.WeakReference;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.EnumSet;
 import org.junit.jupiter.api.Test;
 
@@ -75,12 +76,38 @@ class LifecycleTest extends EmulatorTestBase {
 
     @Test
     void bridgeMisuseThrowsInsteadOfCrashing() {
-        assertThrows(RuntimeException.class, () -> Native.clientNew(null, new String[0], new String[0], new char[0][]));
-        assertThrows(IllegalStateException.class,
-                () -> Native.clientNew(new String[] {"issuer"}, new String[0], new String[0], new char[0][]));
+        assertThrows(RuntimeException.class,
+                () -> Native.clientNew(null, new String[0], new String[0], new char[0][], new String[0]));
+        assertThrows(IllegalStateException.class, () -> Native.clientNew(new String[] {"issuer"}, new String[0],
+                new String[0], new char[0][], new String[0]));
         assertThrows(IllegalStateException.class, () -> Native.clientToken(0));
         assertThrows(IllegalStateException.class, () -> Native.clientInvalidate(0));
         Native.clientFree(0);
+    }
+
+    /**
+     * Handles reach native code only from this package: the native methods and the handle owner
+     * are package-private, so code outside sfjwt cannot free a handle twice or pass a forged one
+     * (and the jar seals the package, see PackagedJarIT).
+     */
+    @Test
+    void noCodeOutsideThePackageCanReachAHandle() throws Exception {
+        for (Class<?> internal : new Class<?>[] {Native.class, NativeHandle.class}) {
+            assertFalse(Modifier.isPublic(internal.getModifiers()), internal + " is public");
+        }
+        for (Method method : Native.class.getDeclaredMethods()) {
+            assertFalse(Modifier.isPublic(method.getModifiers()), method + " is public");
+        }
+        for (Class<?> api : new Class<?>[] {SalesforceJwtClient.class, AccessToken.class, SalesforceJwtConfig.class,
+                ConnectionReport.class, dev.sfjwt.internal.NativeLibrary.class}) {
+            for (Method method : api.getDeclaredMethods()) {
+                boolean takesAHandle = Arrays.asList(method.getParameterTypes()).contains(long.class);
+                assertFalse(Modifier.isPublic(method.getModifiers()) && Modifier.isNative(method.getModifiers()),
+                        method + " is a public native method");
+                assertFalse(Modifier.isPublic(method.getModifiers()) && takesAHandle
+                        && method.getName().startsWith("client"), method + " takes a handle");
+            }
+        }
     }
 
     @Test

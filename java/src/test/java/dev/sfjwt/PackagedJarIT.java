@@ -147,6 +147,9 @@ class PackagedJarIT extends EmulatorTestBase {
             JarEntry library = jar.getJarEntry(resource);
             assertNotNull(library, resource + " in the jar");
             assertEquals("dev.sfjwt.Main", jar.getManifest().getMainAttributes().getValue("Main-Class"));
+            // Sealed: no other jar can add a class to dev.sfjwt and call its package-private
+            // native methods.
+            assertEquals("true", jar.getManifest().getAttributes("dev/sfjwt/").getValue("Sealed"));
             int classes = 0;
             for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements();) {
                 JarEntry entry = entries.nextElement();

@@ -63,6 +63,52 @@ class SalesforceJwtClientTest extends EmulatorTestBase {
     }
 
     /**
+     * What a thread that got HTTP 401 with a token calls: a token that is no longer the cached
+     * one changes nothing, so the fresh token another thread got stays.
+     */
+    @Test
+    void invalidateWithATokenForgetsItOnlyWhileItIsCurrent() throws Exception {
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build())) {
+            client.invalidate();
+            long before = emulator.logins();
+            AccessToken stale = client.token();
+            client.invalidate();
+            AccessToken fresh = client.token();
+            assertNotEquals(stale.getAccessToken(), fresh.getAccessToken());
+            assertEquals(before + 2, emulator.logins());
+
+            client.invalidate(stale);
+            assertSame(fresh, client.token(), "a stale token's invalidation changes nothing");
+            assertEquals(before + 2, emulator.logins());
+
+            client.invalidate(fresh);
+            assertNotEquals(fresh.getAccessToken(), client.token().getAccessToken());
+            assertEquals(before + 3, emulator.logins());
+            assertThrows(NullPointerException.class, () -> client.invalidate(null));
+        }
+    }
+
+    /** The process-wide cache keeps a token while a client of that identity is open. */
+    @Test
+    void theLastClientToCloseTakesTheTokenWithIt() throws Exception {
+        SalesforceJwtConfig config = emulator.jks().subject(Emulator.LAST_CLIENT_USER).build();
+        String token;
+        long before;
+        try (SalesforceJwtClient keeper = new SalesforceJwtClient(config)) {
+            before = emulator.logins();
+            token = keeper.token().getAccessToken();
+            try (SalesforceJwtClient second = new SalesforceJwtClient(config)) {
+                assertEquals(token, second.token().getAccessToken(), "shared while the first is open");
+            }
+            assertEquals(before + 1, emulator.logins());
+        }
+        try (SalesforceJwtClient after = new SalesforceJwtClient(config)) {
+            assertNotEquals(token, after.token().getAccessToken(), "gone with the last client");
+            assertEquals(before + 2, emulator.logins());
+        }
+    }
+
+    /**
      * A warm {@code token()} returns the same object while the core holds the same token, and a
      * new one as soon as the core's token changes: after {@code invalidate()} by another client of
      * the same identity, and after the token's time to live.

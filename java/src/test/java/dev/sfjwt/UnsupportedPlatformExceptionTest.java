@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sfjwt.internal.Native;
+import dev.sfjwt.internal.NativeLibrary;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -51,7 +51,7 @@ class UnsupportedPlatformExceptionTest {
     @Test
     void theTestClassesCarryThisPlatformsLibrary() {
         // Maven copies the library into target/classes/native/<platform>/, as into the jar.
-        assertTrue(Native.KNOWN_PLATFORMS.contains(Native.platform()), Native.platform());
-        assertTrue(Native.availablePlatforms().contains(Native.platform()), Native.availablePlatforms().toString());
+        assertTrue(NativeLibrary.KNOWN_PLATFORMS.contains(NativeLibrary.platform()), NativeLibrary.platform());
+        assertTrue(NativeLibrary.availablePlatforms().contains(NativeLibrary.platform()), NativeLibrary.availablePlatforms().toString());
     }
 }

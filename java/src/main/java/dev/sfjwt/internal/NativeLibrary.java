@@ -1,9 +1,6 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 package dev.sfjwt.internal;
 
-import dev.sfjwt.AccessToken;
-import dev.sfjwt.ConnectionReport;
-import dev.sfjwt.SfJwtException;
 import dev.sfjwt.UnsupportedPlatformException;
 import java.io.File;
 import java.io.IOException;
@@ -18,10 +15,11 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The native methods of sfjwt's JNI library, and its loader. Not API: use the classes of
- * {@code dev.sfjwt}.
+ * Finds and loads sfjwt's JNI library. Not API: use the classes of {@code dev.sfjwt}. The
+ * native methods themselves are package-private in {@code dev.sfjwt} (a sealed package), so that
+ * no other code can hand them a freed or forged handle.
  *
- * <p>The library is loaded once, when this class is initialised:
+ * <p>The library is loaded once, by {@link #ensureLoaded()}:
  * <ol>
  * <li>from the file named by the system property {@code sfjwt.library.path} (a file, or a
  * directory holding {@code libsfjwt_jni.so}), when set;</li>
@@ -32,13 +30,8 @@ import java.util.Locale;
  * <li>else it throws {@link UnsupportedPlatformException}, listing the platforms the jar
  * carries.</li>
  * </ol>
- *
- * <p>Every method converts its arguments, calls the Rust core once and converts back. A core
- * error arrives as {@link SfJwtException}; a panic or a misuse of a handle as
- * {@link IllegalStateException}. Handles come from {@link #clientNew} and must be used only
- * through {@link NativeHandle}, which serialises their release with their use.
  */
-public final class Native {
+public final class NativeLibrary {
     /** The library's base name: {@code libsfjwt_jni.so} on Linux. */
     public static final String LIBRARY = "sfjwt_jni";
     /** The system property that overrides where the library is loaded from. */
@@ -50,84 +43,22 @@ public final class Native {
     public static final List<String> KNOWN_PLATFORMS = Collections.unmodifiableList(Arrays.asList(
             "linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-x86_64", "macos-aarch64"));
 
-    static {
-        load();
+    private static boolean loaded;
+
+    private NativeLibrary() {
     }
 
-    private Native() {
+    /**
+     * Loads the library, once per class loader; later calls return at once.
+     *
+     * @throws UnsupportedPlatformException when no library for this platform can be found
+     */
+    public static synchronized void ensureLoaded() {
+        if (!loaded) {
+            load();
+            loaded = true;
+        }
     }
-
-    /**
-     * Validates the settings, loads the signing key and sets up HTTPS.
-     *
-     * @param keys setting keys, as in design.md
-     * @param values their values, same length as {@code keys}
-     * @param secretKeys password keys
-     * @param secrets the passwords, same length as {@code secretKeys}; the caller wipes them
-     * @return a handle for the other {@code client*} methods, freed by {@link #clientFree}
-     * @throws SfJwtException on an invalid setting or an unusable keystore
-     */
-    public static native long clientNew(String[] keys, String[] values, String[] secretKeys,
-            char[][] secrets) throws SfJwtException;
-
-    /**
-     * Frees a handle; 0 is a no-op. The handle must not be used during or after this call.
-     *
-     * @param handle from {@link #clientNew}
-     */
-    public static native void clientFree(long handle);
-
-    /**
-     * The cached token, or a new login.
-     *
-     * @param handle a live handle
-     * @return the token
-     * @throws SfJwtException when the login fails
-     */
-    public static native AccessToken clientToken(long handle) throws SfJwtException;
-
-    /**
-     * Forgets the cached token.
-     *
-     * @param handle a live handle
-     */
-    public static native void clientInvalidate(long handle);
-
-    /**
-     * Runs the connection test with the client's settings.
-     *
-     * @param handle a live handle
-     * @return the report
-     */
-    public static native ConnectionReport clientTestConnection(long handle);
-
-    /**
-     * Runs the connection test without a client: a keystore problem is a failed step.
-     *
-     * @param keys setting keys
-     * @param values their values
-     * @param secretKeys password keys
-     * @param secrets the passwords; the caller wipes them
-     * @return the report
-     * @throws SfJwtException on an invalid setting
-     */
-    public static native ConnectionReport testConnection(String[] keys, String[] values,
-            String[] secretKeys, char[][] secrets) throws SfJwtException;
-
-    /**
-     * Test only (cargo feature {@code testing}): panics in Rust.
-     *
-     * @throws IllegalStateException always, with the panic's text
-     */
-    public static native void testingPanic();
-
-    /**
-     * Test only (cargo feature {@code testing}): throws a sample core error.
-     *
-     * @param value the C value of the error code
-     * @throws SfJwtException always, with that code
-     */
-    public static native void testingError(int value) throws SfJwtException;
 
     /**
      * The platform directory inside the jar: {@code linux-x86_64}, {@code linux-aarch64},
@@ -173,7 +104,7 @@ public final class Native {
     public static List<String> availablePlatforms() {
         List<String> available = new ArrayList<>();
         for (String platform : KNOWN_PLATFORMS) {
-            if (Native.class.getResource(resource(platform)) != null) {
+            if (NativeLibrary.class.getResource(resource(platform)) != null) {
                 available.add(platform);
             }
         }
@@ -191,7 +122,7 @@ public final class Native {
             return;
         }
         String resource = resource(platform());
-        if (Native.class.getResource(resource) != null) {
+        if (NativeLibrary.class.getResource(resource) != null) {
             loadFromJar(resource);
             return;
         }
@@ -209,7 +140,7 @@ public final class Native {
             String name = System.mapLibraryName(LIBRARY);
             int dot = name.lastIndexOf('.');
             file = Files.createTempFile(name.substring(0, dot) + "-", name.substring(dot));
-            try (InputStream in = Native.class.getResourceAsStream(resource)) {
+            try (InputStream in = NativeLibrary.class.getResourceAsStream(resource)) {
                 if (in == null) {
                     throw new IOException("resource " + resource + " vanished");
                 }

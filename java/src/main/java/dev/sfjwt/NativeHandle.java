@@ -1,5 +1,5 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-package dev.sfjwt.internal;
+package dev.sfjwt;
 
 import java.lang.ref.PhantomReference;
 import java.lang.ref.Reference;
@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.concurrent.locks.StampedLock;
 
 /**
- * Owns one native handle (a {@code long} address) for a public wrapper. Not API.
+ * Owns one native handle (a {@code long} address) for a public wrapper.
  *
  * <p>Calls {@linkplain #call run} under a read lock, so any number of threads use the handle at
  * once; {@link #close()} takes the write lock, so it waits for running calls, frees the handle
@@ -29,7 +29,7 @@ import java.util.concurrent.locks.StampedLock;
  * runs is freed only after that call returns. Always close clients; the backstop only bounds
  * the leak.
  */
-public final class NativeHandle implements AutoCloseable {
+final class NativeHandle implements AutoCloseable {
     /** Frees a native handle. */
     public interface Free {
         /**

@@ -1,0 +1,105 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+package dev.sfjwt;
+
+import dev.sfjwt.internal.NativeLibrary;
+
+/**
+ * The native methods of sfjwt's JNI library. Package-private, in a sealed package: only this
+ * package's classes call them, and only through {@link NativeHandle}, which frees a handle
+ * exactly once and never uses it during or after that. So no code outside sfjwt can free a
+ * handle twice or pass a forged one.
+ *
+ * <p>Every method converts its arguments, calls the Rust core once and converts back. A core
+ * error arrives as {@link SfJwtException}; a panic or a misuse of a handle as
+ * {@link IllegalStateException}.
+ */
+final class Native {
+    static {
+        NativeLibrary.ensureLoaded();
+    }
+
+    private Native() {
+    }
+
+    /**
+     * Validates the settings, loads the signing key and sets up HTTPS.
+     *
+     * @param keys setting keys, as in design.md
+     * @param values their values, same length as {@code keys}
+     * @param secretKeys keys whose values are secrets (passwords, a proxy URL)
+     * @param secrets those values, same length as {@code secretKeys}; the caller wipes them
+     * @param secretFiles files a password came from, for the connection test's permission check
+     * @return a handle for the other {@code client*} methods, freed by {@link #clientFree}
+     * @throws SfJwtException on an invalid setting or an unusable keystore
+     */
+    static native long clientNew(String[] keys, String[] values, String[] secretKeys, char[][] secrets,
+            String[] secretFiles) throws SfJwtException;
+
+    /**
+     * Frees a handle; 0 is a no-op. The handle must not be used during or after this call.
+     *
+     * @param handle from {@link #clientNew}
+     */
+    static native void clientFree(long handle);
+
+    /**
+     * The cached token, or a new login.
+     *
+     * @param handle a live handle
+     * @return the token
+     * @throws SfJwtException when the login fails
+     */
+    static native AccessToken clientToken(long handle) throws SfJwtException;
+
+    /**
+     * Forgets the cached token, whichever it is.
+     *
+     * @param handle a live handle
+     */
+    static native void clientInvalidate(long handle);
+
+    /**
+     * Forgets the cached token if it is still the one with {@code tokenId}.
+     *
+     * @param handle a live handle
+     * @param tokenId {@link AccessToken#tokenId()}
+     */
+    static native void clientInvalidateIfCurrent(long handle, long tokenId);
+
+    /**
+     * Runs the connection test with the client's settings.
+     *
+     * @param handle a live handle
+     * @return the report
+     */
+    static native ConnectionReport clientTestConnection(long handle);
+
+    /**
+     * Runs the connection test without a client: a keystore problem is a failed step.
+     *
+     * @param keys setting keys
+     * @param values their values
+     * @param secretKeys keys whose values are secrets
+     * @param secrets those values; the caller wipes them
+     * @param secretFiles files a password came from
+     * @return the report
+     * @throws SfJwtException on an invalid setting
+     */
+    static native ConnectionReport testConnection(String[] keys, String[] values, String[] secretKeys,
+            char[][] secrets, String[] secretFiles) throws SfJwtException;
+
+    /**
+     * Test only (cargo feature {@code testing}): panics in Rust.
+     *
+     * @throws IllegalStateException always, with the panic's text
+     */
+    static native void testingPanic();
+
+    /**
+     * Test only (cargo feature {@code testing}): throws a sample core error.
+     *
+     * @param value the C value of the error code
+     * @throws SfJwtException always, with that code
+     */
+    static native void testingError(int value) throws SfJwtException;
+}
