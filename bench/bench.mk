@@ -25,3 +25,21 @@ bench:
 ## The criterion benches (key loading per keystore format, RS256 signing).
 bench-criterion:
 	$(CARGO) bench -p sfjwt-bench --bench core
+
+# `make soak` (not part of make test, nor of CI): bench/soak/run.py, SOAK_SECS=120 and
+# SOAK_THREADS=64 by default. It reuses the dev-profile builds of make test: the CLI (for
+# its emulator), the Rust driver (an example of sfjwt-bench) and the Python wheel.
+SOAK_SECS ?= 120
+SOAK_THREADS ?= 64
+
+.PHONY: soak
+
+## sfjwt under load and faults (Rust and Python at once); fails on a late call, an
+## unexpected error code, too many logins or a growing footprint.
+soak: python-wheel
+	$(CARGO) build -p sfjwt-cli
+	$(CARGO) build -p sfjwt-bench --example soak
+	$(PY_TOOLS)/bin/pip install $(PY_PIP) --no-deps --force-reinstall $(PY_WHEELS)/sfjwt-*.whl
+	SFJWT_BIN=$(CURDIR)/$(SFJWT) SOAK_RUST=$(CURDIR)/target/debug/examples/soak \
+		SOAK_PYTHON=$(PY_TOOLS)/bin/python SOAK_SECS=$(SOAK_SECS) SOAK_THREADS=$(SOAK_THREADS) \
+		$(PYTHON) bench/soak/run.py

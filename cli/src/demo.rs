@@ -105,9 +105,19 @@ impl DemoDir {
         Ok(DemoDir(path))
     }
 
+    /// Writes a file only its owner can read, as a keystore should be (the connection
+    /// test warns of one that others can read).
     fn write(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, Error> {
+        use std::io::Write;
         let path = self.0.join(name);
-        std::fs::write(&path, bytes).map_err(|e| io_error(&path, e))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options
+            .open(&path)
+            .and_then(|mut file| file.write_all(bytes))
+            .map_err(|e| io_error(&path, e))?;
         Ok(path)
     }
 }

@@ -264,3 +264,47 @@ fn the_emulator_process_serves_and_stops_cleanly_on_sigterm() {
     );
     assert!(log.contains("token_issued"), "{log}");
 }
+
+/// The connection test warns of a password file that other users can read, and of a
+/// keystore they can read; neither warning appears once both are 0600.
+#[cfg(unix)]
+#[test]
+fn test_connection_warns_of_a_password_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let org = start(default_org_config());
+    let dir = TempDir::new("cli-modes");
+    let keystore = dir.write("job.jks", std::fs::read(fixture("jks-same.jks")).unwrap());
+    let password = dir.write("store.pass", format!("{STORE_PASSWORD}\n"));
+    let run = |mode: u32| {
+        for path in [&keystore, &password] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let output = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+            .args(["test-connection", "--subject", USER, "--issuer", ISSUER])
+            .args(["--login-url", &org.emulator.base_url()])
+            .args(["--ca-file", &org.ca_file.display().to_string()])
+            .args(["--keystore-path", &keystore.display().to_string()])
+            .args(["--keystore-password-file", &password.display().to_string()])
+            .env_remove("SFJWT_KEYSTORE_PASSWORD")
+            .stdin(Stdio::null())
+            .output()
+            .expect("sfjwt runs");
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+        text(&output)
+    };
+    let shared = run(0o644);
+    for expected in [
+        format!(
+            "Warning: keystore {} can be read by every user (mode 644)",
+            keystore.display()
+        ),
+        format!(
+            "{} can be read by every user (mode 644): run chmod 600",
+            password.display()
+        ),
+    ] {
+        assert!(shared.contains(&expected), "{expected}\nnot in:\n{shared}");
+    }
+    let private = run(0o600);
+    assert!(!private.contains("can be read by"), "{private}");
+}

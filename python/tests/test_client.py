@@ -197,3 +197,19 @@ def test_test_connection_is_not_collected_by_pytest() -> None:
 
 def test_version() -> None:
     assert sfjwt.__version__.count(".") == 2
+
+
+def test_connection_test_warns_of_a_properties_file_others_can_read(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A ``.properties`` file holding a password that other users can read is reported."""
+    path = emulator.properties(tmp_path / "conn.properties")
+    path.chmod(0o640)
+    report = sfjwt.test_connection(properties=path)
+    assert report.ok, str(report)
+    assert any(f"{path} can be read by its group (mode 640)" in w for w in report.warnings), (
+        report.warnings
+    )
+    path.chmod(0o600)
+    report = sfjwt.test_connection(properties=path)
+    assert not any(str(path) in w for w in report.warnings), report.warnings

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
@@ -262,6 +263,27 @@ class SalesforceJwtClientTest extends EmulatorTestBase {
         try (SalesforceJwtClient client = new SalesforceJwtClient(config)) {
             assertTrue(client.testConnection().isOk());
         }
+
+        // A file holding a password that every user can read is reported, as is a keystore.
+        if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+            ConnectionReport report = SalesforceJwtClient.testConnection(SalesforceJwtConfig.fromProperties(file));
+            assertTrue(report.isOk(), report.toString());
+            String warnings = String.join("\n", report.getWarnings());
+            assertTrue(warnings.contains(file.toAbsolutePath() + " can be read by every user (mode 644)"), warnings);
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            report = SalesforceJwtClient.testConnection(SalesforceJwtConfig.fromProperties(file));
+            assertFalse(String.join("\n", report.getWarnings()).contains(file.toAbsolutePath().toString()),
+                    report.getWarnings().toString());
+        }
+    }
+
+    @Test
+    void anOversizedPropertiesFileIsRefused(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("huge.properties");
+        Files.write(file, new byte[16 * 1024 * 1024 + 1]);
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> SalesforceJwtConfig.fromProperties(file));
+        assertTrue(e.getMessage().contains("larger than 16 MiB"), e.getMessage());
     }
 
     @Test
