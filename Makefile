@@ -54,6 +54,7 @@ fixtures:
 include bindings/c/c.mk
 include java/java.mk
 include python/python.mk
+include spark/spark.mk
 include bench/bench.mk
 include fuzz/fuzz.mk
 include release/dist.mk

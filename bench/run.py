@@ -358,6 +358,12 @@ class EmulatorProcess:
             "",
         ]))
 
+    def logins(self) -> int:
+        """Tokens issued so far, from the request log."""
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        return sum(1 for line in lines
+                   if '"path":"/services/oauth2/token"' in line and "token_issued" in line)
+
     def stop(self) -> None:
         self.process.send_signal(signal.SIGTERM)
         try:
@@ -572,6 +578,34 @@ class Bench:
                 raise SystemExit(f"bench: expected 100 logins, the emulator saw {answer}")
             reused.add(answer["handshakes"], answer["reference_handshakes"])
             per_login.add(answer["ms_per_login"], answer["reference_ms_per_login"])
+
+    # 4b. one login for many processes (token_cache_dir)
+    def shared_cache(self) -> None:
+        assert self.emulator
+        e = self.emulator
+        processes = 16
+        logins = self.row("Logins saved", f"{processes} `sfjwt token` processes started together "
+                          "on a cold `token_cache_dir`: logins (reference: without it)", "count",
+                          False, "1", lambda v, r: v == 1, worst=True)
+        first = self.row("Logins saved", "`sfjwt token` in a fresh process: token read from a "
+                         "warm `token_cache_dir` (reference: a login)", "ms", False)
+        token = [self.build.cli, "token", "--config", e.properties]
+        for round_ in range(ROUNDS):
+            log(f"shared token cache: round {round_ + 1}/{ROUNDS}")
+            cold = WORK / f"tokens-{round_}"
+            shutil.rmtree(cold, ignore_errors=True)
+            counts = []
+            for extra in (["--token-cache-dir", cold], []):
+                before = e.logins()
+                children = [subprocess.Popen([str(c) for c in token + extra],
+                                             stdout=subprocess.DEVNULL)
+                            for _ in range(processes)]
+                if any(child.wait() != 0 for child in children):
+                    raise SystemExit("bench: an `sfjwt token` process failed")
+                counts.append(e.logins() - before)
+            logins.add(*counts)
+            warm = [*token, "--token-cache-dir", cold]
+            first.add(*time_commands([warm, token], 5, shutil.which("hyperfine")))
 
     # 5. cold start + 6. peak RSS
     def cold_start(self) -> None:
@@ -901,6 +935,7 @@ def main() -> int:
         bench.keystores()
         bench.tokens()
         bench.logins()
+        bench.shared_cache()
         bench.cold_start()
         bench.sizes()
     finally:

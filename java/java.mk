@@ -17,7 +17,10 @@ MVN_FLAGS ?= -B -ntp
 # Where cargo writes the dev profile, honouring CARGO_TARGET_DIR.
 JAVA_CARGO_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))/debug
 
-.PHONY: java-test java-native
+.PHONY: java-test java-native java-jar
+
+# The jar java-test packages; the Python tests run it beside Python processes.
+JAVA_TEST_JAR = $(CURDIR)/java/target/sfjwt-$(DIST_VERSION).jar
 
 ## Build the JNI library and the emulator for the Java tests.
 java-native:
@@ -27,3 +30,7 @@ java-native:
 ## The Java tests: unit tests, then the packaged jar.
 java-test: java-native
 	cd java && $(MVN) $(MVN_FLAGS) -Dsfjwt.cargo.dir=$(JAVA_CARGO_DIR) verify
+
+## The jar alone, without the tests, for the tests of other languages that run it.
+java-jar: java-native
+	cd java && $(MVN) $(MVN_FLAGS) -Dsfjwt.cargo.dir=$(JAVA_CARGO_DIR) -DskipTests package

@@ -1,5 +1,6 @@
 # Python: the abi3 wheel (maturin, dev profile), its install into an empty venv,
-# pytest against the emulator, mypy --strict and stubtest of the committed stubs.
+# pytest against the emulator (with the Java jar, for JVMs beside Python processes),
+# mypy --strict and stubtest of the committed stubs.
 #
 #   target/py-venv/tools  maturin, pytest, mypy (python/requirements-dev.txt) + the wheel
 #   target/py-venv/clean  a fresh venv with nothing but the wheel (oldest Python found)
@@ -43,5 +44,6 @@ python-test: python-wheel
 	$(PY_TOOLS)/bin/pip install $(PY_PIP) --no-deps --force-reinstall $(PY_WHEELS)/sfjwt-*.whl
 	cd python && $(PY_TOOLS)/bin/mypy --cache-dir $(CURDIR)/target/py-mypy-cache sfjwt tests
 	cd $(PY_VENVS) && $(PY_TOOLS)/bin/python -m mypy.stubtest sfjwt._native
+	test -f $(JAVA_TEST_JAR) || $(MAKE) java-jar
 	cd python && SFJWT_BIN=$(CURDIR)/$(SFJWT) SFJWT_CLEAN_PYTHON=$(PY_CLEAN)/bin/python \
-		$(PY_TOOLS)/bin/pytest
+		SFJWT_TEST_JAR=$(JAVA_TEST_JAR) $(PY_TOOLS)/bin/pytest

@@ -20,13 +20,16 @@ Standard library only; run by the dist venv's Python (release/dist.mk).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import sys
 import tarfile
 import time
+import urllib.request
 import venv
 import zipfile
 from pathlib import Path
@@ -204,6 +207,13 @@ class Emulator:
             "",
         ]))
         return file
+
+    def logins(self) -> int:
+        """The tokens issued so far (the emulator's loopback-only stats endpoint)."""
+        context = ssl.create_default_context(cafile=str(self.ca))
+        with urllib.request.urlopen(f"{self.url}/__emulator/stats", context=context,
+                                    timeout=10) as response:
+            return int(json.load(response)["logins"])
 
     def stop(self) -> None:
         self.process.terminate()
@@ -433,6 +443,25 @@ def wine(checks: Checks, emulator: Emulator, unpacked: Dict[str, Path]) -> None:
                    windows_path(conn)], env=env)
         return f"keystore_path in a .properties file with backslashes: {last_line(out)}"
 
+    def exe_shared_cache() -> str:
+        # Windows file locking (LockFileEx) and replacing a file others read: 4 processes
+        # started together on a cold token_cache_dir log in once.
+        command = ["wine", directory / "sfjwt.exe", "token", "--json", "--config",
+                   windows_path(conn), "--token-cache-dir", windows_path(directory / "tokens")]
+        before = emulator.logins()
+        processes = [subprocess.Popen([str(c) for c in command], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE) for _ in range(4)]
+        tokens = set()
+        for process in processes:
+            out, err = process.communicate(timeout=TIMEOUT)
+            if process.returncode != 0:
+                raise RuntimeError(f"sfjwt.exe token exited {process.returncode}: {err.decode()}")
+            tokens.add(json.loads(out)["access_token"])
+        logins = emulator.logins() - before
+        if logins != 1 or len(tokens) != 1:
+            raise RuntimeError(f"4 processes: {logins} logins, {len(tokens)} tokens")
+        return f"4 sfjwt.exe token processes sharing --token-cache-dir: {logins} login, 1 token"
+
     def c_example() -> str:
         exe = directory / "test_connection.exe"
         run(["x86_64-w64-mingw32-gcc", "-std=c99", "-Wall", "-Wextra", "-Werror",
@@ -447,6 +476,7 @@ def wine(checks: Checks, emulator: Emulator, unpacked: Dict[str, Path]) -> None:
     checks.check("Wine: a fresh prefix", prepare)
     checks.check("Wine: sfjwt.exe test-connection, drive-letter keystore path", exe_flags)
     checks.check("Wine: sfjwt.exe test-connection --config (escaped backslashes)", exe_properties)
+    checks.check("Wine: sfjwt.exe processes sharing a token_cache_dir", exe_shared_cache)
     checks.check("Wine: the C example linked against sfjwt.dll", c_example)
 
 

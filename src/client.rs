@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 use aws_lc_rs::digest;
 
 use crate::assertion::{Assertion, AssertionSigner, Claims};
+use crate::cache::shared::{Identity, SharedCache};
 use crate::cache::{self, CacheKey, Slot};
 use crate::config::Config;
 use crate::connection_test::{self, ConnectionReport};
@@ -22,6 +23,8 @@ pub struct Client {
     http: Http,
     /// `None` with `token_cache=false`.
     slot: Option<Arc<Slot>>,
+    /// The cross-process cache behind the slot, with `token_cache_dir`.
+    shared: Option<SharedCache>,
 }
 
 impl fmt::Debug for Client {
@@ -50,15 +53,31 @@ impl Client {
         } else {
             Http::new(&config, Some(signer.key()))?
         };
+        let key_fingerprint = digest::digest(&digest::SHA256, signer.key().public_key_der())
+            .as_ref()
+            .to_vec();
+        let shared = match (&config.token_cache_dir, config.token_cache) {
+            (Some(dir), true) => Some(SharedCache::open(
+                dir,
+                &Identity {
+                    login_url: &config.login_url,
+                    issuer: &config.issuer,
+                    subject: &config.subject,
+                    audience: &config.audience,
+                    key_fingerprint: &key_fingerprint,
+                },
+                signer.key().pkcs8_der(),
+                http.longest_send(),
+            )?),
+            _ => None,
+        };
         let slot = config.token_cache.then(|| {
             cache::slot(CacheKey {
                 login_url: config.login_url.clone(),
                 issuer: config.issuer.clone(),
                 subject: config.subject.clone(),
                 audience: config.audience.clone(),
-                key_fingerprint: digest::digest(&digest::SHA256, signer.key().public_key_der())
-                    .as_ref()
-                    .to_vec(),
+                key_fingerprint,
                 connection_fingerprint: connection_fingerprint(&config),
             })
         });
@@ -67,6 +86,7 @@ impl Client {
             signer,
             http,
             slot,
+            shared,
         })
     }
 
@@ -83,15 +103,17 @@ impl Client {
 
     /// A token: the cached one while it is fresh, else a new login (one login for
     /// all concurrent callers; those that waited get its result, errors included, and
-    /// a failure answers again for [`crate::FAILED_LOGIN_BACKOFF`]).
+    /// a failure answers again for [`crate::FAILED_LOGIN_BACKOFF`]). With
+    /// `token_cache_dir`, the token another process wrote there serves too.
     pub fn token(&self) -> Result<Arc<AccessToken>> {
-        match &self.slot {
-            Some(slot) => slot
-                .get_or_login(Duration::from_secs(self.config.token_ttl_secs), || {
-                    self.login()
-                }),
-            None => self.login().map(Arc::new),
-        }
+        let Some(slot) = &self.slot else {
+            return self.login().map(Arc::new);
+        };
+        let ttl = Duration::from_secs(self.config.token_ttl_secs);
+        slot.get_or_login(|| match &self.shared {
+            Some(shared) => shared.get_or_login(ttl, || self.login()),
+            None => self.login().map(|token| (token, ttl)),
+        })
     }
 
     /// Whether `token` (from [`Client::token`]) is still the one the cache hands out:
@@ -111,6 +133,9 @@ impl Client {
         if let Some(slot) = &self.slot {
             slot.invalidate();
         }
+        if let Some(shared) = &self.shared {
+            shared.forget();
+        }
     }
 
     /// Forgets the cached token only if it is still `token` (an [`AccessToken::token_id`]):
@@ -118,8 +143,12 @@ impl Client {
     /// When many threads see the same session expire, the first one's call forgets it and
     /// the others' leave alone the fresh token that one of them got meanwhile.
     pub fn invalidate_if_current(&self, token: TokenId) {
-        if let Some(slot) = &self.slot {
-            slot.invalidate_if_current(token);
+        let forgotten = self
+            .slot
+            .as_ref()
+            .and_then(|slot| slot.invalidate_if_current(token));
+        if let (Some(forgotten), Some(shared)) = (forgotten, &self.shared) {
+            shared.forget_if(&forgotten);
         }
     }
 

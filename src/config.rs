@@ -17,7 +17,7 @@ use crate::keystore::{Keystore, KeystoreType, SigningKey};
 pub const DEFAULT_AUDIENCE: &str = "https://login.salesforce.com";
 
 /// Every configuration key, in the order of design.md.
-pub const KEYS: [&str; 22] = [
+pub const KEYS: [&str; 23] = [
     "issuer",
     "subject",
     "audience",
@@ -40,6 +40,7 @@ pub const KEYS: [&str; 22] = [
     "api_version",
     "token_cache",
     "token_ttl_secs",
+    "token_cache_dir",
 ];
 
 /// The environment variable for a key: `SFJWT_` and the key in upper case.
@@ -158,6 +159,8 @@ pub struct Config {
     pub token_cache: bool,
     /// How long a cached token is trusted, in seconds.
     pub token_ttl_secs: u64,
+    /// The cross-process token cache's directory; `None` keeps tokens in the process.
+    pub token_cache_dir: Option<PathBuf>,
     /// Files other than keystores that a password came from (password files,
     /// `.properties` files), whose permissions the connection test checks.
     pub secret_files: Vec<PathBuf>,
@@ -200,6 +203,7 @@ pub struct ConfigBuilder {
     api_version: Option<String>,
     token_cache: Option<bool>,
     token_ttl_secs: Option<u64>,
+    token_cache_dir: Option<PathBuf>,
     secret_files: Vec<PathBuf>,
 }
 
@@ -251,6 +255,7 @@ impl ConfigBuilder {
             "token_ttl_secs" => {
                 self.token_ttl_secs = parse_opt(key, text, |s| parse_range(s, 1, 86_400))?
             }
+            "token_cache_dir" => self.token_cache_dir = path(),
             _ => {
                 return Err(Error::config(
                     key,
@@ -405,6 +410,7 @@ impl ConfigBuilder {
             api_version: self.api_version.clone(),
             token_cache: self.token_cache.unwrap_or(true),
             token_ttl_secs: self.token_ttl_secs.unwrap_or(900),
+            token_cache_dir: self.token_cache_dir.clone(),
             secret_files: self.secret_files.clone(),
         })
     }

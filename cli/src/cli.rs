@@ -115,6 +115,10 @@ struct Settings {
     /// REST API version for the connection test (default: the newest).
     #[arg(long)]
     api_version: Option<String>,
+    /// Share tokens with every process of this user on the machine through this
+    /// directory (created 0700; tokens encrypted with the signing key).
+    #[arg(long, value_name = "DIR")]
+    token_cache_dir: Option<String>,
     /// Read the mTLS client keystore password from this file (first line).
     #[arg(long, value_name = "FILE")]
     client_cert_password_file: Option<PathBuf>,
@@ -152,6 +156,7 @@ impl Settings {
             ("timeout_secs", &self.timeout_secs),
             ("retries", &self.retries),
             ("api_version", &self.api_version),
+            ("token_cache_dir", &self.token_cache_dir),
         ];
         for (key, value) in flags {
             if let Some(value) = value {

@@ -83,6 +83,10 @@ class ClientConfig(TypedDict, total=False):
     """Reuse tokens inside the process; default True."""
     token_ttl_secs: Optional[int]
     """How long a cached token is trusted before a new login; default 900."""
+    token_cache_dir: Optional[PathType]
+    """Share tokens with every process of this user on the machine (Spark workers, a
+    ``multiprocessing`` pool) through this directory, created 0700; tokens are
+    encrypted with a key derived from the signing key. Default: this process only."""
 
 
 @dataclass(frozen=True, repr=False)

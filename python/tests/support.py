@@ -58,6 +58,8 @@ OWN_USERS = [
     "api@example.com",
     "properties@example.com",
     "cli@example.com",
+    "shared@example.com",
+    "shared-invalidate@example.com",
 ]
 
 
@@ -116,3 +118,12 @@ class Emulator:
             and entry.get("path") == "/services/oauth2/token"
             and entry.get("status") == 200
         )
+
+
+def pool_worker(settings: Dict[str, Any]) -> str:
+    """A `multiprocessing` task in a fresh process: a client of its own, and its token. Here,
+    not in a test module, so that spawned processes can import it (pytest imports test
+    modules under names of its own)."""
+    import sfjwt
+
+    return sfjwt.Client(**settings).token().access_token

@@ -128,6 +128,12 @@ impl Http {
         })
     }
 
+    /// The longest [`Http::send`] can take: every attempt timing out, with the longest
+    /// waits between them.
+    pub fn longest_send(&self) -> Duration {
+        self.timeout * (self.retries + 1) + RETRY_AFTER_MAX * self.retries
+    }
+
     /// The client for `url`: without any proxy for a loopback host.
     fn client_for(&self, url: &str) -> Result<&ReqwestClient> {
         if !url::Url::parse(url).is_ok_and(|u| is_loopback(&u)) {

@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::assertion::Assertion;
@@ -26,12 +26,19 @@ pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken {
     token_id: TokenId,
-    access_token: Zeroizing<String>,
-    instance_url: String,
-    id: String,
-    token_type: String,
-    scope: Option<String>,
-    issued_at: Option<String>,
+    session: Session,
+}
+
+/// What Salesforce answered with a token: what the shared cache writes, encrypted, for
+/// other processes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Session {
+    pub access_token: Zeroizing<String>,
+    pub instance_url: String,
+    pub id: String,
+    pub token_type: String,
+    pub scope: Option<String>,
+    pub issued_at: Option<String>,
 }
 
 /// Which login a token came from: unique within the process, and not a secret, so
@@ -58,6 +65,20 @@ impl TokenId {
 }
 
 impl AccessToken {
+    /// A token of this process, with a new [`TokenId`]: from its own login, or read
+    /// from the shared cache, where another process wrote it.
+    pub(crate) fn from_session(session: Session) -> AccessToken {
+        AccessToken {
+            token_id: TokenId::next(),
+            session,
+        }
+    }
+
+    /// What Salesforce answered, for the shared cache to write.
+    pub(crate) fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// Which login this token came from.
     pub fn token_id(&self) -> TokenId {
         self.token_id
@@ -65,42 +86,42 @@ impl AccessToken {
 
     /// The session id, for `Authorization: Bearer ...`.
     pub fn access_token(&self) -> &str {
-        &self.access_token
+        &self.session.access_token
     }
 
     /// The org's instance, base of every REST call (`https://acme.my.salesforce.com`).
     pub fn instance_url(&self) -> &str {
-        &self.instance_url
+        &self.session.instance_url
     }
 
     /// The identity URL (`.../id/<org id>/<user id>`).
     pub fn id(&self) -> &str {
-        &self.id
+        &self.session.id
     }
 
     /// `Bearer`.
     pub fn token_type(&self) -> &str {
-        &self.token_type
+        &self.session.token_type
     }
 
     /// The granted scopes (`api web`), when Salesforce says.
     pub fn scope(&self) -> Option<&str> {
-        self.scope.as_deref()
+        self.session.scope.as_deref()
     }
 
     /// Milliseconds since the epoch when the token was issued, when Salesforce says.
     pub fn issued_at(&self) -> Option<&str> {
-        self.issued_at.as_deref()
+        self.session.issued_at.as_deref()
     }
 
     /// The org id: the second-to-last segment of `id`.
     pub fn org_id(&self) -> Option<&str> {
-        self.id.rsplit('/').nth(1).filter(|s| !s.is_empty())
+        self.session.id.rsplit('/').nth(1).filter(|s| !s.is_empty())
     }
 
     /// The user id: the last segment of `id`.
     pub fn user_id(&self) -> Option<&str> {
-        self.id.rsplit('/').next().filter(|s| !s.is_empty())
+        self.session.id.rsplit('/').next().filter(|s| !s.is_empty())
     }
 
     /// The `Authorization` header value.
@@ -113,11 +134,11 @@ impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessToken")
             .field("access_token", &"<redacted>")
-            .field("instance_url", &self.instance_url)
-            .field("id", &self.id)
-            .field("token_type", &self.token_type)
-            .field("scope", &self.scope)
-            .field("issued_at", &self.issued_at)
+            .field("instance_url", &self.session.instance_url)
+            .field("id", &self.session.id)
+            .field("token_type", &self.session.token_type)
+            .field("scope", &self.session.scope)
+            .field("issued_at", &self.session.issued_at)
             .finish()
     }
 }
@@ -201,15 +222,14 @@ fn parse_token(response: &http::Response) -> Result<AccessToken> {
     }
     let body: TokenBody = parse_json(response)?;
     let instance_url = checked_instance_url(&response.url, &body.instance_url)?;
-    Ok(AccessToken {
-        token_id: TokenId::next(),
+    Ok(AccessToken::from_session(Session {
         access_token: Zeroizing::new(body.access_token),
         instance_url,
         id: body.id,
         token_type: body.token_type.unwrap_or_else(|| "Bearer".to_owned()),
         scope: body.scope,
         issued_at: body.issued_at,
-    })
+    }))
 }
 
 /// The token is only ever sent to https (or loopback http), whatever the answer said.

@@ -3,8 +3,12 @@
  * The happy path against the emulator: a token with every field, the token
  * cache, invalidation (whichever token, and only if still current), the
  * connection test and its report, a .properties file, and the CONFIG errors of
- * bad settings. tests/c_abi.rs expects 6 logins. */
+ * bad settings, and a token_cache_dir. tests/c_abi.rs expects 7 logins. */
 #include "harness.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void version_is_set(void) {
     const char *version = sfjwt_version();
@@ -191,6 +195,62 @@ static void bad_settings_are_config_errors(void) {
     sfjwt_config_free(&cfg);
 }
 
+/* Empties and removes a directory of plain files. */
+static void remove_dir(const char *path) {
+    DIR *dir = opendir(path);
+    if (dir == NULL) {
+        return;
+    }
+    struct dirent *entry;
+    char file[4096];
+    while ((entry = readdir(dir)) != NULL) {
+        if (strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0) {
+            snprintf(file, sizeof file, "%s/%s", path, entry->d_name);
+            unlink(file);
+        }
+    }
+    closedir(dir);
+    rmdir(path);
+}
+
+/* Login 7. A token_cache_dir entry outlives its client: a client made after the last
+ * one is freed (as one in another process would be) reads it instead of logging in.
+ * A directory that other users can change is refused. */
+static void token_cache_dir_serves_a_later_client(void) {
+    char dir[] = "/tmp/sfjwt-c-tokens-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char tokens[sizeof dir + 16];
+    snprintf(tokens, sizeof tokens, "%s/tokens", dir);
+    sfjwt_config *cfg = approved_config();
+    CHECK_OK(sfjwt_config_set(cfg, "token_cache_dir", tokens));
+
+    sfjwt_client *first = NULL;
+    CHECK_OK(sfjwt_client_new(cfg, &first));
+    sfjwt_token *written = NULL;
+    CHECK_OK(sfjwt_client_token(first, &written));
+    sfjwt_client_free(&first); /* the in-process cache goes with its last client */
+
+    sfjwt_client *later = NULL;
+    CHECK_OK(sfjwt_client_new(cfg, &later));
+    sfjwt_token *read = NULL;
+    CHECK_OK(sfjwt_client_token(later, &read));
+    CHECK(read != NULL && written != NULL);
+    if (read != NULL && written != NULL) {
+        CHECK_STR(sfjwt_token_access_token(read), sfjwt_token_access_token(written));
+    }
+    sfjwt_token_free(&read);
+    sfjwt_token_free(&written);
+    sfjwt_client_free(&later);
+
+    CHECK(chmod(tokens, 0777) == 0);
+    sfjwt_client *refused = NULL;
+    CHECK_FAILS(sfjwt_client_new(cfg, &refused), SFJWT_CODE_CONFIG, "token_cache_dir");
+    CHECK(refused == NULL);
+    sfjwt_config_free(&cfg);
+    remove_dir(tokens);
+    rmdir(dir);
+}
+
 int main(void) {
     RUN(version_is_set);
     RUN(token_has_every_field_and_is_cached);
@@ -198,5 +258,6 @@ int main(void) {
     RUN(properties_file_is_loaded);
     RUN(bad_properties_leave_the_config_unchanged);
     RUN(bad_settings_are_config_errors);
+    RUN(token_cache_dir_serves_a_later_client);
     return harness_finish();
 }

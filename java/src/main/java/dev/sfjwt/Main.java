@@ -7,8 +7,9 @@ import java.nio.file.Paths;
 
 /**
  * The jar's entry point: {@code java -jar sfjwt-<version>.jar test-connection conn.properties}
- * prints the connection report and exits with 0 when the connection works, else with the
- * error's code ({@link ErrorCode#value()}: 12 for a wrong keystore password, 30 for a refused
+ * prints the connection report; {@code token conn.properties} logs in (or takes the token from
+ * the cache, {@code token_cache_dir} included) and prints the token without its secret. Each
+ * exits with 0 when it works, else with the error's code ({@link ErrorCode#value()}: 12 for a wrong keystore password, 30 for a refused
  * login, ...), 2 for a usage error, or 3 when the native library cannot be loaded (such as
  * {@link UnsupportedPlatformException}).
  */
@@ -22,7 +23,7 @@ public final class Main {
     /**
      * Runs the command and exits.
      *
-     * @param args {@code test-connection <file.properties>}
+     * @param args {@code test-connection <file.properties>} or {@code token <file.properties>}
      */
     public static void main(String[] args) {
         int status = run(args, System.out, System.err);
@@ -35,7 +36,7 @@ public final class Main {
             usage(out);
             return 0;
         }
-        if (args.length != 2 || !args[0].equals("test-connection")) {
+        if (args.length != 2 || !(args[0].equals("test-connection") || args[0].equals("token"))) {
             usage(err);
             return USAGE;
         }
@@ -47,6 +48,12 @@ public final class Main {
             return ErrorCode.CONFIG.value();
         }
         try {
+            if (args[0].equals("token")) {
+                try (SalesforceJwtClient client = new SalesforceJwtClient(config)) {
+                    out.println(client.token());
+                    return 0;
+                }
+            }
             ConnectionReport report = SalesforceJwtClient.testConnection(config);
             out.print(report);
             return report.isOk() ? 0 : exitCode(report.getError());
@@ -69,11 +76,13 @@ public final class Main {
 
     private static void usage(PrintStream stream) {
         stream.println("usage: java -jar sfjwt.jar test-connection <conn.properties>");
+        stream.println("       java -jar sfjwt.jar token <conn.properties>");
         stream.println();
-        stream.println("Tests a Salesforce JWT Bearer login: load key, sign assertion, token request,");
-        stream.println("identity, API versions. The file uses the sfjwt keys (issuer, subject, audience,");
-        stream.println("keystore_path, keystore_password, key_alias, ...). Exit status: 0 when the");
-        stream.println("connection works, else the error code (12 wrong keystore password, 30 login");
-        stream.println("refused by Salesforce, ...), 3 when the native library cannot be loaded.");
+        stream.println("test-connection tests a Salesforce JWT Bearer login: load key, sign assertion,");
+        stream.println("token request, identity, API versions. token logs in (or reads the token_cache_dir");
+        stream.println("cache) and prints the token without its secret. The file uses the sfjwt keys");
+        stream.println("(issuer, subject, audience, keystore_path, keystore_password, key_alias, ...).");
+        stream.println("Exit status: 0 when it works, else the error code (12 wrong keystore password,");
+        stream.println("30 login refused by Salesforce, ...), 3 when the native library cannot be loaded.");
     }
 }

@@ -607,6 +607,20 @@ public final class SalesforceJwtConfig {
         }
 
         /**
+         * Shares tokens with every process of this user on the machine (JobServer job JVMs,
+         * Spark executors, Python workers) through this directory: one login per identity and
+         * time to live instead of one per process. The directory is created with mode 700;
+         * tokens are encrypted with a key derived from the signing key. Default: none (tokens
+         * are kept in this JVM only).
+         *
+         * @param directory the shared token cache directory
+         * @return this builder
+         */
+        public Builder tokenCacheDir(Path directory) {
+            return set("token_cache_dir", directory.toString());
+        }
+
+        /**
          * The configuration; the builder may be reused.
          *
          * @return a new configuration

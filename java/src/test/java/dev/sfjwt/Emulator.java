@@ -23,6 +23,8 @@ final class Emulator implements AutoCloseable {
     static final String UNAPPROVED_USER = "new@example.com";
     /** A user no other test logs in as, for tests that count its logins. */
     static final String LAST_CLIENT_USER = "last-client@example.com";
+    /** A user no other test logs in as, for the token_cache_dir test. */
+    static final String SHARED_CACHE_USER = "shared-cache@example.com";
     static final char[] STORE_PASSWORD = "changeit1".toCharArray();
 
     final Path dir;
@@ -62,6 +64,7 @@ final class Emulator implements AutoCloseable {
                 + json(certs.resolve("p12-keytool.sfdc.crt")) + "\"}],"
                 + "\"users\":[{\"username\":\"" + USER + "\"},"
                 + "{\"username\":\"" + LAST_CLIENT_USER + "\"},"
+                + "{\"username\":\"" + SHARED_CACHE_USER + "\"},"
                 + "{\"username\":\"" + UNAPPROVED_USER + "\",\"approved\":false}]}";
         Path configFile = dir.resolve("emulator.json");
         Files.write(configFile, config.getBytes(UTF_8));

@@ -95,6 +95,26 @@ class PackagedJarIT extends EmulatorTestBase {
     }
 
     @Test
+    void jvmsSharingATokenCacheDirLogInOnce(@TempDir Path dir) throws Exception {
+        Path tokens = dir.resolve("tokens");
+        Path conn = properties(dir, Emulator.USER);
+        Files.write(conn, ("token_cache_dir=" + tokens.toString().replace("\\", "\\\\") + "\n").getBytes(UTF_8),
+                java.nio.file.StandardOpenOption.APPEND);
+        long before = emulator.logins();
+        for (int jvm = 0; jvm < 3; jvm++) {
+            List<String> output = new ArrayList<>();
+            int status = runJar(output, "token", conn.toString());
+            String text = output.get(0);
+            assertEquals(0, status, text);
+            assertTrue(text.contains("AccessToken{tokenType=Bearer") && text.contains("accessToken=<redacted>"), text);
+        }
+        assertEquals(1, emulator.logins() - before, "three JVMs, one login");
+        try (java.util.stream.Stream<Path> files = Files.list(tokens)) {
+            assertTrue(files.anyMatch(f -> f.toString().endsWith(".token")), "the shared entry");
+        }
+    }
+
+    @Test
     void jarExitsWithTheErrorCode(@TempDir Path dir) throws Exception {
         List<String> output = new ArrayList<>();
         int status = runJar(output, "test-connection", properties(dir, Emulator.UNAPPROVED_USER).toString());

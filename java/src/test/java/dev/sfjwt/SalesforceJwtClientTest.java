@@ -50,6 +50,30 @@ class SalesforceJwtClientTest extends EmulatorTestBase {
     }
 
     @Test
+    void tokenCacheDirOutlivesTheClientAndRefusesADirectoryOthersCanChange(@TempDir Path dir) throws Exception {
+        Path tokens = dir.resolve("tokens");
+        // A user of its own: no other open client shares the in-process cache.
+        SalesforceJwtConfig config = emulator.jks().subject(Emulator.SHARED_CACHE_USER).tokenCacheDir(tokens).build();
+        long before = emulator.logins();
+        String written;
+        try (SalesforceJwtClient client = new SalesforceJwtClient(config)) {
+            written = client.token().getAccessToken();
+        }
+        // The last client took the in-process token with it; the directory still has it, as a
+        // client in another JVM would find it.
+        try (SalesforceJwtClient later = new SalesforceJwtClient(config)) {
+            assertEquals(written, later.token().getAccessToken());
+        }
+        assertEquals(before + 1, emulator.logins());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokens)));
+
+        Files.setPosixFilePermissions(tokens, PosixFilePermissions.fromString("rwxrwxrwx"));
+        SfJwtException e = assertThrows(SfJwtException.class, () -> new SalesforceJwtClient(config));
+        assertEquals(ErrorCode.CONFIG, e.getCode());
+        assertTrue(e.getMessage().contains("token_cache_dir") && e.getMessage().contains("chmod 700"), e.getMessage());
+    }
+
+    @Test
     void cachesTheTokenUntilInvalidated() throws Exception {
         try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build())) {
             client.invalidate();

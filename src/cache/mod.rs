@@ -9,6 +9,11 @@
 //! [`TokenCopy`] keeps a binding's converted form of the current token (C strings, a
 //! Java or Python object) and hands it out again, without locks, while that token
 //! is current.
+//!
+//! With `token_cache_dir`, [`shared`] stands behind it: one login per identity for
+//! every process on the machine.
+
+pub(crate) mod shared;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
@@ -133,13 +138,13 @@ impl Drop for Landing<'_> {
 }
 
 impl Slot {
-    /// The cached token if still fresh, else the result of `login`, run by one caller
-    /// at a time: the callers that wait get its result, its error included, and so do
-    /// those that come within [`FAILED_LOGIN_BACKOFF`] of a failure.
+    /// The cached token if still fresh, else the result of `login` (a token and how
+    /// long it stays fresh), run by one caller at a time: the callers that wait get its
+    /// result, its error included, and so do those that come within
+    /// [`FAILED_LOGIN_BACKOFF`] of a failure.
     pub fn get_or_login(
         &self,
-        ttl: Duration,
-        login: impl FnOnce() -> Result<AccessToken>,
+        login: impl FnOnce() -> Result<(AccessToken, Duration)>,
     ) -> Result<Arc<AccessToken>> {
         if let Some(token) = self.fresh() {
             return Ok(token);
@@ -175,7 +180,7 @@ impl Slot {
             failure: None,
         };
         match login() {
-            Ok(token) => {
+            Ok((token, ttl)) => {
                 let token = Arc::new(token);
                 self.store(
                     &mut self.write(),
@@ -201,11 +206,15 @@ impl Slot {
 
     /// Forgets the token `stale` only if it is still the cached one: a caller that saw
     /// a session expire must not throw away the fresh token another caller just got.
-    pub fn invalidate_if_current(&self, stale: TokenId) {
+    /// Returns the token forgotten, if it was.
+    pub fn invalidate_if_current(&self, stale: TokenId) -> Option<Arc<AccessToken>> {
         let mut cached = self.write();
         if cached.as_ref().is_some_and(|c| c.token.token_id() == stale) {
+            let forgotten = cached.as_ref().map(|c| c.token.clone());
             self.store(&mut cached, None);
+            return forgotten;
         }
+        None
     }
 
     /// Whether `token` is the cached token and still fresh. It takes no lock and writes
@@ -336,7 +345,7 @@ mod tests {
                 .map(|_| {
                     scope.spawn(|| {
                         start.wait();
-                        slot.get_or_login(Duration::from_secs(60), || {
+                        slot.get_or_login(|| {
                             logins.fetch_add(1, Ordering::SeqCst);
                             // Long enough that every thread arrives during the login.
                             std::thread::sleep(Duration::from_millis(300));
@@ -365,8 +374,8 @@ mod tests {
             logins.fetch_add(1, Ordering::SeqCst);
             Err(outage())
         };
-        assert!(slot.get_or_login(Duration::from_secs(60), fail).is_err());
-        assert!(slot.get_or_login(Duration::from_secs(60), fail).is_err());
+        assert!(slot.get_or_login(fail).is_err());
+        assert!(slot.get_or_login(fail).is_err());
         assert_eq!(
             logins.load(Ordering::SeqCst),
             1,
@@ -374,7 +383,7 @@ mod tests {
         );
 
         slot.invalidate();
-        assert!(slot.get_or_login(Duration::from_secs(60), fail).is_err());
+        assert!(slot.get_or_login(fail).is_err());
         assert_eq!(
             logins.load(Ordering::SeqCst),
             2,
@@ -382,7 +391,7 @@ mod tests {
         );
 
         std::thread::sleep(FAILED_LOGIN_BACKOFF + Duration::from_millis(50));
-        assert!(slot.get_or_login(Duration::from_secs(60), fail).is_err());
+        assert!(slot.get_or_login(fail).is_err());
         assert_eq!(
             logins.load(Ordering::SeqCst),
             3,
@@ -394,11 +403,11 @@ mod tests {
     fn a_panicking_login_does_not_strand_the_callers_after_it() {
         let slot = Slot::default();
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            slot.get_or_login(Duration::from_secs(60), || panic!("deliberate"))
+            slot.get_or_login(|| panic!("deliberate"))
         }));
         assert!(panicked.is_err());
         let logins = AtomicUsize::new(0);
-        let again = slot.get_or_login(Duration::from_secs(60), || {
+        let again = slot.get_or_login(|| {
             logins.fetch_add(1, Ordering::SeqCst);
             Err(outage())
         });
