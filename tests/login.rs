@@ -276,7 +276,7 @@ fn wrong_issuer_audience_and_key_are_told_apart() {
 #[test]
 fn assertion_lifetime_beyond_the_servers_limit_is_refused() {
     let org = start(EmulatorConfig {
-        max_assertion_lifetime_secs: 300,
+        max_assertion_lifetime_secs: Some(300),
         ..default_org_config()
     });
     let err = client(with(org.builder(), &[("expiration_secs", "3600")]))

@@ -90,9 +90,30 @@ pub fn run() -> Result<ConnectionReport, Error> {
             "Token cache: {CACHE_DEMO_THREADS} threads asked for a token at once -> {} login(s) at the emulator",
             emulator.login_count() - logins_before
         );
+        query_accounts(&client)?;
     }
     emulator.shutdown();
     Ok(report)
+}
+
+/// What a job does with the token: a SOQL query through the REST API, printed.
+fn query_accounts(client: &Client) -> Result<(), Error> {
+    let soql = "SELECT Name, Industry, BillingCity FROM Account ORDER BY Name";
+    let encoded: String = url::form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+    let answer = client.get_json(&format!("/services/data/v62.0/query?q={encoded}"))?;
+    let records = answer["records"].as_array().cloned().unwrap_or_default();
+    outln!();
+    outln!("REST query: {soql} -> {} records", records.len());
+    for record in &records {
+        let field = |name: &str| record[name].as_str().unwrap_or("").to_owned();
+        outln!(
+            "  {:<20} {:<16} {}",
+            field("Name"),
+            field("Industry"),
+            field("BillingCity")
+        );
+    }
+    Ok(())
 }
 
 /// A private temporary directory, removed on drop.

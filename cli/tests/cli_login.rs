@@ -308,3 +308,23 @@ fn test_connection_warns_of_a_password_file_others_can_read() {
     let private = run(0o600);
     assert!(!private.contains("can be read by"), "{private}");
 }
+
+#[test]
+fn demo_logs_in_shares_one_login_and_ends_with_a_query() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+        .arg("demo")
+        .stdin(Stdio::null())
+        .output()
+        .expect("sfjwt runs");
+    let printed = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{printed}");
+    for part in [
+        "PASSED",
+        "threads asked for a token at once -> 1 login(s)",
+        "REST query: SELECT Name, Industry, BillingCity FROM Account ORDER BY Name -> 5 records",
+        "Acme Corporation",
+        "Stark Industries",
+    ] {
+        assert!(printed.contains(part), "{part} in {printed}");
+    }
+}

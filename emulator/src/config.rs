@@ -12,6 +12,7 @@ use serde::Deserialize;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
+use super::data::{self, SObject, SObjectData, SObjectFile};
 use super::faults::Fault;
 use sfjwt::{Error, Result};
 
@@ -24,9 +25,10 @@ pub struct EmulatorConfig {
     pub org_id: String,
     /// The newest REST API version listed by `/services/data/` (`"62.0"`).
     pub newest_api_version: String,
-    /// How far in the future `exp` may lie. Salesforce documents 3 minutes but has been
-    /// seen accepting more; its real limit is unconfirmed, hence configurable.
-    pub max_assertion_lifetime_secs: u64,
+    /// How far in the future `exp` may lie; `None` (the default) sets no bound, as
+    /// Salesforce: its docs say 3 minutes, but it accepts the Salesforce CLI's `exp` in
+    /// milliseconds. A bound is there for tests that want one.
+    pub max_assertion_lifetime_secs: Option<u64>,
     /// How far the emulated server's clock runs ahead of this machine's (negative:
     /// behind). It moves the `exp` checks and the `Date` header, so that a client's
     /// clock-offset diagnosis can be tested.
@@ -43,6 +45,9 @@ pub struct EmulatorConfig {
     pub mtls_certificates: Vec<String>,
     /// Faults planned from the start (see [`Fault`]).
     pub faults: Vec<Fault>,
+    /// Objects and records the REST API serves, besides (or instead of) the default
+    /// Accounts and Contacts.
+    pub objects: Vec<SObjectData>,
 }
 
 impl Default for EmulatorConfig {
@@ -50,7 +55,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             org_id: DEFAULT_ORG_ID.to_owned(),
             newest_api_version: DEFAULT_API_VERSION.to_owned(),
-            max_assertion_lifetime_secs: DEFAULT_MAX_LIFETIME_SECS,
+            max_assertion_lifetime_secs: None,
             clock_skew_secs: 0,
             login_rate_limit_per_hour: DEFAULT_LOGIN_RATE_LIMIT,
             extra_audiences: Vec::new(),
@@ -58,6 +63,7 @@ impl Default for EmulatorConfig {
             users: Vec::new(),
             mtls_certificates: Vec::new(),
             faults: Vec::new(),
+            objects: Vec::new(),
         }
     }
 }
@@ -148,7 +154,6 @@ impl User {
 
 const DEFAULT_ORG_ID: &str = "00D000000000001AAA";
 const DEFAULT_API_VERSION: &str = "62.0";
-const DEFAULT_MAX_LIFETIME_SECS: u64 = 300;
 const DEFAULT_LOGIN_RATE_LIMIT: u32 = 3600;
 
 fn yes() -> bool {
@@ -169,8 +174,8 @@ struct ConfigFile {
     org_id: String,
     #[serde(default = "default_api_version")]
     newest_api_version: String,
-    #[serde(default = "default_max_lifetime")]
-    max_assertion_lifetime_secs: u64,
+    #[serde(default)]
+    max_assertion_lifetime_secs: Option<u64>,
     #[serde(default)]
     clock_skew_secs: i64,
     #[serde(default = "default_login_rate_limit")]
@@ -187,6 +192,8 @@ struct ConfigFile {
     mtls_certificates_files: Vec<PathBuf>,
     #[serde(default)]
     faults: Vec<Fault>,
+    #[serde(default)]
+    objects: Vec<SObjectFile>,
 }
 
 fn default_org_id() -> String {
@@ -195,10 +202,6 @@ fn default_org_id() -> String {
 
 fn default_api_version() -> String {
     DEFAULT_API_VERSION.to_owned()
-}
-
-fn default_max_lifetime() -> u64 {
-    DEFAULT_MAX_LIFETIME_SECS
 }
 
 fn default_login_rate_limit() -> u32 {
@@ -263,6 +266,11 @@ impl ConfigFile {
             .into_iter()
             .map(|app| app.resolve(base))
             .collect::<Result<Vec<_>>>()?;
+        let objects = self
+            .objects
+            .into_iter()
+            .map(|object| object.resolve(base))
+            .collect::<Result<Vec<_>>>()?;
         let mut mtls_certificates = self.mtls_certificates;
         for file in &self.mtls_certificates_files {
             mtls_certificates.push(read_text(&base.join(file), "mtls_certificates_files")?);
@@ -278,6 +286,7 @@ impl ConfigFile {
             users: self.users,
             mtls_certificates,
             faults: self.faults,
+            objects,
         })
     }
 }
@@ -319,13 +328,15 @@ pub(super) struct OrgUser {
 pub(super) struct Org {
     pub(super) org_id: String,
     pub(super) newest_api_major: u32,
-    pub(super) max_assertion_lifetime_secs: u64,
+    pub(super) max_assertion_lifetime_secs: Option<u64>,
     pub(super) clock_skew_secs: i64,
     pub(super) login_rate_limit_per_hour: u32,
     pub(super) audiences: Vec<String>,
     pub(super) apps: HashMap<String, App>,
     pub(super) users: HashMap<String, OrgUser>,
     pub(super) mtls_certificates: Vec<CertificateDer<'static>>,
+    /// Checked, with their ids; the server's store takes them.
+    pub(super) objects: Vec<SObject>,
 }
 
 impl Org {
@@ -403,6 +414,7 @@ impl Org {
             apps,
             users,
             mtls_certificates,
+            objects: data::objects(&config.objects)?,
         })
     }
 }
@@ -457,7 +469,7 @@ mod tests {
         )
         .expect("valid JSON");
         assert_eq!(config.org_id, DEFAULT_ORG_ID);
-        assert_eq!(config.max_assertion_lifetime_secs, 300);
+        assert_eq!(config.max_assertion_lifetime_secs, None);
         assert_eq!(config.apps[0].scopes, default_scopes());
         assert!(!config.users[0].approved && config.users[0].active);
     }

@@ -13,7 +13,7 @@
 //! # Configuration file
 //!
 //! ```json
-//! {"org_id":"00D000000000001AAA","newest_api_version":"62.0","max_assertion_lifetime_secs":300,
+//! {"org_id":"00D000000000001AAA","newest_api_version":"62.0",
 //!  "apps":[{"consumer_key":"3MVG9demo","certificate_file":"demo.crt"}],
 //!  "users":[{"username":"etl@example.com"},{"username":"new@example.com","approved":false},
 //!           {"username":"gone@example.com","active":false}],
@@ -21,14 +21,14 @@
 //! ```
 //!
 //! Every key is optional. Top level: `org_id` (default `00D000000000001AAA`),
-//! `newest_api_version` (`62.0`; `/services/data/` lists it and the four before it),
-//! `max_assertion_lifetime_secs` (300: how far ahead `exp` may be, Salesforce's real
-//! bound being unconfirmed), `clock_skew_secs` (0: how far the server's clock, and so
+//! `newest_api_version` (`62.0`; `/services/data/` lists every version from 31.0 to it),
+//! `max_assertion_lifetime_secs` (none: how far ahead `exp` may be; Salesforce sets no
+//! bound, so only tests that want one set it), `clock_skew_secs` (0: how far the server's clock, and so
 //! its `exp` checks and `Date` header, runs ahead of this machine's),
 //! `login_rate_limit_per_hour` (3600 per user),
 //! `extra_audiences` (site URLs accepted as `aud` besides login and test),
 //! `mtls_certificates` (PEM strings) and `mtls_certificates_files`, `faults` (see
-//! [`Fault`]).
+//! [`Fault`]), `objects` (see [`SObjectData`]: the records `query` answers from).
 //!
 //! An app: `consumer_key`, `certificate_pem` or `certificate_file` (the certificate
 //! uploaded to the connected app, RSA), `admin_approved_only` (false),
@@ -68,10 +68,12 @@
 //! emulator holds no real secret.
 
 mod config;
+mod data;
 mod faults;
 mod log;
 mod rest;
 mod server;
+mod soql;
 mod tls;
 mod token;
 
@@ -86,6 +88,7 @@ use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
 pub use config::{ConnectedApp, EmulatorConfig, User};
+pub use data::{Field, SObjectData};
 pub use faults::{Fault, FaultAction};
 pub use log::LogEntry;
 

@@ -21,8 +21,10 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use super::config::Org;
+use super::data::Store;
 use super::faults::{self, Fault, FaultAction, FaultPlan, ResponseBody};
 use super::log::{LogEntry, Outcome, RequestLog, now_rfc3339};
+use super::rest::Cursors;
 use super::{rest, token};
 
 /// The largest request body read; Salesforce's token requests are a few KiB.
@@ -55,6 +57,9 @@ pub(super) struct State {
     handshakes: AtomicU64,
     faults: Mutex<FaultPlan>,
     log: RequestLog,
+    /// The org's records (seeded), and the open query cursors over them.
+    pub(super) store: Store,
+    cursors: Mutex<Cursors>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -64,7 +69,8 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    pub(super) fn new(org: Org, faults: Vec<Fault>, log: RequestLog) -> State {
+    pub(super) fn new(mut org: Org, faults: Vec<Fault>, log: RequestLog) -> State {
+        let objects = std::mem::take(&mut org.objects);
         State {
             org,
             sessions: Mutex::new(HashMap::new()),
@@ -74,6 +80,8 @@ impl State {
             handshakes: AtomicU64::new(0),
             faults: Mutex::new(FaultPlan::new(faults)),
             log,
+            store: Store::new(objects),
+            cursors: Mutex::default(),
         }
     }
 
@@ -87,6 +95,10 @@ impl State {
         let session = lock(&self.sessions).get(token).cloned()?;
         self.api_calls.fetch_add(1, Ordering::Relaxed);
         Some(session)
+    }
+
+    pub(super) fn cursors(&self) -> MutexGuard<'_, Cursors> {
+        lock(&self.cursors)
     }
 
     pub(super) fn api_calls(&self) -> u64 {
@@ -322,11 +334,17 @@ fn route(state: &State, connection: &Connection, request: &Parts, body: &[u8]) -
             }
             rest::userinfo(state, &request.headers, base_url)
         }
+        _ if path.starts_with("/id/") => {
+            if method != Method::GET && method != Method::POST {
+                return rest::method_not_allowed(method);
+            }
+            rest::identity(state, path, &request.headers, base_url)
+        }
         _ if path == "/services/data" || path.starts_with("/services/data/") => {
             if method != Method::GET {
                 return rest::method_not_allowed(method);
             }
-            rest::data(state, path, &request.headers)
+            rest::data(state, path, request.uri.query(), &request.headers)
         }
         _ => rest::not_found(),
     }

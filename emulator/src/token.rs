@@ -96,9 +96,7 @@ fn parse_assertion(jwt: &str) -> Option<Assertion<'_>> {
             .collect::<Option<Vec<_>>>()?,
         _ => return None,
     };
-    let exp = claims.get("exp")?;
-    // NumericDate may be fractional; `as` saturates, so no value can overflow.
-    let exp = exp.as_i64().or_else(|| exp.as_f64().map(|f| f as i64))?;
+    let exp = numeric_date(claims.get("exp")?)?;
     Some(Assertion {
         signing_input,
         signature: B64URL.decode(signature).ok()?,
@@ -108,6 +106,19 @@ fn parse_assertion(jwt: &str) -> Option<Assertion<'_>> {
         aud,
         exp,
     })
+}
+
+/// A NumericDate as Salesforce reads it: a number, possibly fractional, or a JSON
+/// string of one (Salesforce's own doc example and simple-salesforce send a string).
+fn numeric_date(value: &Value) -> Option<i64> {
+    let number = match value {
+        Value::String(text) => text.trim().parse::<f64>().ok()?,
+        other => other
+            .as_i64()
+            .map_or_else(|| other.as_f64(), |n| Some(n as f64))?,
+    };
+    // `as` saturates, so no finite value can overflow.
+    number.is_finite().then_some(number as i64)
 }
 
 /// Handles a token request body (`application/x-www-form-urlencoded`).
@@ -164,9 +175,11 @@ fn check<'s>(state: &'s State, assertion: &Assertion<'_>) -> Result<&'s OrgUser,
     if assertion.exp <= now {
         return Err(EXPIRED);
     }
-    let max_lifetime = i64::try_from(org.max_assertion_lifetime_secs).unwrap_or(i64::MAX);
-    if assertion.exp > now.saturating_add(max_lifetime) {
-        return Err(INVALID_ASSERTION);
+    if let Some(max_lifetime) = org.max_assertion_lifetime_secs {
+        let max_lifetime = i64::try_from(max_lifetime).unwrap_or(i64::MAX);
+        if assertion.exp > now.saturating_add(max_lifetime) {
+            return Err(INVALID_ASSERTION);
+        }
     }
     let user = org.users.get(&assertion.sub).ok_or(NOT_APPROVED)?;
     // An admin-approved app pre-authorizes its assigned users, so their own approval
@@ -260,6 +273,23 @@ mod tests {
         let parsed = parse_assertion(&token).expect("parses");
         assert_eq!(parsed.sub, "b");
         assert_eq!(parsed.signature, b"sig");
+    }
+
+    #[test]
+    fn exp_is_a_number_or_a_string_of_one() {
+        let exp = |value: &str| {
+            let claims = format!(r#"{{"iss":"k","sub":"a","aud":"x","exp":{value}}}"#);
+            parse_assertion(&jwt(r#"{"alg":"RS256"}"#, &claims)).map(|a| a.exp)
+        };
+        assert_eq!(exp("1700000000"), Some(1_700_000_000));
+        assert_eq!(exp("1700000000.9"), Some(1_700_000_000));
+        assert_eq!(exp(r#""1700000000""#), Some(1_700_000_000));
+        // The Salesforce CLI's exp, in milliseconds.
+        assert_eq!(exp("1700000000300"), Some(1_700_000_000_300));
+        assert_eq!(exp("1e300"), Some(i64::MAX));
+        for bad in [r#""soon""#, r#""""#, r#""NaN""#, "null", "true", "[1]"] {
+            assert_eq!(exp(bad), None, "{bad}");
+        }
     }
 
     #[test]

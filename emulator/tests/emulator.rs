@@ -10,7 +10,8 @@ use reqwest::{Certificate, Identity, StatusCode};
 use serde_json::{Value, json};
 use sfjwt::{AssertionSigner, Claims, ErrorCode, KeystoreType};
 use sfjwt_emulator::{
-    ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, StartOptions, User,
+    ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, Field, SObjectData, StartOptions,
+    User,
 };
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -19,6 +20,8 @@ const ORG_ID: &str = "00D000000000001AAA";
 const APP: &str = "3MVG9test";
 const ADMIN_APP: &str = "3MVG9admin";
 const NO_API_APP: &str = "3MVG9noapi";
+/// An app holding `pem-pkcs8.pem`'s certificate, for assertions that openssl signs.
+const PEM_APP: &str = "3MVG9pem";
 const USER: &str = "etl@example.com";
 const SITE: &str = "https://acme.my.site.com";
 
@@ -65,6 +68,7 @@ fn config() -> EmulatorConfig {
             ConnectedApp::new(APP, app_certificate()),
             admin_app,
             no_api_app,
+            ConnectedApp::new(PEM_APP, read("certs/pem-pkcs8.pem-pkcs8.crt")),
         ],
         users: vec![
             User::new(USER),
@@ -109,6 +113,42 @@ fn sign_with(
 ) -> String {
     let claims = Claims::new(iss, sub, aud, lifetime, now).expect("claims");
     signer.sign(&claims).expect("signs").as_str().to_owned()
+}
+
+/// An assertion for PEM_APP with `claims` as they are, signed by `openssl dgst`: what a
+/// client that is not sfjwt sends.
+fn openssl_assertion(claims: &Value) -> String {
+    use base64::Engine;
+    use std::io::Write;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let signing_input = format!(
+        "{}.{}",
+        b64(br#"{"alg":"RS256"}"#),
+        b64(claims.to_string().as_bytes())
+    );
+    let mut openssl = std::process::Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(fixture("pem-pkcs8.pem"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl runs");
+    openssl
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(signing_input.as_bytes())
+        .expect("written");
+    let signature = openssl.wait_with_output().expect("openssl signs");
+    assert!(signature.status.success());
+    format!("{signing_input}.{}", b64(&signature.stdout))
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
 }
 
 fn good_assertion() -> String {
@@ -224,14 +264,69 @@ fn other_accepted_audiences_and_admin_approval() {
     for assertion in [
         sign(APP, USER, "https://test.salesforce.com", 180, now),
         sign(APP, USER, SITE, 180, now),
-        // 300 s is the configured maximum lifetime: still accepted.
-        sign(APP, USER, LOGIN, 299, now),
+        // Salesforce sets no bound on exp: an hour ahead is accepted.
+        sign(APP, USER, LOGIN, 3600, now),
         sign(ADMIN_APP, "assigned@example.com", LOGIN, 180, now),
     ] {
         let (status, body) = json_of(post_token(&client, &base, &assertion));
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     assert_eq!(emulator.login_count(), 4);
+}
+
+#[test]
+fn exp_and_prn_as_other_clients_send_them_are_accepted() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let now = unix_now();
+    let cases = [
+        // Salesforce's doc example and simple-salesforce: exp as a string of digits.
+        json!({"iss": PEM_APP, "sub": USER, "aud": LOGIN, "exp": (now + 180).to_string()}),
+        // The Salesforce CLI: Date.now() + 300, in milliseconds.
+        json!({"iss": PEM_APP, "sub": USER, "aud": LOGIN, "exp": (now * 1000 + 300)}),
+        // Talend's article: 600 s.
+        json!({"iss": PEM_APP, "sub": USER, "aud": LOGIN, "exp": now + 600}),
+        // The legacy prn for sub.
+        json!({"iss": PEM_APP, "prn": USER, "aud": LOGIN, "exp": now + 180}),
+    ];
+    for claims in &cases {
+        let (status, body) = json_of(post_token(&client, &base, &openssl_assertion(claims)));
+        assert_eq!(status, StatusCode::OK, "{claims}: {body}");
+    }
+    assert_eq!(emulator.login_count(), cases.len());
+
+    let (status, body) = json_of(post_token(
+        &client,
+        &base,
+        &openssl_assertion(&json!({"iss": PEM_APP, "sub": USER, "aud": LOGIN, "exp": "soon"})),
+    ));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error_description"], "invalid assertion");
+}
+
+#[test]
+fn a_bound_on_exp_is_there_for_tests_that_set_one() {
+    let emulator = start(EmulatorConfig {
+        max_assertion_lifetime_secs: Some(300),
+        ..config()
+    });
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let now = SystemTime::now();
+    let (status, _) = json_of(post_token(
+        &client,
+        &base,
+        &sign(APP, USER, LOGIN, 299, now),
+    ));
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = json_of(post_token(
+        &client,
+        &base,
+        &sign(APP, USER, LOGIN, 3600, now),
+    ));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error_description"], "invalid assertion");
 }
 
 #[test]
@@ -265,9 +360,10 @@ fn each_refusal_has_salesforce_error_and_description() {
             "expired authorization code",
         ),
         (
-            sign(APP, USER, LOGIN, 3600, now),
+            // exp far ahead does not hide the user's missing approval.
+            sign(APP, "new@example.com", LOGIN, 3600, now),
             "invalid_grant",
-            "invalid assertion",
+            "user hasn't approved this consumer",
         ),
         (
             sign(APP, "nobody@example.com", LOGIN, 180, now),
@@ -527,6 +623,295 @@ fn data_lists_versions_and_serves_limits() {
 
     emulator.revoke_tokens();
     assert_invalid_session(get(&client, &limits, Some(&token)));
+}
+
+#[test]
+fn every_version_from_31_has_its_resources_limits_and_tooling_query() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let (_, versions) = json_of(get(&client, &format!("{base}/services/data/"), None));
+    let versions: Vec<&str> = versions
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v["version"].as_str().expect("version"))
+        .collect();
+    assert_eq!(versions.first(), Some(&"31.0"));
+    assert!(versions.contains(&"50.0"), "jsforce's default version");
+
+    let token = login(&client, &emulator);
+    for version in ["v31.0", "v50.0", "v62.0"] {
+        let (status, body) = json_of(get(
+            &client,
+            &format!("{base}/services/data/{version}"),
+            Some(&token),
+        ));
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["limits"], format!("/services/data/{version}/limits"));
+        let (status, _) = json_of(get(
+            &client,
+            &format!("{base}/services/data/{version}/limits"),
+            Some(&token),
+        ));
+        assert_eq!(status, StatusCode::OK);
+        let (status, body) = json_of(get(
+            &client,
+            &format!("{base}/services/data/{version}/tooling/query?q=SELECT+Id+FROM+ApexClass"),
+            Some(&token),
+        ));
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (body["totalSize"].as_u64(), body["done"].as_bool()),
+            (Some(0), Some(true))
+        );
+    }
+    assert_invalid_session(get(&client, &format!("{base}/services/data/v62.0"), None));
+}
+
+/// GETs `query?q=<soql>` (or `path` as it is, for a `nextRecordsUrl`) with the token.
+fn soql(
+    client: &Client,
+    base: &str,
+    token: &str,
+    resource: &str,
+    soql: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut url = url::Url::parse(&format!("{base}{resource}")).expect("a URL");
+    if let Some(soql) = soql {
+        url.query_pairs_mut().append_pair("q", soql);
+    }
+    let request = client
+        .get(url)
+        .bearer_auth(token)
+        .header("Sforce-Query-Options", "batchSize=200");
+    json_of(request.send().expect("answered"))
+}
+
+#[test]
+fn queries_page_through_configured_records_and_refuse_as_salesforce_does() {
+    let invoices = SObjectData {
+        name: "Invoice__c".to_owned(),
+        fields: vec![
+            Field::new("Name", "string"),
+            Field::new("Amount__c", "double"),
+        ],
+        records: (1..=450)
+            .map(
+                |n| match json!({"Name": format!("INV-{n:04}"), "Amount__c": n}) {
+                    Value::Object(record) => record,
+                    _ => unreachable!(),
+                },
+            )
+            .collect(),
+    };
+    let emulator = start(EmulatorConfig {
+        objects: vec![invoices],
+        ..config()
+    });
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let token = login(&client, &emulator);
+    let query = "/services/data/v62.0/query";
+
+    let (status, page) = soql(
+        &client,
+        &base,
+        &token,
+        query,
+        Some("SELECT Name FROM Invoice__c ORDER BY Name"),
+    );
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(
+        (page["totalSize"].as_u64(), page["done"].as_bool()),
+        (Some(450), Some(false))
+    );
+    let mut names: Vec<String> = Vec::new();
+    let mut page = page;
+    loop {
+        for record in page["records"].as_array().expect("records") {
+            assert_eq!(record["attributes"]["type"], "Invoice__c");
+            assert!(
+                record["attributes"]["url"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("/services/data/v62.0/sobjects/Invoice__c/a02")
+            );
+            names.push(record["Name"].as_str().expect("Name").to_owned());
+        }
+        let Some(next) = page["nextRecordsUrl"].as_str().map(str::to_owned) else {
+            break;
+        };
+        let (status, next_page) = soql(&client, &base, &token, &next, None);
+        assert_eq!(status, StatusCode::OK, "{next_page}");
+        // A locator serves once.
+        assert_eq!(
+            soql(&client, &base, &token, &next, None).0,
+            StatusCode::BAD_REQUEST
+        );
+        page = next_page;
+    }
+    assert_eq!(page["done"], true);
+    let expected: Vec<String> = (1..=450).map(|n| format!("INV-{n:04}")).collect();
+    assert_eq!(
+        names, expected,
+        "every record once, in order, in pages of 200"
+    );
+
+    let (status, body) = soql(
+        &client,
+        &base,
+        &token,
+        "/services/data/v50.0/queryAll",
+        Some("SELECT COUNT() FROM Invoice__c WHERE Amount__c > 400 OR Name LIKE 'INV-000%'"),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (
+            body["totalSize"].as_u64(),
+            body["records"].as_array().map(Vec::len)
+        ),
+        (Some(59), Some(0))
+    );
+    let (_, body) = soql(
+        &client,
+        &base,
+        &token,
+        query,
+        Some("SELECT Name, Industry FROM Account WHERE Industry IN ('Energy') LIMIT 5"),
+    );
+    assert_eq!(body["records"][0]["Name"], "Globex");
+
+    for (soql_text, code) in [
+        (Some("SELECT FROM Account"), "MALFORMED_QUERY"),
+        (Some("SELECT Nope FROM Account"), "INVALID_FIELD"),
+        (Some("SELECT Id FROM Nope__c"), "INVALID_TYPE"),
+        (None, "MALFORMED_QUERY"),
+    ] {
+        let (status, body) = soql(&client, &base, &token, query, soql_text);
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{soql_text:?}: {body}");
+        assert_eq!(body[0]["errorCode"], code, "{body}");
+        assert!(body[0]["message"].is_string());
+    }
+    let (status, body) = soql(
+        &client,
+        &base,
+        &token,
+        &format!("{query}/01g000000000999-200"),
+        None,
+    );
+    assert_eq!(
+        (status, body[0]["errorCode"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("INVALID_QUERY_LOCATOR"))
+    );
+    emulator.revoke_tokens();
+    assert_invalid_session(get(
+        &client,
+        &format!("{base}{query}?q=SELECT+Id+FROM+Account"),
+        Some(&token),
+    ));
+}
+
+#[test]
+fn records_come_from_json_and_csv_files_beside_the_config() {
+    let dir = temp_path("objects");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("app.crt"), app_certificate()).expect("cert");
+    std::fs::write(
+        dir.join("invoices.csv"),
+        "Name,Amount__c,Paid__c\nINV-1,10.5,true\n\"INV-2, late\",,false\n",
+    )
+    .expect("csv");
+    std::fs::write(
+        dir.join("projects.json"),
+        r#"[{"Name": "Apollo"}, {"Name": "Gemini"}]"#,
+    )
+    .expect("json");
+    let path = dir.join("emulator.json");
+    std::fs::write(
+        &path,
+        json!({
+            "apps": [{"consumer_key": APP, "certificate_file": "app.crt"}],
+            "users": [{"username": USER}],
+            "objects": [
+                {"name": "Invoice__c", "fields": ["Name", {"name": "Amount__c", "type": "double"},
+                                                  {"name": "Paid__c", "type": "boolean"}],
+                 "records_file": "invoices.csv"},
+                {"name": "Project__c", "fields": ["Name"], "records_file": "projects.json"}
+            ]
+        })
+        .to_string(),
+    )
+    .expect("config");
+    let config = EmulatorConfig::from_file(&path).expect("config reads");
+    std::fs::write(dir.join("broken.csv"), "Amount__c\nlots\n").expect("csv");
+    std::fs::write(&path, json!({"objects": [{"name": "Invoice__c", "fields": [{"name": "Amount__c", "type": "double"}], "records_file": "broken.csv"}]}).to_string()).expect("config");
+    let broken = EmulatorConfig::from_file(&path).expect_err("refused");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        broken.to_string().contains("'lots' is not a double"),
+        "{broken}"
+    );
+
+    let emulator = start(config);
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let token = login(&client, &emulator);
+    let query = "/services/data/v62.0/query";
+    let (_, body) = soql(
+        &client,
+        &base,
+        &token,
+        query,
+        Some("SELECT Name, Amount__c, Paid__c FROM Invoice__c WHERE Paid__c = false"),
+    );
+    assert_eq!(body["records"][0]["Name"], "INV-2, late");
+    assert_eq!(body["records"][0]["Amount__c"], Value::Null);
+    let (_, body) = soql(
+        &client,
+        &base,
+        &token,
+        query,
+        Some("SELECT Name FROM Invoice__c WHERE Amount__c = 10.5"),
+    );
+    assert_eq!(body["totalSize"], 1);
+    let (_, body) = soql(
+        &client,
+        &base,
+        &token,
+        query,
+        Some("SELECT Name FROM Project__c ORDER BY Name DESC"),
+    );
+    assert_eq!(body["records"][0]["Name"], "Gemini");
+}
+
+#[test]
+fn the_identity_url_of_the_token_answers_for_its_user() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let (status, body) = json_of(post_token(&client, &emulator.base_url(), &good_assertion()));
+    assert_eq!(status, StatusCode::OK);
+    let token = body["access_token"].as_str().expect("token");
+    let id = body["id"].as_str().expect("id");
+    assert_invalid_session(get(&client, id, None));
+    let (status, identity) = json_of(get(&client, id, Some(token)));
+    assert_eq!(status, StatusCode::OK, "{identity}");
+    assert_eq!(identity["id"], id);
+    assert_eq!(identity["username"], USER);
+    assert_eq!(identity["organization_id"], ORG_ID);
+    assert!(id.ends_with(identity["user_id"].as_str().expect("user_id")));
+    assert!(
+        identity["urls"]["rest"]
+            .as_str()
+            .expect("urls")
+            .contains("/services/data/v")
+    );
+
+    let other = format!("{}/id/{ORG_ID}/005000000000999AAA", emulator.base_url());
+    assert_eq!(
+        get(&client, &other, Some(token)).status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[test]

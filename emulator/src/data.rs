@@ -1,0 +1,728 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! The org's records, in memory for one run: the objects of the emulator's config, and
+//! a few Accounts and Contacts by default, so that a bare emulator and `sfjwt demo`
+//! answer queries. [`Store::query`] runs a parsed SOQL query against them, checking the
+//! object and fields as Salesforce does.
+
+use std::cmp::Ordering;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use sfjwt::{Error, Result};
+
+use super::soql::{self, Query, QueryError, Select};
+
+/// An object of the org and its records (`objects` in the emulator's config). JSON:
+/// `{"name": "Invoice__c", "fields": ["Name", {"name": "Amount__c", "type": "double"}],
+/// "records": [{"Name": "INV-1", "Amount__c": 12.5}]}`, or `"records_file"` naming a
+/// `.json` file (an array of records) or a `.csv` file (a header row of field names),
+/// relative to the config file. `Id` is added to the fields; records without one get
+/// one. An object named like a default one (Account, Contact) replaces it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "SObjectFile")]
+pub struct SObjectData {
+    /// The API name (`Account`, `Invoice__c`).
+    pub name: String,
+    /// The fields, `Id` among them or not.
+    pub fields: Vec<Field>,
+    /// The records, by field name.
+    pub records: Vec<Map<String, Value>>,
+}
+
+/// A field and its Salesforce type (`string` by default; `id`, `reference`, `email`,
+/// `phone`, `url`, `picklist`, `textarea`, `boolean`, `int`, `double`, `currency`,
+/// `percent`, `date`, `datetime`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "FieldFile")]
+pub struct Field {
+    /// The API name.
+    pub name: String,
+    /// The type, as describe calls name it.
+    pub field_type: String,
+}
+
+impl Field {
+    /// A field of `field_type`.
+    pub fn new(name: impl Into<String>, field_type: impl Into<String>) -> Field {
+        Field {
+            name: name.into(),
+            field_type: field_type.into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FieldFile {
+    Name(String),
+    Typed {
+        name: String,
+        #[serde(rename = "type", default = "string_type")]
+        field_type: String,
+    },
+}
+
+fn string_type() -> String {
+    "string".to_owned()
+}
+
+impl From<FieldFile> for Field {
+    fn from(file: FieldFile) -> Field {
+        match file {
+            FieldFile::Name(name) => Field::new(name, "string"),
+            FieldFile::Typed { name, field_type } => Field::new(name, field_type),
+        }
+    }
+}
+
+const TYPES: [&str; 15] = [
+    "id",
+    "reference",
+    "string",
+    "textarea",
+    "email",
+    "phone",
+    "url",
+    "picklist",
+    "boolean",
+    "int",
+    "double",
+    "currency",
+    "percent",
+    "date",
+    "datetime",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SObjectFile {
+    name: String,
+    fields: Vec<Field>,
+    #[serde(default)]
+    records: Vec<Map<String, Value>>,
+    #[serde(default)]
+    records_file: Option<PathBuf>,
+}
+
+impl SObjectFile {
+    /// The object, its `records_file` read relative to `base`.
+    pub(super) fn resolve(self, base: &Path) -> Result<SObjectData> {
+        let key = format!("objects[{}]", self.name);
+        let mut records = self.records;
+        if let Some(file) = &self.records_file {
+            let path = base.join(file);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::config(&key, format!("cannot read {}: {e}", path.display())))?;
+            let bad = |why: String| Error::config(&key, format!("{}: {why}", path.display()));
+            if path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+            {
+                records.extend(csv_records(&text, &self.fields).map_err(bad)?);
+            } else {
+                let more: Vec<Map<String, Value>> =
+                    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+                records.extend(more);
+            }
+        }
+        Ok(SObjectData {
+            name: self.name,
+            fields: self.fields,
+            records,
+        })
+    }
+}
+
+impl TryFrom<SObjectFile> for SObjectData {
+    type Error = Error;
+
+    /// Without a config file, `records_file` is relative to the working directory.
+    fn try_from(file: SObjectFile) -> Result<SObjectData> {
+        file.resolve(Path::new(""))
+    }
+}
+
+/// The records of a CSV text (RFC 4180: a header row of field names, quoted cells with
+/// `""` for a quote), each cell converted by its field's type; an empty cell is null.
+fn csv_records(text: &str, fields: &[Field]) -> Result<Vec<Map<String, Value>>, String> {
+    let mut rows = csv_rows(text)?.into_iter();
+    let header = rows.next().ok_or("no header row")?;
+    let mut records = Vec::new();
+    for (line, row) in rows.enumerate() {
+        if row.len() == 1 && row[0].is_empty() {
+            continue; // a blank line
+        }
+        if row.len() != header.len() {
+            return Err(format!(
+                "row {} has {} cells, the header {}",
+                line + 2,
+                row.len(),
+                header.len()
+            ));
+        }
+        let mut record = Map::new();
+        for (name, cell) in header.iter().zip(row) {
+            let field_type = fields
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(name))
+                .map_or("string", |f| f.field_type.as_str());
+            let value = typed(&cell, field_type)
+                .ok_or_else(|| format!("row {}: '{cell}' is not a {field_type}", line + 2))?;
+            record.insert(name.clone(), value);
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
+fn typed(cell: &str, field_type: &str) -> Option<Value> {
+    if cell.is_empty() {
+        return Some(Value::Null);
+    }
+    match field_type {
+        "int" => cell.trim().parse::<i64>().ok().map(Value::from),
+        "double" | "currency" | "percent" => cell
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+        "boolean" => match cell.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        _ => Some(Value::String(cell.to_owned())),
+    }
+}
+
+/// The rows of a CSV text.
+fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, String> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut cell = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => cell.push(c),
+            (false, '"') if cell.is_empty() => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut cell)),
+            (false, '\r') if chars.peek() == Some(&'\n') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut cell));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => cell.push(c),
+        }
+    }
+    if quoted {
+        return Err("a quoted cell is not closed".to_owned());
+    }
+    if !cell.is_empty() || !row.is_empty() {
+        row.push(cell);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// The default objects: five Accounts and six Contacts.
+fn default_objects() -> Vec<SObjectData> {
+    const ACCOUNTS: [(&str, &str, &str, i64); 5] = [
+        (
+            "Acme Corporation",
+            "Manufacturing",
+            "San Francisco",
+            1_200_000,
+        ),
+        ("Globex", "Energy", "Springfield", 5_400_000),
+        ("Initech", "Technology", "Austin", 800_000),
+        ("Umbrella", "Pharmaceuticals", "Raccoon City", 9_900_000),
+        ("Stark Industries", "Technology", "New York", 7_300_000),
+    ];
+    const CONTACTS: [(&str, &str, &str, usize); 6] = [
+        ("Ada", "Lovelace", "ada@acme.example", 0),
+        ("Hank", "Scorpio", "hank@globex.example", 1),
+        ("Peter", "Gibbons", "peter@initech.example", 2),
+        ("Milton", "Waddams", "milton@initech.example", 2),
+        ("Alice", "Abernathy", "alice@umbrella.example", 3),
+        ("Pepper", "Potts", "pepper@stark.example", 4),
+    ];
+    let record = |value: Value| match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    vec![
+        SObjectData {
+            name: "Account".to_owned(),
+            fields: vec![
+                Field::new("Name", "string"),
+                Field::new("Industry", "picklist"),
+                Field::new("BillingCity", "string"),
+                Field::new("AnnualRevenue", "currency"),
+            ],
+            records: ACCOUNTS
+                .iter()
+                .map(|(name, industry, city, revenue)| {
+                    record(json!({"Name": name, "Industry": industry,
+                                  "BillingCity": city, "AnnualRevenue": revenue}))
+                })
+                .collect(),
+        },
+        SObjectData {
+            name: "Contact".to_owned(),
+            fields: vec![
+                Field::new("FirstName", "string"),
+                Field::new("LastName", "string"),
+                Field::new("Email", "email"),
+                Field::new("AccountId", "reference"),
+            ],
+            records: CONTACTS
+                .iter()
+                .map(|(first, last, email, account)| {
+                    record(json!({"FirstName": first, "LastName": last, "Email": email,
+                                  "AccountId": record_id("001", account + 1)}))
+                })
+                .collect(),
+        },
+    ]
+}
+
+/// A record id: the object's key prefix, a number, and a 3-character suffix: 18
+/// characters, as Salesforce's.
+fn record_id(key_prefix: &str, number: usize) -> String {
+    format!("{key_prefix}{number:0>12}AAA")
+}
+
+/// The key prefix of an object's ids: Salesforce's for standard objects, `a00`, `a01`,
+/// ... for the others, by their position.
+fn key_prefix(name: &str, position: usize) -> String {
+    let standard = [
+        ("Account", "001"),
+        ("Contact", "003"),
+        ("Opportunity", "006"),
+        ("Lead", "00Q"),
+        ("Case", "500"),
+    ];
+    match standard.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) {
+        Some((_, prefix)) => (*prefix).to_owned(),
+        None => {
+            let digits = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+            let (high, low) = (position / 36 % 36, position % 36);
+            format!("a{}{}", digits[high] as char, digits[low] as char)
+        }
+    }
+}
+
+/// One object as the store keeps it: fields with `Id` first, records with ids and
+/// field names spelled as the fields are.
+#[derive(Debug)]
+pub(super) struct SObject {
+    name: String,
+    fields: Vec<Field>,
+    records: Vec<Map<String, Value>>,
+}
+
+/// The default objects, replaced or joined by `configured`; CONFIG naming `objects`
+/// for a duplicate object, an unknown type, a record with an unknown field or a
+/// duplicate id.
+pub(super) fn objects(configured: &[SObjectData]) -> Result<Vec<SObject>> {
+    let mut all = default_objects();
+    for (index, object) in configured.iter().enumerate() {
+        if configured[..index]
+            .iter()
+            .any(|o| o.name.eq_ignore_ascii_case(&object.name))
+        {
+            return Err(Error::config(
+                "objects",
+                format!("object '{}' appears twice", object.name),
+            ));
+        }
+        match all
+            .iter_mut()
+            .find(|o| o.name.eq_ignore_ascii_case(&object.name))
+        {
+            Some(default) => *default = object.clone(),
+            None => all.push(object.clone()),
+        }
+    }
+    all.into_iter()
+        .enumerate()
+        .map(|(position, object)| prepare(object, position))
+        .collect()
+}
+
+fn prepare(object: SObjectData, position: usize) -> Result<SObject> {
+    let key = format!("objects[{}]", object.name);
+    let valid_name = !object.name.is_empty()
+        && object
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid_name {
+        return Err(Error::config(&key, "not an API name (letters, digits, _)"));
+    }
+    let mut fields = vec![Field::new("Id", "id")];
+    for field in object.fields {
+        if !TYPES.contains(&field.field_type.as_str()) {
+            return Err(Error::config(
+                &key,
+                format!(
+                    "field '{}' has type '{}'; the types are: {}",
+                    field.name,
+                    field.field_type,
+                    TYPES.join(", ")
+                ),
+            ));
+        }
+        if fields
+            .iter()
+            .any(|f| f.name.eq_ignore_ascii_case(&field.name))
+        {
+            if field.name.eq_ignore_ascii_case("Id") {
+                continue;
+            }
+            return Err(Error::config(
+                &key,
+                format!("field '{}' appears twice", field.name),
+            ));
+        }
+        fields.push(field);
+    }
+    let prefix = key_prefix(&object.name, position);
+    let mut records = Vec::with_capacity(object.records.len());
+    let mut ids = std::collections::HashSet::new();
+    for (number, given) in object.records.into_iter().enumerate() {
+        let mut record = Map::new();
+        for (name, value) in given {
+            let field = fields
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(&name))
+                .ok_or_else(|| {
+                    Error::config(&key, format!("a record has the unknown field '{name}'"))
+                })?;
+            record.insert(field.name.clone(), value);
+        }
+        let id = match record.get("Id") {
+            Some(Value::String(id)) => id.clone(),
+            _ => record_id(&prefix, number + 1),
+        };
+        if !ids.insert(id.clone()) {
+            return Err(Error::config(&key, format!("id '{id}' appears twice")));
+        }
+        record.insert("Id".to_owned(), Value::String(id));
+        records.push(record);
+    }
+    Ok(SObject {
+        name: object.name,
+        fields,
+        records,
+    })
+}
+
+impl SObject {
+    /// The field's name as the object spells it, for a name as a query wrote it.
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|f| f.name.eq_ignore_ascii_case(name))
+            .map(|f| f.name.as_str())
+    }
+}
+
+/// The records of every object.
+#[derive(Debug)]
+pub(super) struct Store {
+    objects: Vec<SObject>,
+}
+
+/// What a query selected: the object's name, and each record's id and selected fields
+/// in the order of the `SELECT` (no records for `COUNT()`), with the number of matches.
+pub(super) struct Rows {
+    pub object: String,
+    pub records: Vec<(String, Vec<(String, Value)>)>,
+    pub total_size: usize,
+}
+
+impl Store {
+    /// A store of `objects` (from [`objects`]).
+    pub fn new(objects: Vec<SObject>) -> Store {
+        Store { objects }
+    }
+
+    fn object(&self, name: &str) -> Result<&SObject, QueryError> {
+        self.objects
+            .iter()
+            .find(|o| o.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| QueryError {
+                error_code: "INVALID_TYPE",
+                message: format!(
+                    "sObject type '{name}' is not supported. If you are attempting to use a \
+                     custom object, be sure to append the '__c' after the entity name. Please \
+                     reference your WSDL or the describe call for the appropriate names."
+                ),
+            })
+    }
+
+    /// Runs `query`: the object and every field it names must exist.
+    pub fn query(&self, query: &Query) -> Result<Rows, QueryError> {
+        let object = self.object(&query.object)?;
+        let field = |name: &str| {
+            object.field(name).ok_or_else(|| QueryError {
+                error_code: "INVALID_FIELD",
+                message: format!(
+                    "No such column '{name}' on entity '{}'. If you are attempting to use a \
+                     custom field, be sure to append the '__c' after the custom field name. \
+                     Please reference your WSDL or the describe call for the appropriate names.",
+                    object.name
+                ),
+            })
+        };
+        let selected: Vec<&str> = match &query.select {
+            Select::Count => Vec::new(),
+            Select::Fields(fields) => fields.iter().map(|f| field(f)).collect::<Result<_, _>>()?,
+        };
+        let mut named = Vec::new();
+        if let Some(filter) = &query.filter {
+            soql::condition_fields(filter, &mut named);
+        }
+        for name in named {
+            field(name)?;
+        }
+        let order: Vec<(&str, bool, bool)> = query
+            .order_by
+            .iter()
+            .map(|o| Ok((field(&o.field)?, o.descending, o.nulls_last)))
+            .collect::<Result<_, QueryError>>()?;
+
+        let value = |record: &Map<String, Value>, name: &str| {
+            object
+                .field(name)
+                .and_then(|name| record.get(name))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        let mut matching: Vec<&Map<String, Value>> = object
+            .records
+            .iter()
+            .filter(|record| {
+                query
+                    .filter
+                    .as_ref()
+                    .is_none_or(|filter| soql::matches(filter, &|name| value(record, name)))
+            })
+            .collect();
+        matching.sort_by(|a, b| {
+            order
+                .iter()
+                .map(|&(name, descending, nulls_last)| {
+                    let (a, b) = (value(a, name), value(b, name));
+                    match (a.is_null(), b.is_null()) {
+                        (true, true) => Ordering::Equal,
+                        (true, false) if nulls_last => Ordering::Greater,
+                        (true, false) => Ordering::Less,
+                        (false, true) if nulls_last => Ordering::Less,
+                        (false, true) => Ordering::Greater,
+                        (false, false) if descending => soql::order(&b, &a),
+                        (false, false) => soql::order(&a, &b),
+                    }
+                })
+                .find(|o| o.is_ne())
+                .unwrap_or(Ordering::Equal)
+        });
+        let offset = query.offset.unwrap_or(0);
+        let limit = query.limit.unwrap_or(usize::MAX);
+        let page: Vec<&Map<String, Value>> =
+            matching.into_iter().skip(offset).take(limit).collect();
+        let total_size = page.len();
+        let records = if selected.is_empty() {
+            Vec::new()
+        } else {
+            page.iter()
+                .map(|record| {
+                    let id = value(record, "Id").as_str().unwrap_or_default().to_owned();
+                    let fields = selected
+                        .iter()
+                        .map(|name| ((*name).to_owned(), value(record, name)))
+                        .collect();
+                    (id, fields)
+                })
+                .collect()
+        };
+        Ok(Rows {
+            object: object.name.clone(),
+            records,
+            total_size,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Result<Rows, QueryError> {
+        Store::new(objects(&[]).unwrap()).query(&soql::parse(text).unwrap())
+    }
+
+    fn column(rows: &Rows, field: &str) -> Vec<Value> {
+        rows.records
+            .iter()
+            .map(|(_, r)| r.iter().find(|(f, _)| f == field).unwrap().1.clone())
+            .collect()
+    }
+
+    #[test]
+    fn queries_select_filter_order_and_page() {
+        let rows = run("SELECT name, Id FROM account WHERE Industry = 'technology' ORDER BY Name")
+            .unwrap();
+        assert_eq!(rows.object, "Account");
+        assert_eq!(rows.total_size, 2);
+        assert_eq!(
+            column(&rows, "Name"),
+            [json!("Initech"), json!("Stark Industries")]
+        );
+        assert_eq!(
+            rows.records[0].1[0].0, "Name",
+            "the object's spelling, the query's order"
+        );
+        assert_eq!(rows.records[0].0, "001000000000003AAA");
+
+        let rows =
+            run("SELECT Name FROM Account ORDER BY AnnualRevenue DESC LIMIT 2 OFFSET 1").unwrap();
+        assert_eq!(
+            column(&rows, "Name"),
+            [json!("Stark Industries"), json!("Globex")]
+        );
+
+        let rows =
+            run("SELECT COUNT() FROM Contact WHERE AccountId = '001000000000003AAA'").unwrap();
+        assert_eq!((rows.total_size, rows.records.len()), (2, 0));
+    }
+
+    #[test]
+    fn unknown_objects_and_fields_are_salesforces_errors() {
+        let error = run("SELECT Id FROM Opportunity").err().unwrap();
+        assert_eq!(error.error_code, "INVALID_TYPE");
+        assert!(
+            error
+                .message
+                .starts_with("sObject type 'Opportunity' is not supported")
+        );
+        for query in [
+            "SELECT Nope FROM Account",
+            "SELECT Id FROM Account WHERE Nope = 1",
+            "SELECT Id FROM Account ORDER BY Nope",
+        ] {
+            let error = run(query).err().unwrap();
+            assert_eq!(error.error_code, "INVALID_FIELD", "{query}");
+            assert!(
+                error
+                    .message
+                    .starts_with("No such column 'Nope' on entity 'Account'")
+            );
+        }
+    }
+
+    #[test]
+    fn csv_cells_are_typed_by_their_fields() {
+        let fields = [
+            Field::new("Amount__c", "double"),
+            Field::new("Paid__c", "boolean"),
+        ];
+        let records = csv_records(
+            "Name,Amount__c,Paid__c,Zip__c\r\n\"INV-1, \"\"first\"\"\",12.5,TRUE,02134\n\nINV-2,,false,\n",
+            &fields,
+        )
+        .unwrap();
+        assert_eq!(records.len(), 2);
+        assert_eq!(
+            Value::Object(records[0].clone()),
+            json!({"Name": "INV-1, \"first\"", "Amount__c": 12.5, "Paid__c": true, "Zip__c": "02134"})
+        );
+        assert_eq!(records[1]["Amount__c"], Value::Null);
+        for (bad, why) in [
+            ("A,B\n1\n", "row 2 has 1 cells"),
+            ("Amount__c\nlots\n", "'lots' is not a double"),
+            ("A\n\"open\n", "not closed"),
+            ("", "no header row"),
+        ] {
+            let error = csv_records(bad, &fields).unwrap_err();
+            assert!(error.contains(why), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn configured_objects_join_or_replace_the_defaults() {
+        let invoices = SObjectData {
+            name: "Invoice__c".to_owned(),
+            fields: vec![Field::new("Name", "string")],
+            records: (1..=3)
+                .map(|n| record_of(json!({"name": format!("INV-{n}")})))
+                .collect(),
+        };
+        let accounts = SObjectData {
+            name: "Account".to_owned(),
+            fields: vec![Field::new("Name", "string")],
+            records: vec![record_of(
+                json!({"Id": "001000000000042AAA", "Name": "Only"}),
+            )],
+        };
+        let store = Store::new(objects(&[invoices.clone(), accounts]).unwrap());
+        let query = |text: &str| store.query(&soql::parse(text).unwrap()).unwrap();
+        let rows = query("SELECT Id, Name FROM Invoice__c ORDER BY Name DESC");
+        assert_eq!(rows.total_size, 3);
+        assert_eq!(rows.records[0].1[1], ("Name".to_owned(), json!("INV-3")));
+        assert!(
+            rows.records[0].0.starts_with("a02"),
+            "{}",
+            rows.records[0].0
+        );
+        assert_eq!(
+            query("SELECT Id FROM Account").records[0].0,
+            "001000000000042AAA"
+        );
+        assert_eq!(query("SELECT COUNT() FROM Contact").total_size, 6);
+
+        for (broken, why) in [
+            (vec![invoices.clone(), invoices.clone()], "appears twice"),
+            (
+                vec![SObjectData {
+                    fields: vec![Field::new("Name", "money")],
+                    ..invoices.clone()
+                }],
+                "has type 'money'",
+            ),
+            (
+                vec![SObjectData {
+                    records: vec![record_of(json!({"Nope": 1}))],
+                    ..invoices.clone()
+                }],
+                "unknown field 'Nope'",
+            ),
+            (
+                vec![SObjectData {
+                    name: "Bad Name".to_owned(),
+                    ..invoices
+                }],
+                "not an API name",
+            ),
+        ] {
+            let error = objects(&broken).err().unwrap();
+            assert!(error.to_string().contains(why), "{error}");
+        }
+    }
+
+    fn record_of(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+}

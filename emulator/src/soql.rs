@@ -1,0 +1,699 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! The SOQL subset the emulator answers: `SELECT` a field list or `COUNT()` `FROM` one
+//! object, `WHERE` with `=`, `!=`, `<>`, `<`, `>`, `<=`, `>=`, `LIKE`, `IN`, `NOT IN`,
+//! `NULL`, `AND`, `OR`, `NOT` and parentheses, `ORDER BY` (`ASC`/`DESC`,
+//! `NULLS FIRST`/`LAST`), `LIMIT` and `OFFSET`. Keywords are case-insensitive, string
+//! comparisons too, as in Salesforce.
+//!
+//! [`parse`] gives the query's shape or `MALFORMED_QUERY`; the data store then checks
+//! the object (`INVALID_TYPE`) and the fields (`INVALID_FIELD`).
+
+use std::cmp::Ordering;
+
+use serde_json::Value;
+
+/// The longest query accepted, as Salesforce's 100,000 characters.
+pub const MAX_QUERY_CHARS: usize = 100_000;
+/// How deep conditions may nest: bounds the parser's recursion.
+const MAX_DEPTH: usize = 64;
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub select: Select,
+    pub object: String,
+    pub filter: Option<Condition>,
+    pub order_by: Vec<OrderBy>,
+    pub limit: Option<usize>,
+    pub offset: Option<usize>,
+}
+
+/// What is selected.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Select {
+    /// `COUNT()`: the number of matching records, no records.
+    Count,
+    /// Field names as written.
+    Fields(Vec<String>),
+}
+
+/// A `WHERE` condition.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    And(Box<Condition>, Box<Condition>),
+    Or(Box<Condition>, Box<Condition>),
+    Not(Box<Condition>),
+    Compare {
+        field: String,
+        op: Op,
+        value: Literal,
+    },
+    In {
+        field: String,
+        values: Vec<Literal>,
+        negated: bool,
+    },
+    Like {
+        field: String,
+        pattern: String,
+    },
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+}
+
+/// A literal value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Text(String),
+}
+
+/// One `ORDER BY` term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderBy {
+    pub field: String,
+    pub descending: bool,
+    pub nulls_last: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Word(String),
+    Text(String),
+    Number(f64),
+    Symbol(&'static str),
+}
+
+impl Token {
+    fn shown(&self) -> String {
+        match self {
+            Token::Word(word) => word.clone(),
+            Token::Text(text) => format!("'{text}'"),
+            Token::Number(number) => number.to_string(),
+            Token::Symbol(symbol) => (*symbol).to_owned(),
+        }
+    }
+}
+
+/// Why a query was refused: Salesforce's `errorCode` and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub error_code: &'static str,
+    pub message: String,
+}
+
+impl QueryError {
+    pub fn malformed(message: impl Into<String>) -> QueryError {
+        QueryError {
+            error_code: "MALFORMED_QUERY",
+            message: message.into(),
+        }
+    }
+}
+
+const SYMBOLS: [&str; 10] = ["!=", "<>", "<=", ">=", "=", "<", ">", "(", ")", ","];
+
+fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
+    let mut tokens = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(at, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c == '\'' {
+            chars.next();
+            let mut value = String::new();
+            loop {
+                match chars.next() {
+                    Some((_, '\'')) => break,
+                    Some((_, '\\')) => match chars.next() {
+                        Some((_, 'n')) => value.push('\n'),
+                        Some((_, 't')) => value.push('\t'),
+                        Some((_, escaped)) => value.push(escaped),
+                        None => return Err(QueryError::malformed("unterminated string")),
+                    },
+                    Some((_, other)) => value.push(other),
+                    None => return Err(QueryError::malformed("unterminated string")),
+                }
+            }
+            tokens.push(Token::Text(value));
+        } else if c.is_ascii_digit() || (c == '-' || c == '.') && is_number_start(text, at) {
+            let end = text[at..]
+                .char_indices()
+                .skip(1)
+                .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
+                .map_or(text.len(), |(i, _)| at + i);
+            let number = text[at..end].parse().map_err(|_| {
+                QueryError::malformed(format!("unexpected token: '{}'", &text[at..end]))
+            })?;
+            tokens.push(Token::Number(number));
+            while chars.peek().is_some_and(|&(i, _)| i < end) {
+                chars.next();
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let end = text[at..]
+                .char_indices()
+                .find(|&(_, c)| !(c.is_alphanumeric() || c == '_' || c == '.'))
+                .map_or(text.len(), |(i, _)| at + i);
+            tokens.push(Token::Word(text[at..end].to_owned()));
+            while chars.peek().is_some_and(|&(i, _)| i < end) {
+                chars.next();
+            }
+        } else if let Some(symbol) = SYMBOLS.iter().find(|s| text[at..].starts_with(**s)) {
+            tokens.push(Token::Symbol(symbol));
+            for _ in 0..symbol.len() {
+                chars.next();
+            }
+        } else {
+            return Err(QueryError::malformed(format!("unexpected token: '{c}'")));
+        }
+    }
+    Ok(tokens)
+}
+
+fn is_number_start(text: &str, at: usize) -> bool {
+    text[at + 1..]
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit())
+}
+
+/// Parses a query.
+pub fn parse(text: &str) -> Result<Query, QueryError> {
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(QueryError::malformed(format!(
+            "the query is longer than {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    let mut parser = Parser {
+        tokens: tokenize(text)?,
+        next: 0,
+    };
+    let query = parser.query()?;
+    match parser.peek() {
+        None => Ok(query),
+        Some(token) => Err(unexpected(token)),
+    }
+}
+
+fn unexpected(token: &Token) -> QueryError {
+    QueryError::malformed(format!("unexpected token: '{}'", token.shown()))
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.next)
+    }
+
+    fn is_keyword(&self, keyword: &str) -> bool {
+        matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(keyword))
+    }
+
+    fn eat_keyword(&mut self, keyword: &str) -> bool {
+        let found = self.is_keyword(keyword);
+        if found {
+            self.next += 1;
+        }
+        found
+    }
+
+    fn expect_keyword(&mut self, keyword: &str) -> Result<(), QueryError> {
+        if self.eat_keyword(keyword) {
+            Ok(())
+        } else {
+            Err(self.unexpected_here(keyword))
+        }
+    }
+
+    fn eat_symbol(&mut self, symbol: &str) -> bool {
+        let found = matches!(self.peek(), Some(Token::Symbol(s)) if *s == symbol);
+        if found {
+            self.next += 1;
+        }
+        found
+    }
+
+    fn expect_symbol(&mut self, symbol: &str) -> Result<(), QueryError> {
+        if self.eat_symbol(symbol) {
+            Ok(())
+        } else {
+            Err(self.unexpected_here(symbol))
+        }
+    }
+
+    fn unexpected_here(&self, expected: &str) -> QueryError {
+        match self.peek() {
+            Some(token) => QueryError::malformed(format!(
+                "unexpected token: '{}', expecting {expected}",
+                token.shown()
+            )),
+            None => QueryError::malformed(format!("unexpected end of query, expecting {expected}")),
+        }
+    }
+
+    /// A field or object name: a word that is not a keyword of the clause after it.
+    fn name(&mut self, what: &str) -> Result<String, QueryError> {
+        match self.peek() {
+            Some(Token::Word(word)) if !is_reserved(word) => {
+                let word = word.clone();
+                self.next += 1;
+                Ok(word)
+            }
+            _ => Err(self.unexpected_here(what)),
+        }
+    }
+
+    fn count(&mut self) -> Result<usize, QueryError> {
+        match self.peek() {
+            Some(&Token::Number(n)) if n >= 0.0 && n.fract() == 0.0 && n <= 1e9 => {
+                self.next += 1;
+                Ok(n as usize)
+            }
+            _ => Err(self.unexpected_here("a non-negative integer")),
+        }
+    }
+
+    fn query(&mut self) -> Result<Query, QueryError> {
+        self.expect_keyword("SELECT")?;
+        let select = if self.is_keyword("COUNT") {
+            self.next += 1;
+            self.expect_symbol("(")?;
+            self.expect_symbol(")")?;
+            Select::Count
+        } else {
+            let mut fields = vec![self.name("a field name")?];
+            while self.eat_symbol(",") {
+                fields.push(self.name("a field name")?);
+            }
+            Select::Fields(fields)
+        };
+        self.expect_keyword("FROM")?;
+        let object = self.name("an object name")?;
+        let filter = if self.eat_keyword("WHERE") {
+            Some(self.or(0)?)
+        } else {
+            None
+        };
+        let mut order_by = Vec::new();
+        if self.eat_keyword("ORDER") {
+            self.expect_keyword("BY")?;
+            loop {
+                let field = self.name("a field name")?;
+                let descending = if self.eat_keyword("DESC") {
+                    true
+                } else {
+                    self.eat_keyword("ASC");
+                    false
+                };
+                // Salesforce puts nulls first by default, ascending or not.
+                let nulls_last = if self.eat_keyword("NULLS") {
+                    if self.eat_keyword("LAST") {
+                        true
+                    } else {
+                        self.expect_keyword("FIRST")?;
+                        false
+                    }
+                } else {
+                    false
+                };
+                order_by.push(OrderBy {
+                    field,
+                    descending,
+                    nulls_last,
+                });
+                if !self.eat_symbol(",") {
+                    break;
+                }
+            }
+        }
+        let limit = if self.eat_keyword("LIMIT") {
+            Some(self.count()?)
+        } else {
+            None
+        };
+        let offset = if self.eat_keyword("OFFSET") {
+            Some(self.count()?)
+        } else {
+            None
+        };
+        Ok(Query {
+            select,
+            object,
+            filter,
+            order_by,
+            limit,
+            offset,
+        })
+    }
+
+    fn or(&mut self, depth: usize) -> Result<Condition, QueryError> {
+        let mut left = self.and(depth)?;
+        while self.eat_keyword("OR") {
+            left = Condition::Or(Box::new(left), Box::new(self.and(depth)?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self, depth: usize) -> Result<Condition, QueryError> {
+        let mut left = self.unary(depth)?;
+        while self.eat_keyword("AND") {
+            left = Condition::And(Box::new(left), Box::new(self.unary(depth)?));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self, depth: usize) -> Result<Condition, QueryError> {
+        if depth >= MAX_DEPTH {
+            return Err(QueryError::malformed("conditions nested too deeply"));
+        }
+        if self.eat_keyword("NOT") {
+            return Ok(Condition::Not(Box::new(self.unary(depth + 1)?)));
+        }
+        if self.eat_symbol("(") {
+            let inner = self.or(depth + 1)?;
+            self.expect_symbol(")")?;
+            return Ok(inner);
+        }
+        let field = self.name("a field name")?;
+        if self.eat_keyword("LIKE") {
+            return match self.literal()? {
+                Literal::Text(pattern) => Ok(Condition::Like { field, pattern }),
+                _ => Err(QueryError::malformed("LIKE takes a string")),
+            };
+        }
+        let negated = self.eat_keyword("NOT");
+        if self.eat_keyword("IN") {
+            self.expect_symbol("(")?;
+            let mut values = vec![self.literal()?];
+            while self.eat_symbol(",") {
+                values.push(self.literal()?);
+            }
+            self.expect_symbol(")")?;
+            return Ok(Condition::In {
+                field,
+                values,
+                negated,
+            });
+        }
+        if negated {
+            return Err(self.unexpected_here("IN"));
+        }
+        let op = match self.peek() {
+            Some(Token::Symbol(symbol)) => match *symbol {
+                "=" => Op::Eq,
+                "!=" | "<>" => Op::Ne,
+                "<" => Op::Lt,
+                ">" => Op::Gt,
+                "<=" => Op::Le,
+                ">=" => Op::Ge,
+                _ => return Err(self.unexpected_here("an operator")),
+            },
+            _ => return Err(self.unexpected_here("an operator")),
+        };
+        self.next += 1;
+        let value = self.literal()?;
+        Ok(Condition::Compare { field, op, value })
+    }
+
+    fn literal(&mut self) -> Result<Literal, QueryError> {
+        let literal = match self.peek() {
+            Some(Token::Text(text)) => Literal::Text(text.clone()),
+            Some(&Token::Number(number)) => Literal::Number(number),
+            Some(Token::Word(word)) if word.eq_ignore_ascii_case("NULL") => Literal::Null,
+            Some(Token::Word(word)) if word.eq_ignore_ascii_case("TRUE") => Literal::Bool(true),
+            Some(Token::Word(word)) if word.eq_ignore_ascii_case("FALSE") => Literal::Bool(false),
+            _ => return Err(self.unexpected_here("a value")),
+        };
+        self.next += 1;
+        Ok(literal)
+    }
+}
+
+fn is_reserved(word: &str) -> bool {
+    [
+        "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "LIMIT",
+        "OFFSET", "NULL", "TRUE", "FALSE", "ASC", "DESC", "NULLS",
+    ]
+    .iter()
+    .any(|reserved| word.eq_ignore_ascii_case(reserved))
+}
+
+/// The fields a condition names, for the store to check.
+pub fn condition_fields<'q>(condition: &'q Condition, into: &mut Vec<&'q str>) {
+    match condition {
+        Condition::And(a, b) | Condition::Or(a, b) => {
+            condition_fields(a, into);
+            condition_fields(b, into);
+        }
+        Condition::Not(inner) => condition_fields(inner, into),
+        Condition::Compare { field, .. }
+        | Condition::In { field, .. }
+        | Condition::Like { field, .. } => into.push(field),
+    }
+}
+
+/// Whether a record matches; `get` reads a field of it (names already checked).
+pub fn matches(condition: &Condition, get: &dyn Fn(&str) -> Value) -> bool {
+    match condition {
+        Condition::And(a, b) => matches(a, get) && matches(b, get),
+        Condition::Or(a, b) => matches(a, get) || matches(b, get),
+        Condition::Not(inner) => !matches(inner, get),
+        Condition::Compare { field, op, value } => {
+            let actual = get(field);
+            match (op, value) {
+                (Op::Eq, Literal::Null) => actual.is_null(),
+                (Op::Ne, Literal::Null) => !actual.is_null(),
+                (_, Literal::Null) => false,
+                (op, value) => {
+                    compare(&actual, value).is_some_and(|ordering| match op {
+                        Op::Eq => ordering == Ordering::Equal,
+                        Op::Ne => ordering != Ordering::Equal,
+                        Op::Lt => ordering == Ordering::Less,
+                        Op::Gt => ordering == Ordering::Greater,
+                        Op::Le => ordering != Ordering::Greater,
+                        Op::Ge => ordering != Ordering::Less,
+                    }) || (*op == Op::Ne && actual.is_null())
+                }
+            }
+        }
+        Condition::In {
+            field,
+            values,
+            negated,
+        } => {
+            let actual = get(field);
+            let found = values.iter().any(|value| match value {
+                Literal::Null => actual.is_null(),
+                value => compare(&actual, value) == Some(Ordering::Equal),
+            });
+            found != *negated
+        }
+        Condition::Like { field, pattern } => match get(field) {
+            Value::String(text) => like(&text.to_lowercase(), &pattern.to_lowercase()),
+            _ => false,
+        },
+    }
+}
+
+/// A field's value against a literal; `None` when they cannot be compared (null, or
+/// different kinds).
+fn compare(actual: &Value, literal: &Literal) -> Option<Ordering> {
+    match (actual, literal) {
+        (Value::String(a), Literal::Text(b)) => Some(a.to_lowercase().cmp(&b.to_lowercase())),
+        (Value::Number(a), Literal::Number(b)) => a.as_f64()?.partial_cmp(b),
+        (Value::Bool(a), Literal::Bool(b)) => Some(a.cmp(b)),
+        _ => None,
+    }
+}
+
+/// Two field values, for `ORDER BY`: nulls apart, strings without case.
+pub fn order(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::String(a), Value::String(b)) => a.to_lowercase().cmp(&b.to_lowercase()),
+        (Value::Number(a), Value::Number(b)) => a
+            .as_f64()
+            .partial_cmp(&b.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+        _ => Ordering::Equal,
+    }
+}
+
+/// SOQL's LIKE: `%` any run of characters, `_` one character; both already lower case.
+fn like(text: &str, pattern: &str) -> bool {
+    let text: Vec<char> = text.chars().collect();
+    let pattern: Vec<char> = pattern.chars().collect();
+    // Iterative matching with one backtrack point: linear in practice, never recursive.
+    let (mut t, mut p) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '_' || pattern[p] == text[t]) {
+            t += 1;
+            p += 1;
+        } else if p < pattern.len() && pattern[p] == '%' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((star_p, star_t)) = star {
+            p = star_p + 1;
+            t = star_t + 1;
+            star = Some((star_p, star_t + 1));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '%')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_full_query_parses() {
+        let query = parse(
+            "select Id, Name from Account where (Industry = 'Energy' or AnnualRevenue >= 1e6) \
+             and not Name like 'A%' and Id not in ('001', '002') and Phone != null \
+             order by Name desc nulls last, Id limit 10 offset 5",
+        );
+        assert!(query.is_err(), "1e6 is not a SOQL number");
+        let query = parse(
+            "select Id, Name from Account where (Industry = 'Energy' or AnnualRevenue >= 1000000) \
+             and not Name like 'A%' and Id not in ('001', '002') and Phone != null \
+             order by Name desc nulls last, Id limit 10 offset 5",
+        )
+        .unwrap();
+        assert_eq!(
+            query.select,
+            Select::Fields(vec!["Id".to_owned(), "Name".to_owned()])
+        );
+        assert_eq!(query.object, "Account");
+        assert_eq!((query.limit, query.offset), (Some(10), Some(5)));
+        assert_eq!(query.order_by.len(), 2);
+        assert!(query.order_by[0].descending && query.order_by[0].nulls_last);
+        let mut fields = Vec::new();
+        condition_fields(query.filter.as_ref().unwrap(), &mut fields);
+        assert_eq!(fields, ["Industry", "AnnualRevenue", "Name", "Id", "Phone"]);
+        assert_eq!(
+            parse("SELECT COUNT() FROM Contact").unwrap().select,
+            Select::Count
+        );
+    }
+
+    #[test]
+    fn malformed_queries_say_where() {
+        for (query, part) in [
+            ("", "expecting SELECT"),
+            ("SELECT FROM Account", "expecting a field name"),
+            ("SELECT Id Account", "expecting FROM"),
+            ("SELECT Id FROM", "expecting an object name"),
+            ("SELECT Id FROM Account WHERE", "expecting a field name"),
+            ("SELECT Id FROM Account WHERE Name = ", "expecting a value"),
+            (
+                "SELECT Id FROM Account WHERE Name 'x'",
+                "expecting an operator",
+            ),
+            (
+                "SELECT Id FROM Account WHERE Name = 'x",
+                "unterminated string",
+            ),
+            ("SELECT Id FROM Account LIMIT -1", "non-negative integer"),
+            ("SELECT Id FROM Account LIMIT 1.5", "non-negative integer"),
+            ("SELECT Id FROM Account extra", "unexpected token: 'extra'"),
+            (
+                "SELECT Id FROM Account WHERE Name LIKE 3",
+                "LIKE takes a string",
+            ),
+            (
+                "SELECT Id FROM Account WHERE Name NOT = 'x'",
+                "expecting IN",
+            ),
+            (
+                "SELECT Id FROM Account WHERE Name = 'x' ;",
+                "unexpected token: ';'",
+            ),
+        ] {
+            let error = parse(query).unwrap_err();
+            assert_eq!(error.error_code, "MALFORMED_QUERY");
+            assert!(error.message.contains(part), "{query}: {}", error.message);
+        }
+        let deep = format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'{}",
+            "(".repeat(1000),
+            ")".repeat(1000)
+        );
+        assert!(
+            parse(&deep)
+                .unwrap_err()
+                .message
+                .contains("nested too deeply")
+        );
+        let long = format!(
+            "SELECT Id FROM Account WHERE Name = '{}'",
+            "x".repeat(MAX_QUERY_CHARS)
+        );
+        assert!(parse(&long).unwrap_err().message.contains("longer than"));
+    }
+
+    #[test]
+    fn conditions_match_as_salesforce_does() {
+        let record = json!({"Name": "Acme Corp", "Revenue": 500, "Active": true, "Phone": null});
+        let get = |field: &str| record[field].clone();
+        let holds = |condition: &str| {
+            let query = parse(&format!("SELECT Id FROM Account WHERE {condition}")).unwrap();
+            matches(query.filter.as_ref().unwrap(), &get)
+        };
+        for condition in [
+            "Name = 'acme corp'",
+            "Name LIKE 'ac%'",
+            "Name LIKE '%CORP'",
+            "Name LIKE 'Acme_Corp'",
+            "Revenue > 100 AND Revenue <= 500",
+            "Revenue IN (1, 500)",
+            "Name NOT IN ('Other')",
+            "Phone = null",
+            "Name != null",
+            "Phone != 'x'",
+            "Active = true",
+            "NOT (Revenue < 500)",
+            "Revenue = 1 OR (Name = 'Acme Corp' AND Active = true)",
+        ] {
+            assert!(holds(condition), "{condition}");
+        }
+        for condition in [
+            "Name = 'acme'",
+            "Name LIKE 'corp%'",
+            "Revenue < 500",
+            "Phone = 'x'",
+            "Phone > 'a'",
+            "Revenue = 'x'",
+            "Name IN ('a', 'b')",
+            "Active = false",
+        ] {
+            assert!(!holds(condition), "{condition}");
+        }
+    }
+
+    #[test]
+    fn like_backtracks_without_recursion() {
+        assert!(like("aaaaaaaaaaaaaaaaaaaab", "%a%a%a%a%b"));
+        assert!(!like(&"a".repeat(5000), &format!("{}b", "%a".repeat(50))));
+        assert!(like("", "%"));
+        assert!(!like("", "_"));
+    }
+}
