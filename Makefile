@@ -55,6 +55,7 @@ include bindings/c/c.mk
 include java/java.mk
 include python/python.mk
 include spark/spark.mk
+include interop/interop.mk
 include bench/bench.mk
 include fuzz/fuzz.mk
 include release/dist.mk

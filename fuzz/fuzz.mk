@@ -3,7 +3,7 @@
 # The crashes it found are replayed by tests/fuzz_regressions.rs, which is.
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := jks jceks pkcs12 pem properties token_response userinfo api_versions
+FUZZ_TARGETS := jks jceks pkcs12 pem properties token_response userinfo api_versions soql
 FUZZ_TOOLCHAIN ?= nightly
 # -rss_limit_mb: memory stays bounded whatever the input claims.
 # -malloc_limit_mb: a single allocation this large from an input of a few KiB can
@@ -23,6 +23,7 @@ fuzz_seeds_properties := fuzz/seeds/properties/*
 fuzz_seeds_token_response := fuzz/seeds/token_response/*
 fuzz_seeds_userinfo := fuzz/seeds/userinfo/*
 fuzz_seeds_api_versions := fuzz/seeds/api_versions/*
+fuzz_seeds_soql := fuzz/seeds/soql/*
 
 .PHONY: fuzz fuzz-tools fuzz-build
 
@@ -56,6 +57,7 @@ fuzz-build: fuzz-tools
 	    token_response) seeds="$(fuzz_seeds_token_response)";; \
 	    userinfo) seeds="$(fuzz_seeds_userinfo)";; \
 	    api_versions) seeds="$(fuzz_seeds_api_versions)";; \
+	    soql) seeds="$(fuzz_seeds_soql)";; \
 	  esac; \
 	  cp $$seeds fuzz/corpus/$$t/; \
 	done

@@ -16,19 +16,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import ssl
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests"))
 
+from emulator_process import EmulatorError, EmulatorProcess  # noqa: E402
 from job import PARTITIONS, run_job  # noqa: E402
 
 SFJWT_BIN = ROOT / "target" / "debug" / "sfjwt"
@@ -37,95 +35,26 @@ RESULT = ROOT / "target" / "spark-test" / "result.json"
 ISSUER = "3MVG9spark"
 CACHED_USER = "spark-cached@example.com"
 UNCACHED_USER = "spark-uncached@example.com"
-TOKEN_PATH = "/services/oauth2/token"
 
 
 def fail(message: str) -> "SystemExit":
     return SystemExit(f"spark-test: FAILED: {message}")
 
 
-class Emulator:
-    """`sfjwt emulator` run as a process on a free loopback port."""
-
-    def __init__(self, work: Path) -> None:
-        if not SFJWT_BIN.exists():
-            raise fail(f"{SFJWT_BIN} is missing: run `cargo build -p sfjwt-cli` (make spark-test does)")
-        config = {
-            "apps": [
-                {
-                    "consumer_key": ISSUER,
-                    "certificate_file": str(FIXTURES / "certs" / "jks-same.talend_certificate.crt"),
-                }
-            ],
-            "users": [{"username": CACHED_USER}, {"username": UNCACHED_USER}],
-        }
-        config_file = work / "emulator.json"
-        config_file.write_text(json.dumps(config), encoding="utf-8")
-        port_file = work / "port"
-        self.ca_file = work / "ca.pem"
-        self.stderr_file = work / "emulator-stderr.txt"
-        self._stderr = self.stderr_file.open("wb")
-        self.process = subprocess.Popen(
-            [
-                str(SFJWT_BIN), "emulator",
-                "--config", str(config_file),
-                "--port", "0",
-                "--port-file", str(port_file),
-                "--ca-out", str(self.ca_file),
-                "--log", str(work / "emulator-log.jsonl"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=self._stderr,
-        )  # fmt: skip
-        try:
-            port = self._wait_for(port_file)
-        except BaseException:
-            self.stop()
-            raise
-        self.base_url = f"https://127.0.0.1:{port}"
-        self.context = ssl.create_default_context(cafile=str(self.ca_file))
-
-    def _wait_for(self, path: Path, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if path.exists():
-                text = path.read_text().strip()
-                if text:
-                    return text
-            if self.process.poll() is not None:
-                raise fail(
-                    f"the emulator exited with {self.process.returncode}: "
-                    + self.stderr_file.read_text(errors="replace").strip()
-                )
-            time.sleep(0.05)
-        raise fail(f"the emulator wrote no {path.name} within {timeout:.0f} s")
-
-    def _get(self, path: str) -> Any:
-        with urllib.request.urlopen(self.base_url + path, context=self.context, timeout=10) as response:
-            return json.loads(response.read().decode())
-
-    def logins(self, username: str) -> int:
-        """Tokens issued to `username` so far, from the request log."""
-        return sum(
-            1
-            for entry in self._get("/__emulator/log")
-            if entry.get("username") == username
-            and entry.get("path") == TOKEN_PATH
-            and entry.get("status") == 200
-        )
-
-    def total_logins(self) -> int:
-        return int(self._get("/__emulator/stats")["logins"])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._stderr.close()
+def start_emulator(work: Path) -> EmulatorProcess:
+    config = {
+        "apps": [
+            {
+                "consumer_key": ISSUER,
+                "certificate_file": str(FIXTURES / "certs" / "jks-same.talend_certificate.crt"),
+            }
+        ],
+        "users": [{"username": CACHED_USER}, {"username": UNCACHED_USER}],
+    }
+    try:
+        return EmulatorProcess(SFJWT_BIN, config, work)
+    except EmulatorError as error:
+        raise fail(str(error)) from None
 
 
 def prepare_environment(work: Path) -> None:
@@ -183,7 +112,7 @@ def spark_session(work: Path) -> Any:
     return spark
 
 
-def run(spark: Any, emulator: Emulator, name: str, user: str, extra: Dict[str, Any]) -> Dict[str, Any]:
+def run(spark: Any, emulator: EmulatorProcess, name: str, user: str, extra: Dict[str, Any]) -> Dict[str, Any]:
     settings: Dict[str, Any] = {
         "issuer": ISSUER,
         "subject": user,
@@ -247,7 +176,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sfjwt-spark-") as tmp:
         work = Path(tmp)
         prepare_environment(work)
-        emulator = Emulator(work)
+        emulator = start_emulator(work)
         try:
             spark = spark_session(work)
             try:
@@ -255,7 +184,7 @@ def main() -> None:
                 uncached = run(spark, emulator, "uncached", UNCACHED_USER, {})
             finally:
                 spark.stop()
-            total_logins = emulator.total_logins()
+            total_logins = emulator.logins()
         finally:
             emulator.stop()
 

@@ -165,13 +165,18 @@ fn a_lock_holder_killed_mid_login_blocks_nobody() {
     let mut holder = token_command(&org, &dir, &["--timeout-secs", "120"])
         .spawn()
         .expect("spawn sfjwt");
-    // The holder holds the lock while its login hangs.
+    // The holder holds the lock while its login hangs: its token request has reached
+    // the emulator (and used up the delay, so that the next login is not delayed too).
     let asked = Instant::now();
-    while !entries(&dir, "lock")
-        .first()
-        .is_some_and(|lock| is_locked(lock))
+    while org.emulator.faults_pending() > 0
+        || !entries(&dir, "lock")
+            .first()
+            .is_some_and(|lock| is_locked(lock))
     {
-        assert!(asked.elapsed() < Duration::from_secs(30), "no lock taken");
+        assert!(
+            asked.elapsed() < Duration::from_secs(30),
+            "no login under the lock"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     holder.kill().expect("kill the lock holder");

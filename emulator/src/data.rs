@@ -11,7 +11,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sfjwt::{Error, Result};
 
-use super::soql::{self, Query, QueryError, Select};
+use super::rest::RestError;
+use super::soql::{self, Query, Select};
 
 /// An object of the org and its records (`objects` in the emulator's config). JSON:
 /// `{"name": "Invoice__c", "fields": ["Name", {"name": "Amount__c", "type": "double"}],
@@ -322,11 +323,14 @@ fn key_prefix(name: &str, position: usize) -> String {
 
 /// One object as the store keeps it: fields with `Id` first, records with ids and
 /// field names spelled as the fields are.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct SObject {
     name: String,
+    key_prefix: String,
     fields: Vec<Field>,
     records: Vec<Map<String, Value>>,
+    /// The number in the next new record's id.
+    next_number: usize,
 }
 
 /// The default objects, replaced or joined by `configured`; CONFIG naming `objects`
@@ -421,23 +425,158 @@ fn prepare(object: SObjectData, position: usize) -> Result<SObject> {
     }
     Ok(SObject {
         name: object.name,
+        next_number: records.len() + 1,
+        key_prefix: prefix,
         fields,
         records,
     })
 }
 
 impl SObject {
+    /// The API name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The first three characters of its records' ids.
+    pub fn key_prefix(&self) -> &str {
+        &self.key_prefix
+    }
+
+    /// How many records it holds.
+    pub fn record_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Its fields, `Id` first.
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// The distinct values of a field among the records, in order of appearance: what
+    /// describe lists as a picklist's values.
+    pub fn values_of(&self, field: &str) -> Vec<&str> {
+        let mut values: Vec<&str> = Vec::new();
+        for value in self.records.iter().filter_map(|r| r.get(field)?.as_str()) {
+            if !values.contains(&value) {
+                values.push(value);
+            }
+        }
+        values
+    }
+
     /// The field's name as the object spells it, for a name as a query wrote it.
     fn field(&self, name: &str) -> Option<&str> {
+        self.typed_field(name).map(|f| f.name.as_str())
+    }
+
+    /// A field named in a query or a `fields` list; INVALID_FIELD when there is none.
+    pub fn queried_field(&self, name: &str) -> Result<&Field, RestError> {
+        self.typed_field(name).ok_or_else(|| {
+            RestError::new(
+                "INVALID_FIELD",
+                format!(
+                    "No such column '{name}' on entity '{}'. If you are attempting to use a \
+                     custom field, be sure to append the '__c' after the custom field name. \
+                     Please reference your WSDL or the describe call for the appropriate names.",
+                    self.name
+                ),
+            )
+        })
+    }
+
+    fn typed_field(&self, name: &str) -> Option<&Field> {
         self.fields
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(name))
-            .map(|f| f.name.as_str())
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        // Salesforce takes an id in its 15- or 18-character form.
+        let id = id.get(..15).filter(|_| id.len() == 15 || id.len() == 18)?;
+        self.records.iter().position(|record| {
+            record
+                .get("Id")
+                .and_then(Value::as_str)
+                .and_then(|own| own.get(..15))
+                .is_some_and(|own| own.eq_ignore_ascii_case(id))
+        })
+    }
+
+    /// The fields of a create or update body (its `attributes` left out), spelled as
+    /// the object does and checked against their types: INVALID_FIELD for an unknown
+    /// one, INVALID_FIELD_FOR_INSERT_UPDATE for `Id`, JSON_PARSER_ERROR for a value
+    /// of the wrong type.
+    fn checked(&self, given: Map<String, Value>) -> Result<Map<String, Value>, RestError> {
+        let mut fields = Map::new();
+        for (name, value) in given {
+            if name == "attributes" {
+                continue;
+            }
+            let field = self.typed_field(&name).ok_or_else(|| {
+                RestError::new(
+                    "INVALID_FIELD",
+                    format!("No such column '{name}' on sobject of type {}", self.name),
+                )
+            })?;
+            if field.field_type == "id" {
+                return Err(RestError::new(
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    format!(
+                        "Unable to create/update fields: {}. Please check the security \
+                         settings of this field and verify that it is read/write for your \
+                         profile or permission set.",
+                        field.name
+                    ),
+                ));
+            }
+            let value = stored(value, &field.field_type).map_err(|shown| {
+                RestError::new(
+                    "JSON_PARSER_ERROR",
+                    format!(
+                        "Cannot deserialize instance of {} from {shown} or request may be \
+                         missing a required field",
+                        field.field_type
+                    ),
+                )
+            })?;
+            fields.insert(field.name.clone(), value);
+        }
+        Ok(fields)
     }
 }
 
+/// A written value as the field's type keeps it, as Salesforce converts them: numbers
+/// and booleans from their JSON form or a string of one, text from a string, a number
+/// or a boolean; null for any. `Err` shows the value for the error message.
+fn stored(value: Value, field_type: &str) -> Result<Value, String> {
+    let shown = |value: &Value| match value {
+        Value::String(s) => format!("VALUE_STRING value {s}"),
+        Value::Array(_) => "START_ARRAY token".to_owned(),
+        Value::Object(_) => "START_OBJECT token".to_owned(),
+        other => format!("value {other}"),
+    };
+    let converted = match (&value, field_type) {
+        (Value::Null, _) => Some(Value::Null),
+        (Value::Array(_) | Value::Object(_), _) => None,
+        (Value::String(text), "int" | "double" | "currency" | "percent" | "boolean") => {
+            typed(text, field_type)
+        }
+        (Value::Number(n), "int") => n.as_i64().map(Value::from),
+        (Value::Number(_), "double" | "currency" | "percent") => Some(value.clone()),
+        (Value::Bool(_), "boolean") => Some(value.clone()),
+        (
+            Value::Number(_) | Value::Bool(_),
+            "int" | "double" | "currency" | "percent" | "boolean",
+        ) => None,
+        (Value::String(_), _) => Some(value.clone()),
+        (other, _) => Some(Value::String(other.to_string())),
+    };
+    converted.ok_or_else(|| shown(&value))
+}
+
 /// The records of every object.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Store {
     objects: Vec<SObject>,
 }
@@ -456,34 +595,111 @@ impl Store {
         Store { objects }
     }
 
-    fn object(&self, name: &str) -> Result<&SObject, QueryError> {
+    /// Every object, in the order of the config (the default ones first).
+    pub fn objects(&self) -> &[SObject] {
+        &self.objects
+    }
+
+    /// The object of a URL (`sobjects/<name>/...`); NOT_FOUND for another name.
+    pub fn sobject(&self, name: &str) -> Result<&SObject, RestError> {
         self.objects
             .iter()
             .find(|o| o.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| QueryError {
-                error_code: "INVALID_TYPE",
-                message: format!(
+            .ok_or_else(RestError::not_found)
+    }
+
+    fn sobject_mut(&mut self, name: &str) -> Result<&mut SObject, RestError> {
+        self.objects
+            .iter_mut()
+            .find(|o| o.name.eq_ignore_ascii_case(name))
+            .ok_or_else(RestError::not_found)
+    }
+
+    /// The object named in a query; INVALID_TYPE for another name.
+    fn object(&self, name: &str) -> Result<&SObject, RestError> {
+        self.sobject(name).map_err(|_| {
+            RestError::new(
+                "INVALID_TYPE",
+                format!(
                     "sObject type '{name}' is not supported. If you are attempting to use a \
                      custom object, be sure to append the '__c' after the entity name. Please \
                      reference your WSDL or the describe call for the appropriate names."
                 ),
-            })
+            )
+        })
+    }
+
+    /// A record of `object` by its 15- or 18-character id; NOT_FOUND when there is none.
+    pub fn record(&self, object: &str, id: &str) -> Result<&Map<String, Value>, RestError> {
+        let object = self.sobject(object)?;
+        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        Ok(&object.records[position])
+    }
+
+    /// Creates a record of `object` from the fields of a request body; its new id.
+    pub fn create(&mut self, object: &str, given: Map<String, Value>) -> Result<String, RestError> {
+        let object = self.sobject_mut(object)?;
+        let mut record = object.checked(given)?;
+        let id = loop {
+            let id = record_id(&object.key_prefix, object.next_number);
+            object.next_number += 1;
+            if object.position(&id).is_none() {
+                break id;
+            }
+        };
+        record.insert("Id".to_owned(), Value::String(id.clone()));
+        object.records.push(record);
+        Ok(id)
+    }
+
+    /// Sets the given fields of a record.
+    pub fn update(
+        &mut self,
+        object: &str,
+        id: &str,
+        given: Map<String, Value>,
+    ) -> Result<(), RestError> {
+        let object = self.sobject_mut(object)?;
+        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        let fields = object.checked(given)?;
+        object.records[position].extend(fields);
+        Ok(())
+    }
+
+    /// Deletes a record.
+    pub fn delete(&mut self, object: &str, id: &str) -> Result<(), RestError> {
+        let object = self.sobject_mut(object)?;
+        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        object.records.remove(position);
+        Ok(())
+    }
+
+    /// The object whose records have ids of this key prefix.
+    pub fn object_of_id(&self, id: &str) -> Option<&SObject> {
+        let prefix = id.get(..3)?;
+        self.objects
+            .iter()
+            .find(|o| o.key_prefix.eq_ignore_ascii_case(prefix))
+    }
+
+    /// The object a query reads and the fields it selects (none for `COUNT()`): what
+    /// `query?columns=true` describes.
+    pub fn selected_fields(&self, query: &Query) -> Result<(&SObject, Vec<&Field>), RestError> {
+        let object = self.object(&query.object)?;
+        let fields = match &query.select {
+            Select::Count => Vec::new(),
+            Select::Fields(names) => names
+                .iter()
+                .map(|name| object.queried_field(name))
+                .collect::<Result<_, RestError>>()?,
+        };
+        Ok((object, fields))
     }
 
     /// Runs `query`: the object and every field it names must exist.
-    pub fn query(&self, query: &Query) -> Result<Rows, QueryError> {
+    pub fn query(&self, query: &Query) -> Result<Rows, RestError> {
         let object = self.object(&query.object)?;
-        let field = |name: &str| {
-            object.field(name).ok_or_else(|| QueryError {
-                error_code: "INVALID_FIELD",
-                message: format!(
-                    "No such column '{name}' on entity '{}'. If you are attempting to use a \
-                     custom field, be sure to append the '__c' after the custom field name. \
-                     Please reference your WSDL or the describe call for the appropriate names.",
-                    object.name
-                ),
-            })
-        };
+        let field = |name: &str| object.queried_field(name).map(|f| f.name.as_str());
         let selected: Vec<&str> = match &query.select {
             Select::Count => Vec::new(),
             Select::Fields(fields) => fields.iter().map(|f| field(f)).collect::<Result<_, _>>()?,
@@ -499,7 +715,7 @@ impl Store {
             .order_by
             .iter()
             .map(|o| Ok((field(&o.field)?, o.descending, o.nulls_last)))
-            .collect::<Result<_, QueryError>>()?;
+            .collect::<Result<_, RestError>>()?;
 
         let value = |record: &Map<String, Value>, name: &str| {
             object
@@ -567,7 +783,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn run(text: &str) -> Result<Rows, QueryError> {
+    fn run(text: &str) -> Result<Rows, RestError> {
         Store::new(objects(&[]).unwrap()).query(&soql::parse(text).unwrap())
     }
 

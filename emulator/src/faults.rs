@@ -144,6 +144,11 @@ impl FaultPlan {
         FaultPlan { faults }
     }
 
+    /// How many more requests the plan's faults will apply to.
+    pub(super) fn pending(&self) -> u32 {
+        self.faults.iter().map(|f| f.times).sum()
+    }
+
     /// The first fault still in use whose prefix matches `path`, after using it once.
     pub(super) fn take(&mut self, path: &str) -> Option<FaultAction> {
         let fault = self

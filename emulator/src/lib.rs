@@ -5,9 +5,11 @@
 //!
 //! It speaks real HTTPS on 127.0.0.1 with a CA generated at each start (clients trust
 //! it through `ca_file`, see [`Emulator::ca_pem`]), and reproduces what `salesforce.md`
-//! describes: the JWT Bearer checks and their exact error bodies, bearer-token checks
-//! on `/services/oauth2/userinfo` and `/services/data/vNN.N/limits`, the version list
-//! of `/services/data/`, an optional mutual-TLS port, a request log and fault injection.
+//! describes: the JWT Bearer checks and their exact error bodies, the REST calls a
+//! client makes after login (userinfo, the identity URL, the version list, `limits`,
+//! SOQL `query` with paging, describe, records by id and `composite/sobjects`, on
+//! seeded in-memory data; see `rest.rs` and `sobjects.rs`), an optional mutual-TLS
+//! port, a request log and fault injection.
 //! Every response carries a `Date` header, from which clients measure clock offset.
 //!
 //! # Configuration file
@@ -70,9 +72,13 @@
 mod config;
 mod data;
 mod faults;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod log;
 mod rest;
 mod server;
+mod sobjects;
 mod soql;
 mod tls;
 mod token;
@@ -269,6 +275,12 @@ impl Emulator {
     /// client opened, so a client that reuses its connections adds one, not one per request.
     pub fn tls_handshakes(&self) -> u64 {
         self.state.tls_handshakes()
+    }
+
+    /// How many more requests the fault plan applies to: 0 once every fault was used
+    /// (a delayed request counts from its arrival, not its answer).
+    pub fn faults_pending(&self) -> u32 {
+        self.state.faults_pending()
     }
 
     /// Replaces the fault plan.

@@ -28,7 +28,7 @@ pub struct LogEntry {
     /// The status answered; 0 when the connection was dropped without an answer.
     pub status: u16,
     /// What happened: `token_issued`, `invalid_grant: inactive user`, `fault: 503`,
-    /// `rest_ok`, `invalid_session`, ...
+    /// `rest_ok`, `invalid_session_id`, `not_found`, ...
     pub outcome: String,
     /// The client presented a TLS certificate.
     pub client_certificate: bool,

@@ -1,10 +1,10 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! What a client calls after login: `/services/oauth2/userinfo`, the identity URL
-//! `/id/<org id>/<user id>`, `/services/data/` (no token needed), each version's
-//! resource list `/services/data/vNN.0`, its `limits`, `query` and `queryAll` (with
-//! `nextRecordsUrl` pages) and `tooling/query`. REST errors
-//! are JSON arrays of `{"message", "errorCode"}`, unlike the OAuth errors of the token
-//! endpoint.
+//! `/id/<org id>/<user id>`, `/services/data/` (no token needed), and under each
+//! version `/services/data/vNN.0`: its resource list, `limits`, `query` and `queryAll`
+//! (with `nextRecordsUrl` pages), `tooling/query`, and the object resources of
+//! [`sobjects`](super::sobjects). REST errors are JSON arrays of
+//! `{"message", "errorCode"}`, unlike the OAuth errors of the token endpoint.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::log::Outcome;
 use super::server::{Session, State, bearer, json_response};
-use super::soql::{self, QueryError};
+use super::{sobjects, soql};
 
 type Answer = (Response<Full<Bytes>>, Outcome);
 
@@ -24,42 +24,82 @@ type Answer = (Response<Full<Bytes>>, Outcome);
 /// v50.0, the Salesforce CLI for the newest).
 const OLDEST_LISTED_MAJOR: u32 = 31;
 
-fn rest_error(status: StatusCode, error_code: &str, message: &str, outcome: &str) -> Answer {
-    (
-        json_response(
-            status,
-            &json!([{"message": message, "errorCode": error_code}]),
-        ),
-        Outcome::new(outcome),
-    )
+/// A refusal of the REST API, as Salesforce answers it: a JSON array of one
+/// `{"message", "errorCode"}` (unlike the OAuth errors of the token endpoint), with
+/// the status its code comes with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestError {
+    pub error_code: &'static str,
+    pub message: String,
+}
+
+impl RestError {
+    pub fn new(error_code: &'static str, message: impl Into<String>) -> RestError {
+        RestError {
+            error_code,
+            message: message.into(),
+        }
+    }
+
+    pub fn malformed_query(message: impl Into<String>) -> RestError {
+        RestError::new("MALFORMED_QUERY", message)
+    }
+
+    /// An unknown resource, object or record id.
+    pub fn not_found() -> RestError {
+        RestError::new("NOT_FOUND", "The requested resource does not exist")
+    }
+
+    fn status(&self) -> StatusCode {
+        match self.error_code {
+            "INVALID_SESSION_ID" => StatusCode::UNAUTHORIZED,
+            "NOT_FOUND" => StatusCode::NOT_FOUND,
+            "METHOD_NOT_ALLOWED" => StatusCode::METHOD_NOT_ALLOWED,
+            "EXCEEDED_MAX_SIZE_REQUEST" => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The response, logged with the error code as its outcome.
+    pub(super) fn answer(&self, session: Option<&Session>) -> Answer {
+        let body = json!([{"message": self.message, "errorCode": self.error_code}]);
+        let mut outcome = Outcome::new(self.error_code.to_ascii_lowercase());
+        outcome.username = session.map(|s| s.username.clone());
+        (json_response(self.status(), &body), outcome)
+    }
 }
 
 /// 401 INVALID_SESSION_ID: what a client sees for a missing, unknown or revoked token.
 fn invalid_session() -> Answer {
-    rest_error(
-        StatusCode::UNAUTHORIZED,
-        "INVALID_SESSION_ID",
-        "Session expired or invalid",
-        "invalid_session",
-    )
+    RestError::new("INVALID_SESSION_ID", "Session expired or invalid").answer(None)
 }
 
 pub(super) fn not_found() -> Answer {
-    rest_error(
-        StatusCode::NOT_FOUND,
-        "NOT_FOUND",
-        "The requested resource does not exist",
-        "not_found",
+    RestError::not_found().answer(None)
+}
+
+fn not_allowed(method: &Method, allowed: &[Method]) -> RestError {
+    let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+    RestError::new(
+        "METHOD_NOT_ALLOWED",
+        format!(
+            "HTTP Method '{method}' not allowed. Allowed are {}",
+            allowed.join(",")
+        ),
     )
 }
 
-pub(super) fn method_not_allowed(method: &Method) -> Answer {
-    rest_error(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "METHOD_NOT_ALLOWED",
-        &format!("HTTP Method '{method}' not allowed. Allowed are GET"),
-        "method_not_allowed",
+pub(super) fn method_not_allowed(method: &Method, allowed: &[Method]) -> Answer {
+    not_allowed(method, allowed).answer(None)
+}
+
+/// The request body, over the REST API's bound: 413, in the REST API's shape.
+pub(super) fn too_large() -> Answer {
+    RestError::new(
+        "EXCEEDED_MAX_SIZE_REQUEST",
+        "The request body exceeds the largest size this server accepts",
     )
+    .answer(None)
 }
 
 fn session(state: &State, headers: &HeaderMap) -> Option<Session> {
@@ -169,18 +209,59 @@ fn versions(state: &State) -> impl Iterator<Item = u32> {
     OLDEST_LISTED_MAJOR.min(newest)..=newest
 }
 
-/// `GET /services/data/...`; `query_string` is the URL's, for `query?q=...`.
-pub(super) fn data(
-    state: &State,
-    path: &str,
-    query_string: Option<&str>,
-    headers: &HeaderMap,
-) -> Answer {
-    let rest = path
+/// A request under `/services/data/`.
+pub(super) struct DataRequest<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    /// The URL's query string: `q=...` of a query, `fields=...` of a record.
+    pub query_string: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+impl DataRequest<'_> {
+    /// A parameter of the query string, decoded.
+    pub fn parameter(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(self.query_string?.as_bytes())
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.into_owned())
+    }
+
+    /// Answers `reply` when the method is one of `allowed`, 405 otherwise.
+    pub fn allow(
+        &self,
+        allowed: &[Method],
+        reply: impl FnOnce() -> Result<Reply, RestError>,
+    ) -> Result<Reply, RestError> {
+        if allowed.contains(self.method) {
+            reply()
+        } else {
+            Err(not_allowed(self.method, allowed))
+        }
+    }
+}
+
+/// What a resource answers when it succeeds.
+pub(super) enum Reply {
+    /// 200 with a body.
+    Ok(Value),
+    /// 201 with a body: a record was created.
+    Created(Value),
+    /// 204: a record was updated or deleted.
+    NoContent,
+}
+
+/// `/services/data/...`.
+pub(super) fn data(state: &State, request: &DataRequest<'_>) -> Answer {
+    let rest = request
+        .path
         .strip_prefix("/services/data")
         .unwrap_or_default()
         .trim_start_matches('/');
     if rest.is_empty() {
+        if request.method != Method::GET {
+            return method_not_allowed(request.method, &[Method::GET]);
+        }
         let list: Vec<Value> = versions(state)
             .map(|major| {
                 json!({
@@ -193,7 +274,7 @@ pub(super) fn data(
         return ok(&Value::Array(list), None);
     }
     // Salesforce checks the session before it looks at the resource.
-    let Some(session) = session(state, headers) else {
+    let Some(session) = session(state, request.headers) else {
         return invalid_session();
     };
     let (version, resource) = rest.split_once('/').unwrap_or((rest, ""));
@@ -201,36 +282,58 @@ pub(super) fn data(
         .strip_prefix('v')
         .and_then(super::config::parse_api_version)
         .is_some_and(|major| versions(state).any(|v| v == major));
-    let resource = resource.trim_end_matches('/');
-    let answer = match resource {
-        _ if !known => None,
-        "" => Some(Ok(resources(version))),
-        "limits" => Some(Ok(limits(state.api_calls()))),
-        "tooling/query" => Some(Ok(empty_query_result())),
-        "query" | "queryAll" => Some(query(state, version, query_string, headers)),
-        _ => resource
-            .strip_prefix("query/")
-            .or_else(|| resource.strip_prefix("queryAll/"))
-            .map(|locator| next_page(state, version, locator)),
+    let reply = if known {
+        resource_reply(
+            state,
+            request,
+            &session,
+            version,
+            resource.trim_end_matches('/'),
+        )
+    } else {
+        Err(RestError::not_found())
     };
-    match answer {
-        Some(Ok(body)) => ok(&body, Some(&session)),
-        Some(Err(error)) => {
-            let outcome = error.error_code.to_ascii_lowercase();
-            let (response, mut outcome) = rest_error(
-                StatusCode::BAD_REQUEST,
-                error.error_code,
-                &error.message,
-                &outcome,
-            );
-            outcome.username = Some(session.username);
+    match reply {
+        Ok(Reply::Ok(body)) => ok(&body, Some(&session)),
+        Ok(Reply::Created(body)) => {
+            let (mut response, outcome) = ok(&body, Some(&session));
+            *response.status_mut() = StatusCode::CREATED;
             (response, outcome)
         }
-        None => {
-            let (response, mut outcome) = not_found();
-            outcome.username = Some(session.username);
+        Ok(Reply::NoContent) => {
+            let (_, outcome) = ok(&Value::Null, Some(&session));
+            let mut response = Response::new(Full::new(Bytes::new()));
+            *response.status_mut() = StatusCode::NO_CONTENT;
             (response, outcome)
         }
+        Err(error) => error.answer(Some(&session)),
+    }
+}
+
+/// The resource of a known version, by the segments of its path.
+fn resource_reply(
+    state: &State,
+    request: &DataRequest<'_>,
+    session: &Session,
+    version: &str,
+    resource: &str,
+) -> Result<Reply, RestError> {
+    let get = [Method::GET];
+    let segments: Vec<&str> = resource.split('/').collect();
+    match segments.as_slice() {
+        [""] => request.allow(&get, || Ok(Reply::Ok(resources(version, &session.id_url)))),
+        ["limits"] => request.allow(&get, || Ok(Reply::Ok(limits(state.api_calls())))),
+        ["tooling", "query"] => request.allow(&get, || Ok(Reply::Ok(empty_query_result()))),
+        ["query" | "queryAll"] => {
+            request.allow(&get, || query(state, version, request).map(Reply::Ok))
+        }
+        ["query" | "queryAll", locator] => {
+            request.allow(&get, || next_page(state, version, locator).map(Reply::Ok))
+        }
+        ["sobjects", ..] | ["composite", "sobjects", ..] => {
+            sobjects::reply(state, request, version, &segments)
+        }
+        _ => Err(RestError::not_found()),
     }
 }
 
@@ -251,23 +354,18 @@ fn batch_size(headers: &HeaderMap) -> usize {
         .map_or(2000, |size| size.clamp(200, 2000))
 }
 
-/// `query?q=...` and `queryAll?q=...` (the emulator deletes nothing, so both answer
+/// `query?q=...` and `queryAll?q=...` (deleted records are gone, so both answer
 /// alike): the first page, and a `nextRecordsUrl` while records remain.
-fn query(
-    state: &State,
-    version: &str,
-    query_string: Option<&str>,
-    headers: &HeaderMap,
-) -> Result<Value, QueryError> {
-    let text = query_string
-        .and_then(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .find(|(name, _)| name == "q")
-                .map(|(_, value)| value.into_owned())
-        })
+fn query(state: &State, version: &str, request: &DataRequest<'_>) -> Result<Value, RestError> {
+    let text = request
+        .parameter("q")
         .filter(|text| !text.trim().is_empty())
-        .ok_or_else(|| QueryError::malformed("A query string has to be specified"))?;
-    let rows = state.store.query(&soql::parse(&text)?)?;
+        .ok_or_else(|| RestError::malformed_query("A query string has to be specified"))?;
+    let parsed = soql::parse(&text)?;
+    if request.parameter("columns").as_deref() == Some("true") {
+        return columns(state, &parsed);
+    }
+    let rows = state.store().query(&parsed)?;
     let records: VecDeque<Value> = rows
         .records
         .into_iter()
@@ -275,10 +373,7 @@ fn query(
             let mut record = serde_json::Map::new();
             record.insert(
                 "attributes".to_owned(),
-                json!({
-                    "type": rows.object,
-                    "url": format!("/services/data/{version}/sobjects/{}/{id}", rows.object),
-                }),
+                sobjects::attributes(&rows.object, &id, version),
             );
             record.extend(fields);
             Value::Object(record)
@@ -287,18 +382,59 @@ fn query(
     let cursor = Cursor {
         records,
         total_size: rows.total_size,
-        batch_size: batch_size(headers),
+        batch_size: batch_size(request.headers),
         delivered: 0,
     };
     Ok(state.cursors().page(cursor, version))
 }
 
+/// `query?columns=true&q=...`: what the query's columns are (the Salesforce CLI asks,
+/// to lay out its table), not its records.
+fn columns(state: &State, query: &soql::Query) -> Result<Value, RestError> {
+    let store = state.store();
+    let (object, fields) = store.selected_fields(query)?;
+    let metadata: Vec<Value> = fields
+        .iter()
+        .map(|field| {
+            let kind = field.field_type.as_str();
+            let apex_type = match kind {
+                "id" | "reference" => "Id",
+                "boolean" => "Boolean",
+                "int" => "Integer",
+                "double" | "percent" => "Double",
+                "currency" => "Decimal",
+                "date" => "Date",
+                "datetime" => "Datetime",
+                _ => "String",
+            };
+            json!({
+                "aggregate": false,
+                "apexType": apex_type,
+                "booleanType": kind == "boolean",
+                "columnName": field.name,
+                "custom": field.name.ends_with("__c"),
+                "displayName": field.name,
+                "foreignKeyName": null,
+                "insertable": kind != "id",
+                "joinColumns": [],
+                "numberType": matches!(kind, "int" | "double" | "currency" | "percent"),
+                "textType": apex_type == "String",
+                "updatable": kind != "id",
+            })
+        })
+        .collect();
+    Ok(json!({
+        "columnMetadata": metadata,
+        "entityName": object.name(),
+        "groupBy": false,
+        "idSelected": fields.iter().any(|f| f.field_type == "id"),
+        "keyPrefix": object.key_prefix(),
+    }))
+}
+
 /// `query/<locator>-<position>`: the next page of an earlier query.
-fn next_page(state: &State, version: &str, locator: &str) -> Result<Value, QueryError> {
-    let invalid = || QueryError {
-        error_code: "INVALID_QUERY_LOCATOR",
-        message: "invalid query locator".to_owned(),
-    };
+fn next_page(state: &State, version: &str, locator: &str) -> Result<Value, RestError> {
+    let invalid = || RestError::new("INVALID_QUERY_LOCATOR", "invalid query locator");
     let (id, position) = locator.split_once('-').ok_or_else(invalid)?;
     let id: u64 = id
         .strip_prefix("01g")
@@ -361,10 +497,17 @@ impl Cursors {
 }
 
 /// `GET /services/data/vNN.0`: the resources of a version that the emulator serves,
-/// by name.
-fn resources(version: &str) -> Value {
-    let names = ["limits", "query", "queryAll", "tooling"];
-    let list: serde_json::Map<String, Value> = names
+/// by name, and the session's identity URL.
+fn resources(version: &str, identity: &str) -> Value {
+    let names = [
+        "composite",
+        "limits",
+        "query",
+        "queryAll",
+        "sobjects",
+        "tooling",
+    ];
+    let mut list: serde_json::Map<String, Value> = names
         .iter()
         .map(|name| {
             (
@@ -373,6 +516,7 @@ fn resources(version: &str) -> Value {
             )
         })
         .collect();
+    list.insert("identity".to_owned(), Value::String(identity.to_owned()));
     Value::Object(list)
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
@@ -29,13 +29,15 @@ use super::{rest, token};
 
 /// The largest request body read; Salesforce's token requests are a few KiB.
 const MAX_BODY: usize = 64 * 1024;
+/// The largest body of a REST write: 200 records of a `composite/sobjects` load fit.
+const MAX_REST_BODY: usize = 2 * 1024 * 1024;
 /// A client that has not finished its handshake or headers by then is dropped, so that
 /// idle sockets cannot pile up.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of an oversized body is read (and discarded) before answering 413.
-const DRAIN_LIMIT: usize = 1024 * 1024;
+const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
 
 /// A logged-in session.
 #[derive(Debug, Clone)]
@@ -57,8 +59,9 @@ pub(super) struct State {
     handshakes: AtomicU64,
     faults: Mutex<FaultPlan>,
     log: RequestLog,
-    /// The org's records (seeded), and the open query cursors over them.
-    pub(super) store: Store,
+    /// The org's records (seeded, then written by REST calls), and the open query
+    /// cursors over them.
+    store: RwLock<Store>,
     cursors: Mutex<Cursors>,
 }
 
@@ -80,7 +83,7 @@ impl State {
             handshakes: AtomicU64::new(0),
             faults: Mutex::new(FaultPlan::new(faults)),
             log,
-            store: Store::new(objects),
+            store: RwLock::new(Store::new(objects)),
             cursors: Mutex::default(),
         }
     }
@@ -95,6 +98,16 @@ impl State {
         let session = lock(&self.sessions).get(token).cloned()?;
         self.api_calls.fetch_add(1, Ordering::Relaxed);
         Some(session)
+    }
+
+    pub(super) fn store(&self) -> RwLockReadGuard<'_, Store> {
+        self.store.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The store, to write; a write is checked before it changes anything, so a panic
+    /// cannot leave it half done.
+    pub(super) fn store_mut(&self) -> RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(super) fn cursors(&self) -> MutexGuard<'_, Cursors> {
@@ -123,6 +136,10 @@ impl State {
         let count = sessions.len();
         sessions.clear();
         count
+    }
+
+    pub(super) fn faults_pending(&self) -> u32 {
+        lock(&self.faults).pending()
     }
 
     pub(super) fn set_faults(&self, faults: Vec<Fault>) {
@@ -258,7 +275,7 @@ async fn answer(
         .strip_prefix("/__emulator/")
         .filter(|_| connection.from_loopback)
     {
-        let body = read_body(&parts.headers, body).await?;
+        let body = read_body(&parts.headers, body, MAX_BODY).await?;
         return Ok(admin(&state, &parts.method, admin_path, body).map(ResponseBody::whole));
     }
     let record = |status: u16, outcome: Outcome| {
@@ -281,7 +298,12 @@ async fn answer(
     }
     // Read before answering even a fault: a response that leaves the request body
     // unread makes hyper close the connection, and a client that reuses it fails.
-    let body = read_body(&parts.headers, body).await?;
+    let max = if is_rest(path) {
+        MAX_REST_BODY
+    } else {
+        MAX_BODY
+    };
+    let body = read_body(&parts.headers, body, max).await?;
     let mut delayed = None;
     match fault {
         Some(FaultAction::Delay { ms }) => {
@@ -298,6 +320,7 @@ async fn answer(
     }
     let (response, mut outcome) = match body {
         Body::Complete(body) => route(&state, &connection, &parts, &body),
+        Body::TooLarge if is_rest(path) => rest::too_large(),
         Body::TooLarge => too_large(),
     };
     if let Some(ms) = delayed {
@@ -330,31 +353,40 @@ fn route(state: &State, connection: &Connection, request: &Parts, body: &[u8]) -
         }
         "/services/oauth2/userinfo" => {
             if method != Method::GET && method != Method::POST {
-                return rest::method_not_allowed(method);
+                return rest::method_not_allowed(method, &[Method::GET, Method::POST]);
             }
             rest::userinfo(state, &request.headers, base_url)
         }
         _ if path.starts_with("/id/") => {
             if method != Method::GET && method != Method::POST {
-                return rest::method_not_allowed(method);
+                return rest::method_not_allowed(method, &[Method::GET, Method::POST]);
             }
             rest::identity(state, path, &request.headers, base_url)
         }
-        _ if path == "/services/data" || path.starts_with("/services/data/") => {
-            if method != Method::GET {
-                return rest::method_not_allowed(method);
-            }
-            rest::data(state, path, request.uri.query(), &request.headers)
-        }
+        _ if is_rest(path) => rest::data(
+            state,
+            &rest::DataRequest {
+                method,
+                path,
+                query_string: request.uri.query(),
+                headers: &request.headers,
+                body,
+            },
+        ),
         _ => rest::not_found(),
     }
 }
 
+/// The REST API's paths, whose errors and body bound are the REST API's.
+fn is_rest(path: &str) -> bool {
+    path == "/services/data" || path.starts_with("/services/data/")
+}
+
 /// A request body, read whole.
 enum Body {
-    /// At most [`MAX_BODY`] bytes.
+    /// Within the bound.
     Complete(Bytes),
-    /// Over [`MAX_BODY`]: refused with 413.
+    /// Over the bound: refused with 413.
     TooLarge,
 }
 
@@ -366,11 +398,15 @@ fn too_large() -> Answer {
     )
 }
 
-/// Reads the body. One over [`MAX_BODY`] is still read and discarded up to
-/// [`DRAIN_LIMIT`], so that the client gets to read the 413 instead of a broken pipe;
-/// beyond that the connection closes after the 413. `Err` when the client went away
-/// or is too slow.
-async fn read_body(headers: &HeaderMap, mut body: Incoming) -> Result<Body, DropConnection> {
+/// Reads the body, up to `max` bytes. One over `max` is still read and discarded up
+/// to [`DRAIN_LIMIT`], so that the client gets to read the 413 instead of a broken
+/// pipe; beyond that the connection closes after the 413. `Err` when the client went
+/// away or is too slow.
+async fn read_body(
+    headers: &HeaderMap,
+    mut body: Incoming,
+    max: usize,
+) -> Result<Body, DropConnection> {
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -389,11 +425,11 @@ async fn read_body(headers: &HeaderMap, mut body: Incoming) -> Result<Body, Drop
             if total > DRAIN_LIMIT {
                 return Ok(Body::TooLarge);
             }
-            if total <= MAX_BODY {
+            if total <= max {
                 kept.extend_from_slice(&data);
             }
         }
-        Ok(if total > MAX_BODY {
+        Ok(if total > max {
             Body::TooLarge
         } else {
             Body::Complete(Bytes::from(kept))

@@ -12,6 +12,8 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use super::rest::RestError;
+
 /// The longest query accepted, as Salesforce's 100,000 characters.
 pub const MAX_QUERY_CHARS: usize = 100_000;
 /// How deep conditions may nest: bounds the parser's recursion.
@@ -106,25 +108,9 @@ impl Token {
     }
 }
 
-/// Why a query was refused: Salesforce's `errorCode` and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryError {
-    pub error_code: &'static str,
-    pub message: String,
-}
-
-impl QueryError {
-    pub fn malformed(message: impl Into<String>) -> QueryError {
-        QueryError {
-            error_code: "MALFORMED_QUERY",
-            message: message.into(),
-        }
-    }
-}
-
 const SYMBOLS: [&str; 10] = ["!=", "<>", "<=", ">=", "=", "<", ">", "(", ")", ","];
 
-fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
+fn tokenize(text: &str) -> Result<Vec<Token>, RestError> {
     let mut tokens = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some(&(at, c)) = chars.peek() {
@@ -140,10 +126,10 @@ fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
                         Some((_, 'n')) => value.push('\n'),
                         Some((_, 't')) => value.push('\t'),
                         Some((_, escaped)) => value.push(escaped),
-                        None => return Err(QueryError::malformed("unterminated string")),
+                        None => return Err(RestError::malformed_query("unterminated string")),
                     },
                     Some((_, other)) => value.push(other),
-                    None => return Err(QueryError::malformed("unterminated string")),
+                    None => return Err(RestError::malformed_query("unterminated string")),
                 }
             }
             tokens.push(Token::Text(value));
@@ -154,7 +140,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
                 .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
                 .map_or(text.len(), |(i, _)| at + i);
             let number = text[at..end].parse().map_err(|_| {
-                QueryError::malformed(format!("unexpected token: '{}'", &text[at..end]))
+                RestError::malformed_query(format!("unexpected token: '{}'", &text[at..end]))
             })?;
             tokens.push(Token::Number(number));
             while chars.peek().is_some_and(|&(i, _)| i < end) {
@@ -175,7 +161,9 @@ fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
                 chars.next();
             }
         } else {
-            return Err(QueryError::malformed(format!("unexpected token: '{c}'")));
+            return Err(RestError::malformed_query(format!(
+                "unexpected token: '{c}'"
+            )));
         }
     }
     Ok(tokens)
@@ -189,9 +177,9 @@ fn is_number_start(text: &str, at: usize) -> bool {
 }
 
 /// Parses a query.
-pub fn parse(text: &str) -> Result<Query, QueryError> {
+pub fn parse(text: &str) -> Result<Query, RestError> {
     if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(QueryError::malformed(format!(
+        return Err(RestError::malformed_query(format!(
             "the query is longer than {MAX_QUERY_CHARS} characters"
         )));
     }
@@ -206,8 +194,8 @@ pub fn parse(text: &str) -> Result<Query, QueryError> {
     }
 }
 
-fn unexpected(token: &Token) -> QueryError {
-    QueryError::malformed(format!("unexpected token: '{}'", token.shown()))
+fn unexpected(token: &Token) -> RestError {
+    RestError::malformed_query(format!("unexpected token: '{}'", token.shown()))
 }
 
 struct Parser {
@@ -232,7 +220,7 @@ impl Parser {
         found
     }
 
-    fn expect_keyword(&mut self, keyword: &str) -> Result<(), QueryError> {
+    fn expect_keyword(&mut self, keyword: &str) -> Result<(), RestError> {
         if self.eat_keyword(keyword) {
             Ok(())
         } else {
@@ -248,7 +236,7 @@ impl Parser {
         found
     }
 
-    fn expect_symbol(&mut self, symbol: &str) -> Result<(), QueryError> {
+    fn expect_symbol(&mut self, symbol: &str) -> Result<(), RestError> {
         if self.eat_symbol(symbol) {
             Ok(())
         } else {
@@ -256,18 +244,20 @@ impl Parser {
         }
     }
 
-    fn unexpected_here(&self, expected: &str) -> QueryError {
+    fn unexpected_here(&self, expected: &str) -> RestError {
         match self.peek() {
-            Some(token) => QueryError::malformed(format!(
+            Some(token) => RestError::malformed_query(format!(
                 "unexpected token: '{}', expecting {expected}",
                 token.shown()
             )),
-            None => QueryError::malformed(format!("unexpected end of query, expecting {expected}")),
+            None => {
+                RestError::malformed_query(format!("unexpected end of query, expecting {expected}"))
+            }
         }
     }
 
     /// A field or object name: a word that is not a keyword of the clause after it.
-    fn name(&mut self, what: &str) -> Result<String, QueryError> {
+    fn name(&mut self, what: &str) -> Result<String, RestError> {
         match self.peek() {
             Some(Token::Word(word)) if !is_reserved(word) => {
                 let word = word.clone();
@@ -278,7 +268,7 @@ impl Parser {
         }
     }
 
-    fn count(&mut self) -> Result<usize, QueryError> {
+    fn count(&mut self) -> Result<usize, RestError> {
         match self.peek() {
             Some(&Token::Number(n)) if n >= 0.0 && n.fract() == 0.0 && n <= 1e9 => {
                 self.next += 1;
@@ -288,7 +278,7 @@ impl Parser {
         }
     }
 
-    fn query(&mut self) -> Result<Query, QueryError> {
+    fn query(&mut self) -> Result<Query, RestError> {
         self.expect_keyword("SELECT")?;
         let select = if self.is_keyword("COUNT") {
             self.next += 1;
@@ -361,7 +351,7 @@ impl Parser {
         })
     }
 
-    fn or(&mut self, depth: usize) -> Result<Condition, QueryError> {
+    fn or(&mut self, depth: usize) -> Result<Condition, RestError> {
         let mut left = self.and(depth)?;
         while self.eat_keyword("OR") {
             left = Condition::Or(Box::new(left), Box::new(self.and(depth)?));
@@ -369,7 +359,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn and(&mut self, depth: usize) -> Result<Condition, QueryError> {
+    fn and(&mut self, depth: usize) -> Result<Condition, RestError> {
         let mut left = self.unary(depth)?;
         while self.eat_keyword("AND") {
             left = Condition::And(Box::new(left), Box::new(self.unary(depth)?));
@@ -377,9 +367,9 @@ impl Parser {
         Ok(left)
     }
 
-    fn unary(&mut self, depth: usize) -> Result<Condition, QueryError> {
+    fn unary(&mut self, depth: usize) -> Result<Condition, RestError> {
         if depth >= MAX_DEPTH {
-            return Err(QueryError::malformed("conditions nested too deeply"));
+            return Err(RestError::malformed_query("conditions nested too deeply"));
         }
         if self.eat_keyword("NOT") {
             return Ok(Condition::Not(Box::new(self.unary(depth + 1)?)));
@@ -393,7 +383,7 @@ impl Parser {
         if self.eat_keyword("LIKE") {
             return match self.literal()? {
                 Literal::Text(pattern) => Ok(Condition::Like { field, pattern }),
-                _ => Err(QueryError::malformed("LIKE takes a string")),
+                _ => Err(RestError::malformed_query("LIKE takes a string")),
             };
         }
         let negated = self.eat_keyword("NOT");
@@ -430,7 +420,7 @@ impl Parser {
         Ok(Condition::Compare { field, op, value })
     }
 
-    fn literal(&mut self) -> Result<Literal, QueryError> {
+    fn literal(&mut self) -> Result<Literal, RestError> {
         let literal = match self.peek() {
             Some(Token::Text(text)) => Literal::Text(text.clone()),
             Some(&Token::Number(number)) => Literal::Number(number),

@@ -1,0 +1,87 @@
+// Copyright sfjwt contributors. Licensed under Apache-2.0.
+//! Not API: the entry point of the SOQL fuzz target (`fuzz/fuzz_targets/soql.rs`) and
+//! of its regression test (`emulator/tests/soql_regressions.rs`), behind the `fuzzing`
+//! feature.
+//!
+//! [`soql`] runs a query text as `query?q=` does, against the default objects and one
+//! object with a field of every type, and panics when an invariant breaks: a refusal
+//! is MALFORMED_QUERY, INVALID_TYPE or INVALID_FIELD, parsing is deterministic, and a
+//! query never answers more records than the object holds.
+
+use std::sync::LazyLock;
+
+use serde_json::{Map, Value, json};
+
+use super::data::{self, Field, SObjectData, Store};
+use super::soql;
+
+/// Every field type, and records with values of each (nulls among them).
+static STORE: LazyLock<Store> = LazyLock::new(|| {
+    let fields = [
+        ("Name", "string"),
+        ("Count__c", "int"),
+        ("Amount__c", "double"),
+        ("Paid__c", "boolean"),
+        ("Due__c", "date"),
+        ("Stage__c", "picklist"),
+        ("Account__c", "reference"),
+    ];
+    let records = (0..20)
+        .map(|n: i32| {
+            let stage = ["Open", "Won", "Lost"][n.unsigned_abs() as usize % 3];
+            let value = json!({
+                "Name": format!("Row {n}"),
+                "Count__c": if n % 5 == 0 { Value::Null } else { json!(n) },
+                "Amount__c": f64::from(n) * 1.5,
+                "Paid__c": n % 2 == 0,
+                "Due__c": format!("2026-01-{:02}", n + 1),
+                "Stage__c": stage,
+                "Account__c": "001000000000001AAA",
+            });
+            match value {
+                Value::Object(record) => record,
+                _ => Map::new(),
+            }
+        })
+        .collect();
+    let every_type = SObjectData {
+        name: "Fuzz__c".to_owned(),
+        fields: fields.iter().map(|(n, t)| Field::new(*n, *t)).collect(),
+        records,
+    };
+    Store::new(data::objects(&[every_type]).expect("a valid object"))
+});
+
+/// What a query text came to: the number of records it matched, or its error code.
+pub fn soql(input: &[u8]) -> Result<usize, &'static str> {
+    let Ok(text) = std::str::from_utf8(input) else {
+        return Err("not UTF-8");
+    };
+    let parsed = soql::parse(text);
+    assert_eq!(parsed, soql::parse(text), "parsing is deterministic");
+    let outcome = parsed.and_then(|query| {
+        let rows = STORE.query(&query)?;
+        let held = STORE
+            .objects()
+            .iter()
+            .find(|o| o.name() == rows.object)
+            .map_or(0, |o| o.record_count());
+        assert!(
+            rows.total_size <= held,
+            "{} of {held} records",
+            rows.total_size
+        );
+        assert!(rows.records.len() <= rows.total_size);
+        Ok(rows.total_size)
+    });
+    outcome.map_err(|error| {
+        assert!(
+            matches!(
+                error.error_code,
+                "MALFORMED_QUERY" | "INVALID_TYPE" | "INVALID_FIELD"
+            ),
+            "{error:?}"
+        );
+        error.error_code
+    })
+}

@@ -1,0 +1,123 @@
+# Copyright sfjwt contributors. Licensed under Apache-2.0.
+"""`sfjwt emulator` as a process on a free loopback port, for the scripts that drive
+real programs against it (spark/run.py, interop/run.py).
+
+    with EmulatorProcess(sfjwt_bin, config, work) as emulator:
+        emulator.base_url      # https://127.0.0.1:<port>
+        emulator.ca_file       # the CA to trust (ca_file, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS)
+        emulator.logins(user)  # tokens issued to a user so far, from the request log
+
+Standard library only: it runs under any of the project's Pythons and venvs.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import ssl
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+TOKEN_PATH = "/services/oauth2/token"
+
+
+def free_port() -> int:
+    """A loopback port free now, for a config that must name the emulator's URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class EmulatorError(RuntimeError):
+    """The emulator did not start, or answered its admin endpoints unexpectedly."""
+
+
+class EmulatorProcess:
+    """Starts `<sfjwt_bin> emulator --config <work>/emulator.json` and waits for its port."""
+
+    def __init__(
+        self, sfjwt_bin: Path, config: Dict[str, Any], work: Path, port: int = 0, timeout: float = 60.0
+    ) -> None:
+        if not sfjwt_bin.exists():
+            raise EmulatorError(f"{sfjwt_bin} is missing: run `cargo build -p sfjwt-cli`")
+        config_file = work / "emulator.json"
+        config_file.write_text(json.dumps(config), encoding="utf-8")
+        port_file = work / "emulator-port"
+        self.ca_file = work / "emulator-ca.pem"
+        self.log_file = work / "emulator-log.jsonl"
+        self.stderr_file = work / "emulator-stderr.txt"
+        self._stderr = self.stderr_file.open("wb")
+        self.process = subprocess.Popen(
+            [
+                str(sfjwt_bin), "emulator",
+                "--config", str(config_file),
+                "--port", str(port),
+                "--port-file", str(port_file),
+                "--ca-out", str(self.ca_file),
+                "--log", str(self.log_file),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=self._stderr,
+        )  # fmt: skip
+        try:
+            port = self._wait_for(port_file, timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self.base_url = f"https://127.0.0.1:{port}"
+        self.context = ssl.create_default_context(cafile=str(self.ca_file))
+
+    def __enter__(self) -> "EmulatorProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _wait_for(self, path: Path, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if path.exists():
+                text = path.read_text().strip()
+                if text:
+                    return text
+            if self.process.poll() is not None:
+                raise EmulatorError(
+                    f"the emulator exited with {self.process.returncode}: "
+                    + self.stderr_file.read_text(errors="replace").strip()
+                )
+            time.sleep(0.05)
+        raise EmulatorError(f"the emulator wrote no {path.name} within {timeout:.0f} s")
+
+    def admin(self, path: str) -> Any:
+        """GET /__emulator/<path>, as JSON."""
+        url = f"{self.base_url}/__emulator/{path}"
+        with urllib.request.urlopen(url, context=self.context, timeout=10) as response:
+            return json.loads(response.read().decode())
+
+    def log(self) -> List[Dict[str, Any]]:
+        """The request log: method, path, status and outcome of every request."""
+        return list(self.admin("log"))
+
+    def logins(self, username: Optional[str] = None) -> int:
+        """Tokens issued so far, to `username` or to anyone."""
+        return sum(
+            1
+            for entry in self.log()
+            if entry.get("path") == TOKEN_PATH
+            and entry.get("status") == 200
+            and (username is None or entry.get("username") == username)
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._stderr.close()
