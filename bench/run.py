@@ -607,6 +607,21 @@ class Bench:
             warm = [*token, "--token-cache-dir", cold]
             first.add(*time_commands([warm, token], 5, shutil.which("hyperfine")))
 
+    # 4c. the Spark job of `make spark-test`, from its result file
+    def spark(self) -> None:
+        result_file = ROOT / "target" / "spark-test" / "result.json"
+        if not result_file.exists():
+            self.notes.append("Spark row: no target/spark-test/result.json; run `make spark-test` "
+                              "before `make bench` to add it.")
+            return
+        result = json.loads(result_file.read_text())
+        cached, uncached = result["runs"]
+        row = self.row("Logins saved", f"PySpark {result['pyspark']} job, {result['master']}, "
+                       f"{result['partitions']} partitions in {cached['worker_processes']} fresh "
+                       "worker processes: logins with `token_cache_dir` (reference: without; "
+                       "from `make spark-test`)", "count", False, "1", lambda v, r: v == 1)
+        row.add(cached["logins"], uncached["logins"])
+
     # 5. cold start + 6. peak RSS
     def cold_start(self) -> None:
         assert self.emulator
@@ -936,6 +951,7 @@ def main() -> int:
         bench.tokens()
         bench.logins()
         bench.shared_cache()
+        bench.spark()
         bench.cold_start()
         bench.sizes()
     finally:

@@ -444,6 +444,7 @@ impl SObject {
     }
 
     /// How many records it holds.
+    #[cfg(feature = "fuzzing")]
     pub fn record_count(&self) -> usize {
         self.records.len()
     }

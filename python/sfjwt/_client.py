@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import os
@@ -14,6 +15,7 @@ from . import _native
 from .exceptions import SfJwtError
 
 if TYPE_CHECKING:
+    from simple_salesforce.api import Salesforce
     from typing_extensions import Unpack
 
 __all__ = [
@@ -335,6 +337,22 @@ class Client:
             NetworkError: Salesforce could not be reached or answered strangely.
         """
         return self._inner.token()
+
+    async def token_async(self) -> AccessToken:
+        """:meth:`token` for asyncio code: a login runs in a worker thread
+        (``asyncio.to_thread``), so the event loop goes on meanwhile; a cached token
+        costs a thread hop."""
+        return await asyncio.to_thread(self._inner.token)
+
+    def simple_salesforce(self, **kwargs: Any) -> Salesforce:
+        """A ``simple_salesforce.Salesforce`` on this client's token (``pip install
+        simple-salesforce``; ``kwargs`` go to its constructor, e.g. ``version`` or a
+        requests ``session``). When a call answers 401 ``INVALID_SESSION_ID``, it gets a
+        new token from this client and retries, as with its own logins; its Bulk API
+        handlers take the session of the moment they are made."""
+        from ._simple_salesforce import salesforce
+
+        return salesforce(self, **kwargs)
 
     def invalidate(self, token: Optional[AccessToken] = None) -> None:
         """Forgets the cached token, so that the next :meth:`token` logs in again.

@@ -60,6 +60,11 @@ OWN_USERS = [
     "cli@example.com",
     "shared@example.com",
     "shared-invalidate@example.com",
+    "requests@example.com",
+    "httpx@example.com",
+    "httpx-async@example.com",
+    "simple-salesforce@example.com",
+    "async@example.com",
 ]
 
 
@@ -99,6 +104,11 @@ class Emulator:
         with urllib.request.urlopen(request, context=self.context, timeout=10) as response:
             text = response.read().decode()
         return json.loads(text) if text.strip() else None
+
+    def revoke(self) -> None:
+        """Revokes every session issued so far: the next REST call with one gets 401
+        INVALID_SESSION_ID."""
+        self._request("/__emulator/revoke", {})
 
     def set_faults(self, faults: List[Dict[str, Any]]) -> None:
         """Replaces the fault plan (`[]` clears it)."""

@@ -1,0 +1,146 @@
+# Copyright sfjwt contributors. Licensed under Apache-2.0.
+"""The HTTP adapters against the emulator: sfjwt.requests, sfjwt.httpx (sync and async),
+Client.simple_salesforce and Client.token_async. Each survives a session revoked
+mid-run (POST /__emulator/revoke) with exactly one new login."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Iterator, cast
+
+import httpx
+import pytest
+import requests
+from simple_salesforce.api import Salesforce, SFType
+
+import sfjwt
+from sfjwt.httpx import SalesforceAuth as HttpxAuth
+from sfjwt.requests import SalesforceAuth as RequestsAuth
+from support import Emulator
+
+API = "/services/data/v62.0"
+# One of the emulator's default Accounts (the tests add others).
+ACME_SOQL = "SELECT Name FROM Account WHERE Name = 'Acme Corporation'"
+
+
+@pytest.fixture
+def trust_the_emulator(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """requests trusts REQUESTS_CA_BUNDLE over a session's own `verify`, as users set it."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_file))
+
+
+def requests_session(emulator: Emulator, user: str) -> tuple[requests.Session, str]:
+    """A requests session authenticated by a client of `user`, and the REST base URL."""
+    client = sfjwt.Client(**emulator.settings(subject=user))
+    session = requests.Session()
+    session.auth = RequestsAuth(client)
+    return session, client.token().instance_url + API
+
+
+@pytest.mark.usefixtures("trust_the_emulator")
+def test_requests_auth_adds_the_token_and_logs_in_again_once_after_a_revocation(emulator: Emulator) -> None:
+    user = "requests@example.com"
+    session, base = requests_session(emulator, user)
+
+    first = session.get(f"{base}/query", params={"q": ACME_SOQL})
+    assert first.status_code == 200, first.text
+    assert first.json()["records"][0]["Name"] == "Acme Corporation"
+    assert emulator.logins(user) == 1
+
+    emulator.revoke()
+    # A POST with a body: resent whole after the new login, and written once.
+    created = session.post(f"{base}/sobjects/Account", json={"Name": "Requests Ltd"})
+    assert created.status_code == 201, created.text
+    assert [r.status_code for r in created.history] == [401]
+    assert emulator.logins(user) == 2
+    found = session.get(f"{base}/query", params={"q": "SELECT COUNT() FROM Account WHERE Name = 'Requests Ltd'"})
+    assert found.json()["totalSize"] == 1
+    assert emulator.logins(user) == 2
+
+    # Other errors come back as they are, without a login.
+    missing = session.get(f"{base}/sobjects/Account/001999999999999AAA")
+    assert missing.status_code == 404
+    assert emulator.logins(user) == 2
+
+
+@pytest.mark.usefixtures("trust_the_emulator")
+def test_requests_auth_does_not_resend_a_stream_it_cannot_rewind(emulator: Emulator) -> None:
+    user = "requests@example.com"
+    session, base = requests_session(emulator, user)
+    emulator.revoke()
+    logins = emulator.logins(user)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"Name": "Streamed"}'
+
+    streamed = session.post(f"{base}/sobjects/Account", data=chunks(), headers={"Content-Type": "application/json"})
+    assert streamed.status_code == 401
+    assert emulator.logins(user) == logins
+    rewound = session.post(
+        f"{base}/sobjects/Account", data=io.BytesIO(b'{"Name": "Rewound"}'), headers={"Content-Type": "application/json"}
+    )
+    assert rewound.status_code == 201, rewound.text
+    assert emulator.logins(user) == logins + 1
+
+
+def test_httpx_auth_sync(emulator: Emulator) -> None:
+    user = "httpx@example.com"
+    client = sfjwt.Client(**emulator.settings(subject=user))
+    base = client.token().instance_url + API
+    with httpx.Client(auth=HttpxAuth(client), verify=emulator.context) as http:
+        assert http.get(f"{base}/query", params={"q": ACME_SOQL}).json()["totalSize"] == 1
+        emulator.revoke()
+        created = http.post(f"{base}/sobjects/Contact", json={"LastName": "Httpx"})
+        assert created.status_code == 201, created.text
+        assert http.get(f"{base}/limits").status_code == 200
+    assert emulator.logins(user) == 2
+
+
+def test_httpx_auth_async_logs_in_off_the_event_loop(emulator: Emulator) -> None:
+    user = "httpx-async@example.com"
+    client = sfjwt.Client(**emulator.settings(subject=user))
+
+    async def job() -> list[int]:
+        base = (await client.token_async()).instance_url + API
+        async with httpx.AsyncClient(auth=HttpxAuth(client), verify=emulator.context) as http:
+            first = await http.get(f"{base}/limits")
+            emulator.revoke()
+            # Eight calls at once on one revoked session: one new login between them.
+            again = await asyncio.gather(*(http.get(f"{base}/query", params={"q": ACME_SOQL}) for _ in range(8)))
+            return [first.status_code, *(r.status_code for r in again)]
+
+    assert asyncio.run(job()) == [200] * 9
+    assert emulator.logins(user) == 2
+
+
+def test_token_async_is_the_cached_token(emulator: Emulator) -> None:
+    user = "async@example.com"
+    client = sfjwt.Client(**emulator.settings(subject=user))
+
+    async def both() -> tuple[sfjwt.AccessToken, sfjwt.AccessToken]:
+        return await client.token_async(), await client.token_async()
+
+    first, second = asyncio.run(both())
+    assert first == second == client.token()
+    assert emulator.logins(user) == 1
+    with pytest.raises(sfjwt.AuthRejectedError):
+        asyncio.run(sfjwt.Client(**emulator.settings(subject="new@example.com")).token_async())
+
+
+@pytest.mark.usefixtures("trust_the_emulator")
+def test_simple_salesforce_on_the_clients_token(emulator: Emulator) -> None:
+    user = "simple-salesforce@example.com"
+    client = sfjwt.Client(**emulator.settings(subject=user))
+    sf = client.simple_salesforce(version="62.0")
+    assert isinstance(sf, Salesforce)
+    assert sf.query(ACME_SOQL)["totalSize"] == 1
+    account = cast(SFType, sf.Account)  # made before the revocation: it must not keep the old session
+    emulator.revoke()
+    created = account.create({"Name": "Simple Ltd"})
+    assert created["success"]
+    assert emulator.logins(user) == 2
+    emulator.revoke()
+    assert sf.query("SELECT COUNT() FROM Account WHERE Name = 'Simple Ltd'")["totalSize"] == 1
+    assert cast(SFType, sf.Account).get(created["id"])["Name"] == "Simple Ltd"
+    assert emulator.logins(user) == 3
