@@ -108,6 +108,38 @@ typedef enum sfjwt_code {
 } sfjwt_code;
 
 /**
+ * The severity of a log event, most severe first. A callback set with a minimum level
+ * gets the events of that level and the more severe ones.
+ */
+typedef enum sfjwt_log_level {
+    /**
+     * No events (as a minimum level).
+     */
+    SFJWT_LOG_LEVEL_OFF = 0,
+    /**
+     * A failure sfjwt could not handle.
+     */
+    SFJWT_LOG_LEVEL_ERROR = 1,
+    /**
+     * Something the user should fix: a failed login, a retry, this machine's clock
+     * far from Salesforce's, a certificate that expires within 30 days.
+     */
+    SFJWT_LOG_LEVEL_WARN = 2,
+    /**
+     * A login, with its login URL, user and duration.
+     */
+    SFJWT_LOG_LEVEL_INFO = 3,
+    /**
+     * The start of a login.
+     */
+    SFJWT_LOG_LEVEL_DEBUG = 4,
+    /**
+     * Token cache hits and misses.
+     */
+    SFJWT_LOG_LEVEL_TRACE = 5,
+} sfjwt_log_level;
+
+/**
  * A client: the decrypted signing key, HTTPS connections and a slot in the
  * process-wide token cache. Thread-safe: share one per job.
  */
@@ -137,6 +169,14 @@ typedef struct sfjwt_report sfjwt_report;
  * client that handed it out) lets go of it.
  */
 typedef struct sfjwt_token sfjwt_token;
+
+/**
+ * Receives one event: its level, its message (NUL-terminated UTF-8, borrowed for
+ * the call only) and the `userdata` given to `sfjwt_set_log_callback`. It may be
+ * called from any thread that uses sfjwt, several at once, so it must be
+ * thread-safe; it must not call `sfjwt_set_log_callback`.
+ */
+typedef void (*sfjwt_log_callback)(enum sfjwt_log_level level, const char *message, void *userdata);
 
 #ifdef __cplusplus
 extern "C" {
@@ -349,6 +389,54 @@ struct sfjwt_error *sfjwt_config_set(struct sfjwt_config *cfg, const char *key, 
  * 2. `path` is NULL or a NUL-terminated string.
  */
 struct sfjwt_error *sfjwt_config_load_properties(struct sfjwt_config *cfg, const char *path);
+
+/**
+ * Sets the keystore from its bytes instead of a file (`keystore_path`): the
+ * contents of a JKS, JCEKS, PKCS#12 or PEM file, as a secret store hands them out.
+ * The same as setting `keystore_base64` to their base64 text. A length of 0 clears
+ * it (`data` may then be NULL). Errors name the keystore "keystore from
+ * sfjwt_config_set_keystore_data"; setting both this and `keystore_path` is a CONFIG
+ * error when the client is made.
+ *
+ * Ownership: the bytes are copied into `cfg` and zeroized when `cfg` is freed; the
+ * caller's buffer stays the caller's, to wipe. Returns NULL on success, else an error
+ * the caller frees with `sfjwt_error_free`.
+ *
+ * Errors: CONFIG for a NULL `cfg`, or a NULL `data` with a length.
+ *
+ * Thread-safety: no other thread may use `cfg` during the call.
+ *
+ * # Safety
+ *
+ * 1. `cfg` is NULL or a live configuration that no other thread uses during the
+ *    call.
+ * 2. `data` is NULL or points to `len` readable bytes.
+ */
+struct sfjwt_error *sfjwt_config_set_keystore_data(struct sfjwt_config *cfg,
+                                                   const uint8_t *data,
+                                                   size_t len);
+
+/**
+ * Sets the mutual-TLS client keystore from its bytes instead of a file
+ * (`client_cert_path`); otherwise as `sfjwt_config_set_keystore_data`, with the key
+ * `client_cert_base64`.
+ *
+ * Ownership: the bytes are copied into `cfg` and zeroized when `cfg` is freed.
+ * Returns NULL on success, else an error the caller frees with `sfjwt_error_free`.
+ *
+ * Errors: CONFIG for a NULL `cfg`, or a NULL `data` with a length.
+ *
+ * Thread-safety: no other thread may use `cfg` during the call.
+ *
+ * # Safety
+ *
+ * 1. `cfg` is NULL or a live configuration that no other thread uses during the
+ *    call.
+ * 2. `data` is NULL or points to `len` readable bytes.
+ */
+struct sfjwt_error *sfjwt_config_set_client_cert_data(struct sfjwt_config *cfg,
+                                                      const uint8_t *data,
+                                                      size_t len);
 
 /**
  * Validates the settings of `cfg`, reads the keystore, decrypts the signing key
@@ -750,6 +838,33 @@ const struct sfjwt_error *sfjwt_report_error(const struct sfjwt_report *report);
  * 2. No other thread uses the report during or after the call.
  */
 void sfjwt_report_free(struct sfjwt_report **report);
+
+/**
+ * Sends sfjwt's log events of `min_level` and more severe to `callback`, with
+ * `userdata` passed back on each call; a NULL `callback` or `SFJWT_LOG_LEVEL_OFF`
+ * stops them. One callback for the whole process; a new call replaces the previous
+ * one. Events come from the thread that causes them (the one calling
+ * `sfjwt_client_token`, say), while the call runs.
+ *
+ * Ownership: `userdata` stays the caller's; sfjwt only passes it back. Messages are
+ * borrowed for the duration of one callback call. Returns NULL on success, else an
+ * error the caller frees with `sfjwt_error_free`.
+ *
+ * Errors: CONFIG naming `min_level` when it is not a `sfjwt_log_level`.
+ *
+ * Thread-safety: callable from any thread; events already under way on other threads
+ * may still reach the previous callback.
+ *
+ * # Safety
+ *
+ * 1. `callback` is NULL or a function that is safe to call from any thread, at any
+ *    time until it is replaced, with the arguments described at
+ *    `sfjwt_log_callback`.
+ * 2. `userdata` is what `callback` expects.
+ */
+struct sfjwt_error *sfjwt_set_log_callback(uint32_t min_level,
+                                           sfjwt_log_callback callback,
+                                           void *userdata);
 
 #if defined(SFJWT_TESTING)
 /**

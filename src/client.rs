@@ -4,14 +4,14 @@
 
 use std::fmt;
 use std::sync::{Arc, Weak};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_lc_rs::digest;
 
 use crate::assertion::{Assertion, AssertionSigner, Claims};
 use crate::cache::shared::{Identity, SharedCache};
 use crate::cache::{self, CacheKey, Slot};
-use crate::config::Config;
+use crate::config::{Config, KeystoreSource};
 use crate::connection_test::{self, ConnectionReport};
 use crate::error::{Error, Result};
 use crate::oauth::{self, AccessToken, HintContext, Http, TokenId};
@@ -41,6 +41,11 @@ impl Client {
     /// certificate when `mutual_tls` is on).
     pub fn new(config: Config) -> Result<Client> {
         let key = config.keystore.signing_key()?;
+        if key.certificate().is_some() {
+            for warning in connection_test::certificate_warnings(&key, SystemTime::now()) {
+                log::warn!("{warning}");
+            }
+        }
         Client::with_signer(config, AssertionSigner::new(key))
     }
 
@@ -110,10 +115,22 @@ impl Client {
             return self.login().map(Arc::new);
         };
         let ttl = Duration::from_secs(self.config.token_ttl_secs);
-        slot.get_or_login(|| match &self.shared {
-            Some(shared) => shared.get_or_login(ttl, || self.login()),
-            None => self.login().map(|token| (token, ttl)),
-        })
+        let mut missed = false;
+        let token = slot.get_or_login(|| {
+            missed = true;
+            match &self.shared {
+                Some(shared) => shared.get_or_login(ttl, || self.login()),
+                None => self.login().map(|token| (token, ttl)),
+            }
+        });
+        if !missed {
+            log::trace!(
+                "token cache hit for {} at {}",
+                self.config.subject,
+                self.config.login_url
+            );
+        }
+        token
     }
 
     /// Whether `token` (from [`Client::token`]) is still the one the cache hands out:
@@ -198,12 +215,27 @@ impl Client {
     }
 
     pub(crate) fn login_with(&self, assertion: &Assertion) -> Result<AccessToken> {
-        oauth::request_token(
+        let (login_url, subject) = (&self.config.login_url, &self.config.subject);
+        log::debug!("logging in to {login_url} as {subject}");
+        let started = Instant::now();
+        let result = oauth::request_token(
             &self.http,
-            &self.config.login_url,
+            login_url,
             assertion,
             &self.hint_context(assertion),
-        )
+        );
+        let millis = started.elapsed().as_millis();
+        match &result {
+            Ok(token) => log::info!(
+                "logged in to {login_url} as {subject} in {millis} ms (instance {})",
+                token.instance_url()
+            ),
+            Err(error) => log::warn!(
+                "login to {login_url} as {subject} failed after {millis} ms: [{}] {error}",
+                error.code()
+            ),
+        }
+        result
     }
 
     fn hint_context(&self, assertion: &Assertion) -> HintContext {
@@ -237,12 +269,15 @@ fn connection_fingerprint(config: &Config) -> Vec<u8> {
     let client_cert = config
         .client_cert
         .as_ref()
-        .map(|c| (c.path.as_path(), c.key_alias.as_deref()));
+        .map(|c| (c.source.name(), c.key_alias.as_deref()));
     let settings = format!(
         "{}\0{:?}\0{:?}\0",
         config.mutual_tls, client_cert, config.ca_file
     );
     context.update(settings.as_bytes());
+    if let Some(KeystoreSource::Data(data)) = config.client_cert.as_ref().map(|c| &c.source) {
+        context.update(data.bytes());
+    }
     if let Some(proxy_url) = &config.proxy_url {
         context.update(proxy_url.expose().as_bytes());
     }

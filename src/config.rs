@@ -17,19 +17,21 @@ use crate::keystore::{Keystore, KeystoreType, SigningKey};
 pub const DEFAULT_AUDIENCE: &str = "https://login.salesforce.com";
 
 /// Every configuration key, in the order of design.md.
-pub const KEYS: [&str; 23] = [
+pub const KEYS: [&str; 25] = [
     "issuer",
     "subject",
     "audience",
     "login_url",
     "expiration_secs",
     "keystore_path",
+    "keystore_base64",
     "keystore_type",
     "keystore_password",
     "key_alias",
     "key_password",
     "mutual_tls",
     "client_cert_path",
+    "client_cert_base64",
     "client_cert_password",
     "client_cert_alias",
     "ca_file",
@@ -96,11 +98,127 @@ impl fmt::Debug for ProxyUrl {
     }
 }
 
-/// Where a key comes from: a keystore file, its passwords and the entry's alias.
+/// A keystore handed over as bytes instead of a file: the contents of
+/// `keystore_base64` (a secret store's environment variable), Python's `keystore_data`,
+/// Java's `keystoreData`, C's `sfjwt_config_set_keystore_data`. Wiped on drop; `Debug`
+/// shows where it came from and its length, never the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct KeystoreData {
+    origin: String,
+    bytes: Zeroizing<Vec<u8>>,
+}
+
+impl KeystoreData {
+    /// Bytes from `origin`: what messages name (`SFJWT_KEYSTORE_BASE64`, `keystoreData`).
+    pub fn new(origin: impl Into<String>, bytes: &[u8]) -> KeystoreData {
+        KeystoreData {
+            origin: origin.into(),
+            bytes: Zeroizing::new(bytes.to_vec()),
+        }
+    }
+
+    /// Decodes base64 text (standard or URL-safe alphabet, padded or not); whitespace
+    /// is skipped, so the line-wrapped output of `base64 keystore.jks` is fine.
+    fn from_base64(key: &str, origin: &str, text: &str) -> Result<KeystoreData, String> {
+        use base64::engine::general_purpose::{STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT};
+        use base64::{DecodeError, Engine};
+        let compact = Zeroizing::new(
+            text.chars()
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect::<String>(),
+        );
+        // Capacity up front: growing the buffer would leave unwiped copies behind.
+        let mut bytes = Zeroizing::new(Vec::with_capacity(base64::decoded_len_estimate(
+            compact.len(),
+        )));
+        let engine = if compact.contains(['-', '_']) {
+            URL_SAFE_PAD_INDIFFERENT
+        } else {
+            STANDARD_PAD_INDIFFERENT
+        };
+        engine
+            .decode_vec(compact.as_bytes(), &mut bytes)
+            .map_err(|error| {
+                // Never the offending character: the text is a secret.
+                let what = match error {
+                    DecodeError::InvalidByte(offset, _) => {
+                        format!("a character that is not base64 at offset {offset}")
+                    }
+                    DecodeError::InvalidLength(_) => "a length that base64 cannot have".to_owned(),
+                    DecodeError::InvalidLastSymbol { .. } | DecodeError::InvalidPadding => {
+                        "a wrong last character or padding".to_owned()
+                    }
+                };
+                let from = if origin == key {
+                    String::new()
+                } else {
+                    format!(" from {origin}")
+                };
+                format!(
+                    "the text{from} is not base64 ({what}); give the keystore file's contents \
+                     encoded with `base64 keystore.jks`"
+                )
+            })?;
+        Ok(KeystoreData {
+            origin: origin.to_owned(),
+            bytes,
+        })
+    }
+
+    /// Where the bytes came from.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The keystore's bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl fmt::Debug for KeystoreData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "KeystoreData({}, {} bytes)",
+            self.origin,
+            self.bytes.len()
+        )
+    }
+}
+
+/// Where a keystore's bytes come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeystoreSource {
+    /// A file (`keystore_path`, `client_cert_path`).
+    File(PathBuf),
+    /// Bytes handed over (`keystore_base64`, `client_cert_base64`, a binding's data call).
+    Data(KeystoreData),
+}
+
+impl KeystoreSource {
+    /// What messages call it: the file's path, or `keystore from <origin>`.
+    pub fn name(&self) -> String {
+        match self {
+            KeystoreSource::File(path) => path.display().to_string(),
+            KeystoreSource::Data(data) => format!("keystore from {}", data.origin),
+        }
+    }
+
+    /// The file, for a keystore read from one.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            KeystoreSource::File(path) => Some(path),
+            KeystoreSource::Data(_) => None,
+        }
+    }
+}
+
+/// Where a key comes from: a keystore, its passwords and the entry's alias.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeystoreSettings {
-    /// The keystore file (`keystore_path`).
-    pub path: PathBuf,
+    /// The keystore file or data (`keystore_path` or `keystore_base64`).
+    pub source: KeystoreSource,
     /// Its format (`keystore_type`).
     pub keystore_type: KeystoreType,
     /// The store password (`keystore_password`), possibly empty.
@@ -114,7 +232,16 @@ pub struct KeystoreSettings {
 impl KeystoreSettings {
     /// Opens the keystore and checks its integrity.
     pub fn open(&self) -> Result<Keystore> {
-        Keystore::open(&self.path, self.keystore_type, self.store_password.expose())
+        let password = self.store_password.expose();
+        match &self.source {
+            KeystoreSource::File(path) => Keystore::open(path, self.keystore_type, password),
+            KeystoreSource::Data(data) => Keystore::from_bytes(
+                Path::new(&self.source.name()),
+                data.bytes(),
+                self.keystore_type,
+                password,
+            ),
+        }
     }
 
     /// Opens the keystore and decrypts the signing key.
@@ -187,12 +314,14 @@ pub struct ConfigBuilder {
     login_url: Option<String>,
     expiration_secs: Option<u32>,
     keystore_path: Option<PathBuf>,
+    keystore_data: Option<KeystoreData>,
     keystore_type: Option<KeystoreType>,
     keystore_password: Option<Password>,
     key_alias: Option<String>,
     key_password: Option<Password>,
     mutual_tls: Option<bool>,
     client_cert_path: Option<PathBuf>,
+    client_cert_data: Option<KeystoreData>,
     client_cert_password: Option<Password>,
     client_cert_alias: Option<String>,
     ca_file: Option<PathBuf>,
@@ -207,18 +336,44 @@ pub struct ConfigBuilder {
     secret_files: Vec<PathBuf>,
 }
 
-/// The keys whose value is, or may carry, a password.
-const SECRET_KEYS: [&str; 4] = [
+/// The keys whose value is, or may carry, a password or a key.
+const SECRET_KEYS: [&str; 6] = [
     "keystore_password",
     "key_password",
     "client_cert_password",
     "proxy_url",
+    "keystore_base64",
+    "client_cert_base64",
 ];
 
 impl ConfigBuilder {
     /// Sets one key from its text form, as found in a `.properties` file, an
     /// environment variable or a binding call. An empty value clears the key.
     pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self> {
+        self.set_from(key, value, key)
+    }
+
+    /// Sets a keystore from its bytes: `key` is `keystore_base64` or
+    /// `client_cert_base64`, whose decoded form `data` is, and `origin` is what
+    /// messages call it (`keystore_data`, `keystoreData(byte[])`). Empty data clears it.
+    pub fn set_data(&mut self, key: &str, data: &[u8], origin: &str) -> Result<&mut Self> {
+        let data = (!data.is_empty()).then(|| KeystoreData::new(origin, data));
+        match key {
+            "keystore_base64" => self.keystore_data = data,
+            "client_cert_base64" => self.client_cert_data = data,
+            _ => {
+                return Err(Error::config(
+                    key,
+                    "only keystore_base64 and client_cert_base64 take bytes",
+                ));
+            }
+        }
+        Ok(self)
+    }
+
+    /// [`ConfigBuilder::set`], with `origin` (the key, or the environment variable it
+    /// came from) naming keystore data in later messages.
+    fn set_from(&mut self, key: &str, value: &str, origin: &str) -> Result<&mut Self> {
         let text = value.trim();
         let string = || (!text.is_empty()).then(|| text.to_owned());
         let path = || (!text.is_empty()).then(|| PathBuf::from(text));
@@ -233,12 +388,20 @@ impl ConfigBuilder {
                 self.expiration_secs = parse_opt(key, text, |s| parse_range(s, 1, 3600))?
             }
             "keystore_path" => self.keystore_path = path(),
+            "keystore_base64" => {
+                self.keystore_data =
+                    parse_opt(key, text, |s| KeystoreData::from_base64(key, origin, s))?
+            }
             "keystore_type" => self.keystore_type = parse_opt(key, text, str::parse)?,
             "keystore_password" => self.keystore_password = password(),
             "key_alias" => self.key_alias = string(),
             "key_password" => self.key_password = password(),
             "mutual_tls" => self.mutual_tls = parse_opt(key, text, parse_bool)?,
             "client_cert_path" => self.client_cert_path = path(),
+            "client_cert_base64" => {
+                self.client_cert_data =
+                    parse_opt(key, text, |s| KeystoreData::from_base64(key, origin, s))?
+            }
             "client_cert_password" => self.client_cert_password = password(),
             "client_cert_alias" => self.client_cert_alias = string(),
             "ca_file" => self.ca_file = path(),
@@ -337,8 +500,10 @@ impl ConfigBuilder {
     /// Applies `SFJWT_*` variables looked up through `lookup` (for tests and embedders).
     pub fn apply_env_from(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<&mut Self> {
         for key in KEYS {
-            if let Some(value) = lookup(&env_var_name(key)) {
-                self.set(key, &value)?;
+            let name = env_var_name(key);
+            if let Some(value) = lookup(&name) {
+                let value = Zeroizing::new(value);
+                self.set_from(key, &value, &name)?;
             }
         }
         Ok(self)
@@ -354,15 +519,17 @@ impl ConfigBuilder {
 
     /// The keystore settings alone, for commands that need no login (`keystore inspect`).
     pub fn build_keystore(&self) -> Result<KeystoreSettings> {
-        let path = self.keystore_path.clone().ok_or_else(|| {
-            Error::config(
-                "keystore_path",
-                "missing; set it to the keystore exported from Salesforce",
-            )
-        })?;
+        let source = keystore_source("keystore_path", &self.keystore_path, &self.keystore_data)?
+            .ok_or_else(|| {
+                Error::config(
+                    "keystore_path",
+                    "missing; set it to the keystore exported from Salesforce \
+                 (or keystore_base64 to its contents)",
+                )
+            })?;
         let store_password = self.keystore_password.clone().unwrap_or_default();
         Ok(KeystoreSettings {
-            path,
+            source,
             keystore_type: self.keystore_type.unwrap_or_default(),
             key_password: self
                 .key_password
@@ -383,10 +550,15 @@ impl ConfigBuilder {
             .clone()
             .unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
         let login_url = self.login_url.clone().unwrap_or_else(|| audience.clone());
-        let client_cert = self.client_cert_path.clone().map(|path| {
+        let client_cert = keystore_source(
+            "client_cert_path",
+            &self.client_cert_path,
+            &self.client_cert_data,
+        )?
+        .map(|source| {
             let password = self.client_cert_password.clone().unwrap_or_default();
             KeystoreSettings {
-                path,
+                source,
                 keystore_type: KeystoreType::Auto,
                 key_password: password.clone(),
                 store_password: password,
@@ -413,6 +585,27 @@ impl ConfigBuilder {
             token_cache_dir: self.token_cache_dir.clone(),
             secret_files: self.secret_files.clone(),
         })
+    }
+}
+
+/// The keystore named by a path key or given as data; CONFIG when both are set.
+fn keystore_source(
+    path_key: &str,
+    path: &Option<PathBuf>,
+    data: &Option<KeystoreData>,
+) -> Result<Option<KeystoreSource>> {
+    match (path, data) {
+        (Some(path), Some(data)) => Err(Error::config(
+            path_key,
+            format!(
+                "both {path_key} ({}) and the keystore from {} are set; set one",
+                path.display(),
+                data.origin
+            ),
+        )),
+        (Some(path), None) => Ok(Some(KeystoreSource::File(path.clone()))),
+        (None, Some(data)) => Ok(Some(KeystoreSource::Data(data.clone()))),
+        (None, None) => Ok(None),
     }
 }
 

@@ -300,7 +300,7 @@ fn describe_key(config: &Config, key: &SigningKey) -> String {
     let mut detail = format!(
         "entry '{}' of {}, RSA {} bits",
         key.alias(),
-        config.keystore.path.display(),
+        config.keystore.source.name(),
         key.bits()
     );
     if let Some(cert) = key.certificate() {
@@ -316,11 +316,13 @@ fn describe_key(config: &Config, key: &SigningKey) -> String {
 /// Files that other users can read (a keystore, a password) or change (the CAs trusted).
 fn file_warnings(config: &Config) -> Vec<String> {
     let mut warnings = Vec::new();
-    warnings.extend(files::readable_by_others("keystore", &config.keystore.path));
-    if let Some(client_cert) = &config.client_cert {
+    if let Some(path) = config.keystore.source.path() {
+        warnings.extend(files::readable_by_others("keystore", path));
+    }
+    if let Some(path) = config.client_cert.as_ref().and_then(|c| c.source.path()) {
         warnings.extend(files::readable_by_others(
             "client certificate keystore",
-            &client_cert.path,
+            path,
         ));
     }
     for file in &config.secret_files {
@@ -335,7 +337,7 @@ fn file_warnings(config: &Config) -> Vec<String> {
     warnings
 }
 
-fn certificate_warnings(key: &SigningKey, now: SystemTime) -> Vec<String> {
+pub(crate) fn certificate_warnings(key: &SigningKey, now: SystemTime) -> Vec<String> {
     let Some(cert) = key.certificate() else {
         return vec![
             "the keystore has no certificate for the key: its expiry cannot be checked".to_owned(),

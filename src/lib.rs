@@ -6,6 +6,10 @@
 //! [`oauth`] (token exchange over HTTPS) → the token cache → [`connection_test`].
 //! [`Client`] ties them together.
 //! Errors carry the stable codes of [`ErrorCode`].
+//!
+//! Events (login start and end, cache hits, retries, clock and certificate warnings;
+//! never a secret) go through the `log` facade, each binding bridging them into its
+//! language's logging.
 
 pub mod assertion;
 mod cache;
@@ -25,8 +29,16 @@ pub use assertion::{Assertion, AssertionSigner, Claims};
 pub use cache::FAILED_LOGIN_BACKOFF;
 pub use cache::TokenCopy;
 pub use client::Client;
-pub use config::{Config, ConfigBuilder, KeystoreSettings, Password, ProxyUrl};
+pub use config::{
+    Config, ConfigBuilder, KeystoreData, KeystoreSettings, KeystoreSource, Password, ProxyUrl,
+};
 pub use connection_test::{ConnectionReport, Step};
 pub use error::{Error, ErrorCode, Rejection, Result};
 pub use keystore::{EntryInfo, EntryKind, Keystore, KeystoreFormat, KeystoreType, SigningKey};
 pub use oauth::{AccessToken, TokenId};
+
+/// Whether a `log` record is sfjwt's own (its target is a module of this crate): the
+/// bindings' loggers forward these and not what dependencies (rustls) log.
+pub fn is_own_log_record(metadata: &log::Metadata<'_>) -> bool {
+    metadata.target().split("::").next() == Some("sfjwt")
+}

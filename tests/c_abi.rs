@@ -34,7 +34,7 @@ use support::{ISSUER, STORE_PASSWORD, USER, fixture};
 
 /// The test programs and the logins each must cause.
 const PROGRAMS: [(&str, RangeInclusive<usize>); 7] = [
-    ("test_success", 7..=7),
+    ("test_success", 10..=10),
     ("test_errors", 0..=0),
     ("test_null", 0..=0),
     ("test_threads", 1..=1),

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use sfjwt::{
     AssertionSigner, Claims, Client, Config, ConfigBuilder, ConnectionReport, EntryInfo, Error,
-    ErrorCode, Keystore, Password,
+    ErrorCode, Keystore, KeystoreSource, Password,
 };
 
 #[derive(Parser)]
@@ -25,6 +25,13 @@ use sfjwt::{
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log more on stderr: -v logins, -vv their start, -vvv token cache hits (default:
+    /// warnings only: retries, failed logins, clock offset, certificate expiry).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// The log level on stderr; overrides -v.
+    #[arg(long, value_enum, global = true, value_name = "LEVEL")]
+    log_level: Option<crate::logging::LogLevel>,
 }
 
 #[derive(Subcommand)]
@@ -197,6 +204,7 @@ fn refuse_proxy_credentials(proxy_url: Option<&str>) -> Result<(), Error> {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    crate::logging::install(cli.log_level, cli.verbose);
     let (json, result) = match &cli.command {
         Command::Keystore {
             command: KeystoreCommand::Inspect(settings),
@@ -238,16 +246,17 @@ fn prompt_for_missing_password(builder: &mut ConfigBuilder) -> Result<(), Error>
     if settings.store_password.expose().is_empty() && std::io::stdin().is_terminal() {
         let password = prompt(&format!(
             "Keystore password for {}: ",
-            settings.path.display()
+            settings.source.name()
         ))?;
         builder.set("keystore_password", password.expose())?;
     }
     Ok(())
 }
 
-fn open_keystore(builder: &mut ConfigBuilder) -> Result<Keystore, Error> {
+fn open_keystore(builder: &mut ConfigBuilder) -> Result<(Keystore, KeystoreSource), Error> {
     prompt_for_missing_password(builder)?;
-    builder.build_keystore()?.open()
+    let settings = builder.build_keystore()?;
+    Ok((settings.open()?, settings.source))
 }
 
 fn prompt(text: &str) -> Result<Password, Error> {
@@ -263,16 +272,19 @@ type Outcome = Result<u8, Error>;
 
 fn inspect(settings: &Settings) -> Outcome {
     let mut builder = settings.builder()?;
-    let keystore = open_keystore(&mut builder)?;
+    let (keystore, source) = open_keystore(&mut builder)?;
     let entries = keystore.inspect();
     if settings.json {
         let body = json!({"format": keystore.format(), "entries": entries});
         outln!("{body}");
         return Ok(0);
     }
+    let name = match &source {
+        KeystoreSource::File(path) => path.display().to_string(),
+        KeystoreSource::Data(data) => format!("from {}", data.origin()),
+    };
     outln!(
-        "Keystore {} ({}), {} entr{}",
-        keystore.path().display(),
+        "Keystore {name} ({}), {} entr{}",
         keystore.format(),
         entries.len(),
         if entries.len() == 1 { "y" } else { "ies" }
@@ -305,7 +317,7 @@ fn print_entry(entry: &EntryInfo) {
 fn assertion(settings: &Settings) -> Outcome {
     let mut builder = settings.builder()?;
     let config = builder.build()?;
-    let keystore = open_keystore(&mut builder)?;
+    let (keystore, _) = open_keystore(&mut builder)?;
     let key_settings = builder.build_keystore()?;
     let alias = key_settings.key_alias.as_deref();
     let key = match keystore.signing_key(alias, key_settings.key_password.expose()) {

@@ -5,6 +5,7 @@
 mod output;
 mod cli;
 mod demo;
+mod logging;
 
 fn main() -> std::process::ExitCode {
     cli::run()

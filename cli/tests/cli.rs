@@ -936,3 +936,86 @@ fn a_loopback_login_url_is_never_sent_to_the_environments_proxy() {
     assert!(first.starts_with("POST /services/oauth2/token "), "{first}");
     assert!(proxy.accept().is_err(), "the proxy was connected to");
 }
+
+#[test]
+fn inspect_and_assertion_take_the_keystore_from_sfjwt_keystore_base64() {
+    // As a CI system or Kubernetes hands a secret over: `base64 file`, line-wrapped.
+    let encoded = Command::new("base64")
+        .arg(fixture("jks-same.jks"))
+        .output()
+        .expect("coreutils base64");
+    assert!(encoded.status.success());
+    let text = String::from_utf8(encoded.stdout).unwrap();
+    assert!(text.trim_end().contains('\n'), "wrapped lines");
+    let env = [
+        ("SFJWT_KEYSTORE_BASE64", text.as_str()),
+        ("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD),
+    ];
+
+    let run = run_cli(&["keystore", "inspect"], &env);
+    assert_success(&run, "inspect from SFJWT_KEYSTORE_BASE64");
+    assert!(
+        run.stdout
+            .starts_with("Keystore from SFJWT_KEYSTORE_BASE64 (jks), 1 entry"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("talend_certificate"), "{}", run.stdout);
+
+    let run = run_cli(
+        &[
+            "assertion",
+            "--issuer",
+            "3MVG9x",
+            "--subject",
+            "u@example.com",
+        ],
+        &env,
+    );
+    assert_success(&run, "assertion from SFJWT_KEYSTORE_BASE64");
+    assert_eq!(run.stdout.trim().split('.').count(), 3, "{}", run.stdout);
+
+    // A wrong password names the source; nothing of the keystore is printed.
+    let run = run_cli(
+        &["keystore", "inspect"],
+        &[
+            ("SFJWT_KEYSTORE_BASE64", text.as_str()),
+            ("SFJWT_KEYSTORE_PASSWORD", "wrong-pass"),
+        ],
+    );
+    assert_eq!(run.code, Some(12), "{}", run.all_output());
+    assert!(
+        run.stderr.contains("keystore from SFJWT_KEYSTORE_BASE64"),
+        "{}",
+        run.stderr
+    );
+    let first_line = text.lines().next().unwrap();
+    assert!(
+        !run.all_output().contains(first_line),
+        "{}",
+        run.all_output()
+    );
+
+    // Not base64, and a path besides the data: CONFIG (exit 1) naming the key.
+    let run = run_cli(
+        &["keystore", "inspect"],
+        &[("SFJWT_KEYSTORE_BASE64", "%%%% not base64")],
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all_output());
+    assert!(run.stderr.contains("keystore_base64"), "{}", run.stderr);
+    let run = run_cli(
+        &[
+            "keystore",
+            "inspect",
+            "--keystore-path",
+            &path_str(&fixture("jks-same.jks")),
+        ],
+        &env,
+    );
+    assert_eq!(run.code, Some(1), "{}", run.all_output());
+    assert!(
+        run.stderr.contains("keystore_path") && run.stderr.contains("SFJWT_KEYSTORE_BASE64"),
+        "{}",
+        run.stderr
+    );
+}

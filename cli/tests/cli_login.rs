@@ -328,3 +328,55 @@ fn demo_logs_in_shares_one_login_and_ends_with_a_query() {
         assert!(printed.contains(part), "{part} in {printed}");
     }
 }
+
+#[test]
+fn verbose_flags_log_the_login_on_stderr_and_never_the_token() {
+    let org = start(default_org_config());
+    let out = sfjwt(&org, &["token", "--subject", USER, "-v"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let body: serde_json::Value = serde_json::from_str(&stdout).expect("only the JSON on stdout");
+    let token = body["access_token"].as_str().expect("a token");
+    let login = format!(
+        "sfjwt info: logged in to {} as {USER} in ",
+        org.emulator.base_url()
+    );
+    assert!(stderr.contains(&login), "{stderr}");
+    assert!(!stderr.contains("sfjwt debug:"), "-v is info: {stderr}");
+    assert!(!stderr.contains(token), "the token on stderr");
+
+    let out = sfjwt(&org, &["token", "--subject", USER, "--log-level", "debug"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "sfjwt debug: logging in to {} as {USER}",
+            org.emulator.base_url()
+        )),
+        "{stderr}"
+    );
+
+    // By default only warnings: a refused login is one, a successful one is not.
+    let out = sfjwt(&org, &["token", "--subject", USER]);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let out = sfjwt(&org, &["token", "--subject", "new@example.com"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("sfjwt warn: login to ") && stderr.contains("[AUTH_REJECTED]"),
+        "{stderr}"
+    );
+    let out = sfjwt(
+        &org,
+        &[
+            "token",
+            "--subject",
+            "new@example.com",
+            "--log-level",
+            "off",
+        ],
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("sfjwt warn"),
+        "off is off"
+    );
+}

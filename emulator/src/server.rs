@@ -366,7 +366,7 @@ fn route(state: &State, connection: &Connection, request: &Parts, body: &[u8]) -
         _ if is_rest(path) => rest::data(
             state,
             &rest::DataRequest {
-                method,
+                method: &method_override(method, request.uri.query()),
                 path,
                 query_string: request.uri.query(),
                 headers: &request.headers,
@@ -374,6 +374,20 @@ fn route(state: &State, connection: &Connection, request: &Parts, body: &[u8]) -
             },
         ),
         _ => rest::not_found(),
+    }
+}
+
+/// The method a REST request stands for: a POST with `?_HttpMethod=PATCH` (or DELETE,
+/// ...) is that method, as Salesforce allows for HTTP libraries that cannot send PATCH
+/// (Java's `HttpURLConnection`).
+fn method_override(method: &Method, query: Option<&str>) -> Method {
+    let wanted = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("_HttpMethod="));
+    match wanted.map(|name| Method::from_bytes(name.as_bytes())) {
+        Some(Ok(wanted)) if method == Method::POST => wanted,
+        _ => method.clone(),
     }
 }
 

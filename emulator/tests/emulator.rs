@@ -1556,6 +1556,34 @@ fn records_are_created_read_updated_and_deleted_by_id() {
     let (_, found) = call(&client, Method::GET, &query, &token, None);
     assert_eq!(found["totalSize"], 1, "a write is seen by later queries");
 
+    // HttpURLConnection cannot send PATCH: a POST with ?_HttpMethod=PATCH stands for it.
+    let (status, body) = call(
+        &client,
+        Method::POST,
+        &format!("{record_url}?_HttpMethod=PATCH"),
+        &token,
+        Some(&json!({"Industry": "Energy"})),
+    );
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+    let (_, record) = call(&client, Method::GET, &record_url, &token, None);
+    assert_eq!(record["Industry"], "Energy");
+    let (status, _) = call(
+        &client,
+        Method::GET,
+        &format!("{record_url}?_HttpMethod=DELETE"),
+        &token,
+        None,
+    );
+    assert_eq!(status, StatusCode::OK, "only a POST is overridden");
+    let (status, body) = call(
+        &client,
+        Method::PATCH,
+        &record_url,
+        &token,
+        Some(&json!({"Industry": "Defense"})),
+    );
+    assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
+
     for (body, code) in [
         (json!({"Nope": 1}), "INVALID_FIELD"),
         (

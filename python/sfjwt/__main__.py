@@ -1,5 +1,5 @@
 # Copyright sfjwt contributors. Licensed under Apache-2.0.
-"""``python -m sfjwt test-connection --config conn.properties [--json]``.
+"""``python -m sfjwt [-v] test-connection --config conn.properties [--json]``.
 
 Prints the connection report of ``sfjwt test-connection`` and exits with the
 error's code (0 on success, 30 when Salesforce refused the login, ...). Settings
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import List, Optional
 
@@ -26,6 +27,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         description="Salesforce OAuth 2.0 JWT Bearer login for ETL jobs.",
     )
     parser.add_argument("--version", action="version", version=_native.__version__)
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log more on stderr: -v logins, -vv their start, -vvv token cache hits",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     test = commands.add_parser(
         "test-connection",
@@ -38,6 +46,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     )
     test.add_argument("--json", action="store_true", help="machine-readable JSON output")
     args = parser.parse_args(argv)
+    levels = [logging.WARNING, logging.INFO, logging.DEBUG, 5]
+    logging.basicConfig(
+        stream=sys.stderr,
+        format="sfjwt %(levelname)s: %(message)s",
+        level=levels[min(args.verbose, len(levels) - 1)],
+    )
 
     try:
         config = _native.Config(properties=args.config, env=True)

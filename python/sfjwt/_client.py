@@ -52,7 +52,16 @@ class ClientConfig(TypedDict, total=False):
     expiration_secs: Optional[int]
     """Assertion lifetime, 1..=3600 seconds; default 180."""
     keystore_path: Optional[PathType]
-    """Keystore file: JKS, JCEKS, PKCS#12 or PEM. Required."""
+    """Keystore file: JKS, JCEKS, PKCS#12 or PEM. Required, unless the keystore is given
+    as data (``keystore_data`` or ``keystore_base64``); not both."""
+    keystore_data: Optional[Union[bytes, bytearray, memoryview]]
+    """The keystore file's contents instead of its path, e.g. from a secret store. Copied
+    into memory that sfjwt wipes (wipe a ``bytearray`` of yours afterwards); errors call
+    it "keystore from keystore_data"."""
+    keystore_base64: Optional[str]
+    """The keystore file's contents as base64 text (``base64 keystore.jks``, line breaks
+    allowed), as ``dbutils.secrets.get`` or a Kubernetes secret gives it; also
+    ``SFJWT_KEYSTORE_BASE64``."""
     keystore_type: Optional[str]
     """``auto`` (default, by magic bytes), ``jks``, ``jceks``, ``pkcs12`` or ``pem``."""
     keystore_password: Optional[str]
@@ -65,6 +74,10 @@ class ClientConfig(TypedDict, total=False):
     """Present a client certificate in TLS (Salesforce's port 8443); default False."""
     client_cert_path: Optional[PathType]
     """Keystore of the mutual-TLS identity, if not the signing key's entry."""
+    client_cert_data: Optional[Union[bytes, bytearray, memoryview]]
+    """That keystore's contents instead of its path."""
+    client_cert_base64: Optional[str]
+    """That keystore's contents as base64 text; also ``SFJWT_CLIENT_CERT_BASE64``."""
     client_cert_password: Optional[str]
     """Its password."""
     client_cert_alias: Optional[str]

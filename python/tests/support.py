@@ -65,6 +65,11 @@ OWN_USERS = [
     "httpx-async@example.com",
     "simple-salesforce@example.com",
     "async@example.com",
+    "data@example.com",
+    "base64@example.com",
+    "logging@example.com",
+    "logging-retry@example.com",
+    "logging-quiet@example.com",
 ]
 
 

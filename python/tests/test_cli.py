@@ -7,6 +7,7 @@ fresh venv holding only the wheel), else with this interpreter.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import pytest
-from support import SFJWT_BIN, UNAPPROVED, Emulator
+from support import KEYS, SFJWT_BIN, UNAPPROVED, Emulator
 
 CLEAN_PYTHON = os.environ.get("SFJWT_CLEAN_PYTHON")
 PYTHON = CLEAN_PYTHON or sys.executable
@@ -43,6 +44,21 @@ def test_test_connection_passes(emulator: Emulator, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("Connection test PASSED")
     assert "[ok] API versions" in result.stdout
+
+
+def test_verbose_logs_the_login_on_stderr_and_the_keystore_may_be_base64(emulator: Emulator, tmp_path: Path) -> None:
+    """`-v` shows the login; the keystore comes from SFJWT_KEYSTORE_BASE64, as a CI secret."""
+    conf = emulator.properties(tmp_path / "conn.properties", subject="cli@example.com")
+    lines = [line for line in conf.read_text().splitlines() if not line.startswith("keystore_path=")]
+    conf.write_text("\n".join(lines) + "\n")
+    keystore = base64.b64encode(Path(KEYS["jks"]["keystore_path"]).read_bytes()).decode()
+    result = run(
+        "-v", "test-connection", "--config", str(conf), cwd=tmp_path, env={"SFJWT_KEYSTORE_BASE64": keystore}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"sfjwt INFO: logged in to {emulator.base_url} as cli@example.com in " in result.stderr
+    assert "keystore from SFJWT_KEYSTORE_BASE64" in result.stdout
+    assert keystore[:40] not in result.stdout + result.stderr
 
 
 def test_output_is_the_rust_cli_report(emulator: Emulator, tmp_path: Path) -> None:

@@ -171,7 +171,19 @@ impl Http {
             if attempt >= self.retries {
                 return outcome.map(|(r, _)| r);
             }
-            std::thread::sleep(retry_after.unwrap_or_else(|| backoff(attempt)));
+            let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+            let reason = match &outcome {
+                Ok((response, _)) => format!("HTTP {}", response.status),
+                Err(error) => format!("[{}] {error}", error.code()),
+            };
+            log::warn!(
+                "{}: {reason}; retry {} of {} in {} ms",
+                scrub_query(url),
+                attempt + 1,
+                self.retries,
+                wait.as_millis()
+            );
+            std::thread::sleep(wait);
             attempt += 1;
         }
     }
@@ -343,6 +355,11 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+/// The URL without its query string, for the log: a query may carry a record's data.
+fn scrub_query(url: &str) -> &str {
+    url.split_once('?').map_or(url, |(path, _)| path)
 }
 
 /// `BACKOFF_BASE · 2^attempt`, capped, times a random factor in [0.5, 1).

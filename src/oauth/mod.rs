@@ -181,8 +181,31 @@ pub(crate) fn request_token(
         ("assertion", assertion.as_str()),
     ];
     let response = http.send(&url, |client| client.post(&url).form(&form))?;
-    token_response(&response, context, SystemTime::now())
+    let now = SystemTime::now();
+    if let Some(offset) = clock_offset(response.date, now) {
+        log::warn!(
+            "this machine's clock is {} s {} {login_url}'s (its Date header): assertions carry \
+             this clock's times, and Salesforce refuses an expired one; sync it with NTP",
+            offset.unsigned_abs(),
+            if offset > 0 { "behind" } else { "ahead of" }
+        );
+    }
+    token_response(&response, context, now)
 }
+
+/// The server's clock minus this one's, in seconds, when they differ by more than
+/// [`CLOCK_OFFSET_WARNING_SECS`] (the `Date` header has whole seconds).
+fn clock_offset(server: Option<SystemTime>, now: SystemTime) -> Option<i64> {
+    let seconds = |t: SystemTime| match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    };
+    let offset = seconds(server?) - seconds(now);
+    (offset.abs() > CLOCK_OFFSET_WARNING_SECS).then_some(offset)
+}
+
+/// A clock offset worth a warning: a third of the default assertion lifetime (180 s).
+const CLOCK_OFFSET_WARNING_SECS: i64 = 60;
 
 /// Interprets the token endpoint's answer: the token, Salesforce's refusal with its
 /// hint (`now` measures the clock offset against the `Date` header), or HTTP/PROTOCOL.

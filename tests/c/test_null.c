@@ -13,6 +13,10 @@ static void fallible_functions_name_the_null_argument(void) {
     CHECK_FAILS(sfjwt_config_set(NULL, NULL, NULL), SFJWT_CODE_CONFIG, "'cfg'");
     CHECK_FAILS(sfjwt_config_load_properties(NULL, "x.properties"), SFJWT_CODE_CONFIG, "'cfg'");
     CHECK_FAILS(sfjwt_config_load_properties(cfg, NULL), SFJWT_CODE_CONFIG, "'path'");
+    CHECK_FAILS(sfjwt_config_set_keystore_data(NULL, (const uint8_t *)"x", 1), SFJWT_CODE_CONFIG,
+                "'cfg'");
+    CHECK_FAILS(sfjwt_config_set_client_cert_data(cfg, NULL, 1), SFJWT_CODE_CONFIG, "'data'");
+    CHECK_OK(sfjwt_set_log_callback(SFJWT_LOG_LEVEL_TRACE, NULL, NULL)); /* NULL: no events */
 
     sfjwt_client *client = NULL;
     CHECK_FAILS(sfjwt_client_new(NULL, &client), SFJWT_CODE_CONFIG, "'cfg'");

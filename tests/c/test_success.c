@@ -3,7 +3,8 @@
  * The happy path against the emulator: a token with every field, the token
  * cache, invalidation (whichever token, and only if still current), the
  * connection test and its report, a .properties file, and the CONFIG errors of
- * bad settings, and a token_cache_dir. tests/c_abi.rs expects 7 logins. */
+ * bad settings, a token_cache_dir, a keystore given as bytes, and the log callback.
+ * tests/c_abi.rs expects 10 logins. */
 #include "harness.h"
 
 #include <dirent.h>
@@ -251,6 +252,107 @@ static void token_cache_dir_serves_a_later_client(void) {
     rmdir(dir);
 }
 
+/* The keystore file's bytes in a malloc'd buffer; *len gets their number. */
+static unsigned char *read_fixture(const char *name, size_t *len) {
+    char path[4096];
+    FILE *file = fopen(fixture(path, sizeof path, name), "rb");
+    CHECK(file != NULL);
+    if (file == NULL) {
+        return NULL;
+    }
+    unsigned char *bytes = malloc(1 << 16);
+    *len = fread(bytes, 1, 1 << 16, file);
+    fclose(file);
+    return bytes;
+}
+
+/* Login 8: the keystore as bytes, as a secret store hands it out; errors name the
+ * source; a path and data together are refused. */
+static void keystore_data_logs_in(void) {
+    size_t len = 0;
+    unsigned char *keystore = read_fixture("jks-same.jks", &len);
+    CHECK(keystore != NULL && len > 1000);
+    if (keystore == NULL) {
+        return;
+    }
+
+    sfjwt_config *cfg = approved_config();
+    CHECK_OK(sfjwt_config_set_keystore_data(cfg, keystore, len));
+    /* approved_config() set keystore_path too. */
+    sfjwt_client *client = NULL;
+    CHECK_FAILS(sfjwt_client_new(cfg, &client), SFJWT_CODE_CONFIG, "keystore_path");
+    CHECK(client == NULL);
+
+    CHECK_OK(sfjwt_config_set(cfg, "keystore_path", ""));
+    CHECK_OK(sfjwt_client_new(cfg, &client));
+    sfjwt_token *token = NULL;
+    CHECK_OK(sfjwt_client_token(client, &token));
+    CHECK(str_starts(sfjwt_token_access_token(token), "00D"));
+    sfjwt_token_free(&token);
+    sfjwt_client_free(&client);
+
+    CHECK_OK(sfjwt_config_set(cfg, "keystore_password", "wrong-password"));
+    CHECK_FAILS(sfjwt_client_new(cfg, &client), SFJWT_CODE_KEYSTORE_PASSWORD,
+                "keystore from sfjwt_config_set_keystore_data");
+    /* A length of 0 clears it (NULL allowed); NULL with a length is refused. */
+    CHECK_OK(sfjwt_config_set_keystore_data(cfg, NULL, 0));
+    CHECK_FAILS(sfjwt_client_new(cfg, &client), SFJWT_CODE_CONFIG, "keystore_path");
+    CHECK_FAILS(sfjwt_config_set_keystore_data(cfg, NULL, 10), SFJWT_CODE_CONFIG, "'data'");
+    CHECK_FAILS(sfjwt_config_set(cfg, "keystore_base64", "%%% not base64"), SFJWT_CODE_CONFIG,
+                "keystore_base64");
+    CHECK_OK(sfjwt_config_set_client_cert_data(cfg, keystore, len));
+
+    memset(keystore, 0, len);
+    free(keystore);
+    sfjwt_config_free(&cfg);
+}
+
+/* What the log callback received: messages joined by newlines, and the levels seen. */
+static char log_text[16384];
+static int log_levels_seen[6];
+
+static void collect_log(sfjwt_log_level level, const char *message, void *userdata) {
+    CHECK(userdata == (void *)log_text);
+    if ((int)level >= 0 && (int)level <= 5) {
+        log_levels_seen[level]++;
+    }
+    strncat(log_text, message, sizeof log_text - strlen(log_text) - 2);
+    strcat(log_text, "\n");
+}
+
+/* Logins 9 and 10: the first reaches the callback, the second (callback removed)
+ * does not; no secret in any message. */
+static void log_callback_gets_the_login(void) {
+    CHECK_FAILS(sfjwt_set_log_callback(9, collect_log, NULL), SFJWT_CODE_CONFIG, "min_level");
+    CHECK_OK(sfjwt_set_log_callback(SFJWT_LOG_LEVEL_DEBUG, collect_log, log_text));
+
+    sfjwt_config *cfg = approved_config();
+    sfjwt_client *client = NULL;
+    CHECK_OK(sfjwt_client_new(cfg, &client));
+    sfjwt_token *token = NULL;
+    CHECK_OK(sfjwt_client_token(client, &token));
+    char expected[512];
+    snprintf(expected, sizeof expected, "logged in to %s as %s in ", test_env("SFJWT_TEST_LOGIN_URL"),
+             test_env("SFJWT_TEST_SUBJECT"));
+    CHECK_HAS(log_text, expected);
+    CHECK_HAS(log_text, "logging in to ");
+    CHECK(log_levels_seen[SFJWT_LOG_LEVEL_INFO] >= 1);
+    CHECK(log_levels_seen[SFJWT_LOG_LEVEL_DEBUG] >= 1);
+    CHECK(log_levels_seen[SFJWT_LOG_LEVEL_TRACE] == 0); /* below the minimum asked for */
+    CHECK(!str_has(log_text, sfjwt_token_access_token(token)));
+    CHECK(!str_has(log_text, test_env("SFJWT_TEST_STORE_PASSWORD")));
+    sfjwt_token_free(&token);
+
+    CHECK_OK(sfjwt_set_log_callback(SFJWT_LOG_LEVEL_INFO, NULL, NULL));
+    size_t before = strlen(log_text);
+    CHECK_OK(sfjwt_client_invalidate(client));
+    CHECK_OK(sfjwt_client_token(client, &token));
+    CHECK(strlen(log_text) == before);
+    sfjwt_token_free(&token);
+    sfjwt_client_free(&client);
+    sfjwt_config_free(&cfg);
+}
+
 int main(void) {
     RUN(version_is_set);
     RUN(token_has_every_field_and_is_cached);
@@ -259,5 +361,7 @@ int main(void) {
     RUN(bad_properties_leave_the_config_unchanged);
     RUN(bad_settings_are_config_errors);
     RUN(token_cache_dir_serves_a_later_client);
+    RUN(keystore_data_logs_in);
+    RUN(log_callback_gets_the_login);
     return harness_finish();
 }

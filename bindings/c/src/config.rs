@@ -8,7 +8,7 @@ use std::path::Path;
 use sfjwt_core::ConfigBuilder;
 
 use crate::error::sfjwt_error;
-use crate::guard::{arg_mut, arg_str, free, guard};
+use crate::guard::{arg_bytes, arg_mut, arg_str, free, guard};
 
 /// Settings not yet validated: the keys of design.md (`issuer`, `subject`,
 /// `keystore_path`, `keystore_password`, ...). Passwords held here are zeroized
@@ -119,6 +119,79 @@ pub unsafe extern "C" fn sfjwt_config_load_properties(
         // SAFETY: forwarded from this function's contract (2).
         let path = unsafe { arg_str(path, "path") }?;
         cfg.builder.apply_properties_file(Path::new(path))?;
+        Ok(())
+    })
+}
+
+/// Sets the keystore from its bytes instead of a file (`keystore_path`): the
+/// contents of a JKS, JCEKS, PKCS#12 or PEM file, as a secret store hands them out.
+/// The same as setting `keystore_base64` to their base64 text. A length of 0 clears
+/// it (`data` may then be NULL). Errors name the keystore "keystore from
+/// sfjwt_config_set_keystore_data"; setting both this and `keystore_path` is a CONFIG
+/// error when the client is made.
+///
+/// Ownership: the bytes are copied into `cfg` and zeroized when `cfg` is freed; the
+/// caller's buffer stays the caller's, to wipe. Returns NULL on success, else an error
+/// the caller frees with `sfjwt_error_free`.
+///
+/// Errors: CONFIG for a NULL `cfg`, or a NULL `data` with a length.
+///
+/// Thread-safety: no other thread may use `cfg` during the call.
+///
+/// # Safety
+///
+/// 1. `cfg` is NULL or a live configuration that no other thread uses during the
+///    call.
+/// 2. `data` is NULL or points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sfjwt_config_set_keystore_data(
+    cfg: *mut sfjwt_config,
+    data: *const u8,
+    len: usize,
+) -> *mut sfjwt_error {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract (1).
+        let cfg = unsafe { arg_mut(cfg, "cfg") }?;
+        // SAFETY: forwarded from this function's contract (2).
+        let bytes = unsafe { arg_bytes(data, len, "data") }?;
+        cfg.builder
+            .set_data("keystore_base64", bytes, "sfjwt_config_set_keystore_data")?;
+        Ok(())
+    })
+}
+
+/// Sets the mutual-TLS client keystore from its bytes instead of a file
+/// (`client_cert_path`); otherwise as `sfjwt_config_set_keystore_data`, with the key
+/// `client_cert_base64`.
+///
+/// Ownership: the bytes are copied into `cfg` and zeroized when `cfg` is freed.
+/// Returns NULL on success, else an error the caller frees with `sfjwt_error_free`.
+///
+/// Errors: CONFIG for a NULL `cfg`, or a NULL `data` with a length.
+///
+/// Thread-safety: no other thread may use `cfg` during the call.
+///
+/// # Safety
+///
+/// 1. `cfg` is NULL or a live configuration that no other thread uses during the
+///    call.
+/// 2. `data` is NULL or points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sfjwt_config_set_client_cert_data(
+    cfg: *mut sfjwt_config,
+    data: *const u8,
+    len: usize,
+) -> *mut sfjwt_error {
+    guard(|| {
+        // SAFETY: forwarded from this function's contract (1).
+        let cfg = unsafe { arg_mut(cfg, "cfg") }?;
+        // SAFETY: forwarded from this function's contract (2).
+        let bytes = unsafe { arg_bytes(data, len, "data") }?;
+        cfg.builder.set_data(
+            "client_cert_base64",
+            bytes,
+            "sfjwt_config_set_client_cert_data",
+        )?;
         Ok(())
     })
 }

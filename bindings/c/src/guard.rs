@@ -119,6 +119,25 @@ pub(crate) unsafe fn arg_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T
     unsafe { ptr.as_mut() }.ok_or_else(|| null_argument(name))
 }
 
+/// A byte buffer argument: `len` bytes at `ptr`; NULL is allowed with a length of 0
+/// only, and gives an empty slice.
+///
+/// # Safety
+///
+/// `ptr` is NULL or points to `len` bytes that stay readable and unchanged during `'a`.
+pub(crate) unsafe fn arg_bytes<'a>(
+    ptr: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<&'a [u8], Error> {
+    match (ptr.is_null(), len) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(null_argument(name)),
+        // SAFETY: not NULL, and the caller promises `len` readable bytes for 'a.
+        (false, _) => Ok(unsafe { std::slice::from_raw_parts(ptr, len) }),
+    }
+}
+
 /// A required UTF-8 string argument; `name` is what a CONFIG error names (the
 /// argument, or the configuration key a value is for). The text is never echoed:
 /// it may be a password.

@@ -33,6 +33,8 @@ mod client;
 
 mod report;
 
+mod logging;
+
 #[cfg(feature = "testing")]
 mod testing;
 

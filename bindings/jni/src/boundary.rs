@@ -56,6 +56,7 @@ where
     T: Default,
     F: FnOnce(&mut Env<'local>) -> Result<T, JniError>,
 {
+    crate::logging::install();
     env.with_env(body).resolve::<ThrowJava>()
 }
 

@@ -9,10 +9,12 @@
 //!
 //! # Configuration
 //!
-//! Settings cross as key/value pairs, the design.md keys, each handed to
+//! Settings cross as one `SalesforceJwtConfig.NativeSettings`, whose array fields this
+//! crate reads: key/value pairs, the design.md keys, each handed to
 //! [`ConfigBuilder::set`]: plain values as `String[]`, secrets (the passwords and the
-//! proxy URL) as `char[][]` decoded here into zeroized strings (the Java side wipes its
-//! arrays afterwards), and the files a password came from as `String[]`.
+//! proxy URL) as `char[][]` decoded here into zeroized strings, keystores given as bytes
+//! as `byte[][]` copied into zeroized buffers (the Java side wipes its arrays
+//! afterwards), and the files a password came from as `String[]`.
 //!
 //! # Handles
 //!
@@ -25,10 +27,15 @@
 #![deny(missing_docs, clippy::undocumented_unsafe_blocks)]
 
 mod boundary;
+mod logging;
 #[cfg(feature = "testing")]
 mod testing;
 
-use jni::objects::{Global, JCharArray, JClass, JObject, JObjectArray, JString, JValue};
+use jni::objects::{
+    Global, JByteArray, JCharArray, JClass, JObject, JObjectArray, JString, JValue,
+};
+use jni::signature::FieldSignature;
+use jni::strings::JNIStr;
 use jni::sys::jlong;
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
 use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport, TokenCopy, TokenId};
@@ -36,27 +43,15 @@ use zeroize::Zeroizing;
 
 use boundary::{JniError, boundary, optional_string};
 
-/// `long clientNew(String[] keys, String[] values, String[] secretKeys, char[][] secrets,
-/// String[] secretFiles)`: builds the configuration, loads the key and returns the
-/// client's handle.
+/// `long clientNew(NativeSettings settings)`: builds the configuration, loads the key
+/// and returns the client's handle.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_dev_sfjwt_Native_clientNew<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
-    keys: JObjectArray<'local, JString<'local>>,
-    values: JObjectArray<'local, JString<'local>>,
-    secret_keys: JObjectArray<'local, JString<'local>>,
-    secrets: JObjectArray<'local, JCharArray<'local>>,
-    secret_files: JObjectArray<'local, JString<'local>>,
+    settings: JObject<'local>,
 ) -> jlong {
     boundary(env, |env| {
-        let settings = Settings {
-            keys: &keys,
-            values: &values,
-            secret_keys: &secret_keys,
-            secrets: &secrets,
-            secret_files: &secret_files,
-        };
         let config = config(env, &settings)?;
         let client = JavaClient {
             client: Client::new(config)?,
@@ -137,28 +132,16 @@ pub extern "system" fn Java_dev_sfjwt_Native_clientTestConnection<'local>(
     })
 }
 
-/// `ConnectionReport testConnection(String[] keys, String[] values, String[]
-/// secretKeys, char[][] secrets, String[] secretFiles)`: the diagnostic without a
+/// `ConnectionReport testConnection(NativeSettings settings)`: the diagnostic without a
 /// client, so that a keystore problem is a failed "load key" step; only an invalid
 /// setting throws.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_dev_sfjwt_Native_testConnection<'local>(
     env: EnvUnowned<'local>,
     _class: JClass<'local>,
-    keys: JObjectArray<'local, JString<'local>>,
-    values: JObjectArray<'local, JString<'local>>,
-    secret_keys: JObjectArray<'local, JString<'local>>,
-    secrets: JObjectArray<'local, JCharArray<'local>>,
-    secret_files: JObjectArray<'local, JString<'local>>,
+    settings: JObject<'local>,
 ) -> JObject<'local> {
     boundary(env, |env| {
-        let settings = Settings {
-            keys: &keys,
-            values: &values,
-            secret_keys: &secret_keys,
-            secrets: &secrets,
-            secret_files: &secret_files,
-        };
         let config = config(env, &settings)?;
         let report = sfjwt::connection_test::run(&config);
         new_connection_report(env, &report)
@@ -203,47 +186,84 @@ fn client<'a>(handle: jlong) -> Result<&'a JavaClient, JniError> {
     Ok(unsafe { &*(handle as *const JavaClient) })
 }
 
-/// The arrays `SalesforceJwtConfig.NativeSettings` hands over.
-struct Settings<'a, 'local> {
-    keys: &'a JObjectArray<'local, JString<'local>>,
-    values: &'a JObjectArray<'local, JString<'local>>,
-    secret_keys: &'a JObjectArray<'local, JString<'local>>,
-    secrets: &'a JObjectArray<'local, JCharArray<'local>>,
-    secret_files: &'a JObjectArray<'local, JString<'local>>,
-}
-
-/// Applies the settings to a fresh builder and validates the whole.
-fn config(env: &mut Env<'_>, settings: &Settings<'_, '_>) -> Result<Config, JniError> {
+/// Applies a `SalesforceJwtConfig.NativeSettings` to a fresh builder and validates the
+/// whole.
+fn config(env: &mut Env<'_>, settings: &JObject<'_>) -> Result<Config, JniError> {
     let mut builder = ConfigBuilder::default();
-    let keys = strings(env, settings.keys)?;
-    let values = strings(env, settings.values)?;
-    if keys.len() != values.len() {
-        return Err(JniError::Bridge(format!(
-            "{} keys but {} values",
-            keys.len(),
-            values.len()
-        )));
-    }
-    for (key, value) in keys.iter().zip(&values) {
+    let keys = string_field(env, settings, jni_str!("keys"))?;
+    let values = string_field(env, settings, jni_str!("values"))?;
+    for (key, value) in paired(keys.iter(), values.iter(), "values")? {
         builder.set(key, value)?;
     }
-    let secret_keys = strings(env, settings.secret_keys)?;
-    let secrets = settings.secrets;
-    if secret_keys.len() != secrets.len(env)? {
-        return Err(JniError::Bridge(
-            "secret keys and secrets differ in number".to_owned(),
-        ));
-    }
-    for (index, key) in secret_keys.iter().enumerate() {
+    let secret_keys = string_field(env, settings, jni_str!("secretKeys"))?;
+    let secrets = field(env, settings, jni_str!("secrets"), jni_sig!("[[C"))?;
+    let secrets = env.cast_local::<JObjectArray<JCharArray>>(secrets)?;
+    let secret_count = secrets.len(env)?;
+    for (key, index) in paired(secret_keys.iter(), 0..secret_count, "secrets")? {
         let chars = secrets.get_element(env, index)?;
         let secret = utf16_secret(env, &chars, key)?;
         env.delete_local_ref(chars);
         builder.set(key, &secret)?;
     }
-    for file in strings(env, settings.secret_files)? {
+    let data_keys = string_field(env, settings, jni_str!("dataKeys"))?;
+    let origins = string_field(env, settings, jni_str!("dataOrigins"))?;
+    let data = field(env, settings, jni_str!("data"), jni_sig!("[[B"))?;
+    let data = env.cast_local::<JObjectArray<JByteArray>>(data)?;
+    let data_count = data.len(env)?;
+    for ((key, origin), index) in paired(
+        paired(data_keys.iter(), origins.iter(), "dataOrigins")?,
+        0..data_count,
+        "data",
+    )? {
+        let array = data.get_element(env, index)?;
+        let mut signed = Zeroizing::new(vec![0i8; array.len(env)?]);
+        array.get_region(env, 0, &mut signed)?;
+        env.delete_local_ref(array);
+        let bytes = Zeroizing::new(signed.iter().map(|&b| b as u8).collect::<Vec<u8>>());
+        builder.set_data(key, &bytes, origin)?;
+    }
+    for file in string_field(env, settings, jni_str!("secretFiles"))? {
         builder.note_secret_file(std::path::Path::new(&file));
     }
     Ok(builder.build()?)
+}
+
+/// The pairs of two sequences that Java built to the same length; a bridge error naming
+/// `what` otherwise.
+fn paired<A: ExactSizeIterator, B: ExactSizeIterator>(
+    a: A,
+    b: B,
+    what: &str,
+) -> Result<std::iter::Zip<A, B>, JniError> {
+    if a.len() != b.len() {
+        return Err(JniError::Bridge(format!(
+            "{} keys but {} {what}",
+            a.len(),
+            b.len()
+        )));
+    }
+    Ok(a.zip(b))
+}
+
+/// A reference field of `settings`.
+fn field<'local, 'sig>(
+    env: &mut Env<'local>,
+    settings: &JObject<'_>,
+    name: &JNIStr,
+    sig: impl AsRef<FieldSignature<'sig>>,
+) -> Result<JObject<'local>, JniError> {
+    Ok(env.get_field(settings, name, sig)?.l()?)
+}
+
+/// A `String[]` field of `settings`, as Rust strings.
+fn string_field(
+    env: &mut Env<'_>,
+    settings: &JObject<'_>,
+    name: &JNIStr,
+) -> Result<Vec<String>, JniError> {
+    let array = field(env, settings, name, jni_sig!("[Ljava/lang/String;"))?;
+    let array = env.cast_local::<JObjectArray<JString>>(array)?;
+    strings(env, &array)
 }
 
 /// The elements of a `String[]`.

@@ -10,7 +10,8 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyInt, PyString, PyType};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyMemoryView, PyString, PyType};
 use sfjwt::{AccessToken, ConfigBuilder, ConnectionReport, Error, ErrorCode, TokenCopy, TokenId};
 use zeroize::Zeroizing;
 
@@ -131,6 +132,37 @@ fn setting_text(key: &str, value: &Bound<'_, PyAny>) -> Result<String, Error> {
     }
 }
 
+/// The keyword arguments that take a keystore's bytes, and the key whose decoded
+/// form they are.
+const DATA_KEYS: [(&str, &str); 2] = [
+    ("keystore_data", "keystore_base64"),
+    ("client_cert_data", "client_cert_base64"),
+];
+
+/// A keystore's bytes from `bytes`, `bytearray` or `memoryview`, copied into memory
+/// that is wiped (the Python object is the caller's), or empty for `None`.
+fn setting_bytes(key: &str, value: &Bound<'_, PyAny>) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let wrong_type = || Error::Config {
+        key: key.to_owned(),
+        reason: "expected bytes, bytearray or memoryview (the keystore file's contents), \
+                 or None"
+            .to_owned(),
+    };
+    if value.is_none() {
+        Ok(Zeroizing::new(Vec::new()))
+    } else if let Ok(bytes) = value.cast::<PyBytes>() {
+        Ok(Zeroizing::new(bytes.as_bytes().to_vec()))
+    } else if let Ok(array) = value.cast::<PyByteArray>() {
+        Ok(Zeroizing::new(array.to_vec()))
+    } else if value.is_instance_of::<PyMemoryView>() {
+        let bytes = value.call_method0("tobytes").map_err(|_| wrong_type())?;
+        let bytes = bytes.cast::<PyBytes>().map_err(|_| wrong_type())?;
+        Ok(Zeroizing::new(bytes.as_bytes().to_vec()))
+    } else {
+        Err(wrong_type())
+    }
+}
+
 /// A validated configuration (`sfjwt.ClientConfig` documents the keys).
 #[pyclass(module = "sfjwt._native", name = "Config", frozen)]
 struct PyConfig(sfjwt::Config);
@@ -148,8 +180,14 @@ impl PyConfig {
         env: bool,
     ) -> PyResult<PyConfig> {
         let mut pairs = Vec::new();
+        let mut data = Vec::new();
         for (key, value) in settings.into_iter().flat_map(|d| d.iter()) {
             let key: String = key.extract()?;
+            if let Some(&(_, base64_key)) = DATA_KEYS.iter().find(|(name, _)| *name == key) {
+                let bytes = setting_bytes(&key, &value).map_err(|e| to_py_err(py, &e))?;
+                data.push((base64_key, key, bytes));
+                continue;
+            }
             // Zeroizing: the value may be a password.
             let text = Zeroizing::new(setting_text(&key, &value).map_err(|e| to_py_err(py, &e))?);
             pairs.push((key, text));
@@ -164,6 +202,9 @@ impl PyConfig {
             }
             for (key, text) in &pairs {
                 builder.set(key, text)?;
+            }
+            for (base64_key, origin, bytes) in &data {
+                builder.set_data(base64_key, bytes, origin)?;
             }
             builder.build()
         })
@@ -194,10 +235,14 @@ impl PyConfig {
         &self.0.login_url
     }
 
-    /// The keystore file.
+    /// The keystore file; `None` for a keystore given as data.
     #[getter]
-    fn keystore_path(&self) -> String {
-        self.0.keystore.path.display().to_string()
+    fn keystore_path(&self) -> Option<String> {
+        self.0
+            .keystore
+            .source
+            .path()
+            .map(|path| path.display().to_string())
     }
 }
 
@@ -402,8 +447,62 @@ fn _testing_panic(py: Python<'_>) -> PyResult<()> {
 }
 
 /// The compiled core of the `sfjwt` package; private: use `sfjwt`.
+/// sfjwt's events (the core's `log` records: logins, retries, warnings; never a
+/// secret) into Python's `logging`, logger `sfjwt`, with trace as level 5. A record
+/// comes from the thread that causes it, inside [`call`] with the GIL released; the GIL
+/// is taken for it there, which is safe because no code of this module waits for a
+/// core lock while holding the GIL.
+struct PythonLogger;
+
+/// `logging.getLogger("sfjwt")`.
+static LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+impl log::Log for PythonLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        sfjwt::is_own_log_record(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !sfjwt::is_own_log_record(record.metadata()) {
+            return;
+        }
+        let level: u8 = match record.level() {
+            log::Level::Error => 40,
+            log::Level::Warn => 30,
+            log::Level::Info => 20,
+            log::Level::Debug => 10,
+            log::Level::Trace => 5,
+        };
+        // Not during the interpreter's shutdown: then the record is dropped.
+        Python::try_attach(|py| {
+            let Some(logger) = LOGGER.get(py).map(|logger| logger.bind(py)) else {
+                return;
+            };
+            let enabled = logger
+                .call_method1("isEnabledFor", (level,))
+                .and_then(|enabled| enabled.is_truthy())
+                .unwrap_or(false);
+            if enabled {
+                // A failing handler is reported by `logging` itself; nothing to add.
+                let _ = logger.call_method1("log", (level, "%s", record.args().to_string()));
+            }
+        });
+    }
+
+    fn flush(&self) {}
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    LOGGER.get_or_try_init(py, || {
+        py.import("logging")?
+            .call_method1("getLogger", ("sfjwt",))
+            .map(Bound::unbind)
+    })?;
+    // Fails only if this module already set it (a second initialization).
+    let _ = log::set_logger(&PythonLogger);
+    log::set_max_level(log::LevelFilter::Trace);
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PyConfig>()?;
     m.add_class::<PyClient>()?;

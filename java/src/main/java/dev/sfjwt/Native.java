@@ -24,16 +24,11 @@ final class Native {
     /**
      * Validates the settings, loads the signing key and sets up HTTPS.
      *
-     * @param keys setting keys, as in design.md
-     * @param values their values, same length as {@code keys}
-     * @param secretKeys keys whose values are secrets (passwords, a proxy URL)
-     * @param secrets those values, same length as {@code secretKeys}; the caller wipes them
-     * @param secretFiles files a password came from, for the connection test's permission check
+     * @param settings the settings as arrays; the caller wipes them
      * @return a handle for the other {@code client*} methods, freed by {@link #clientFree}
      * @throws SfJwtException on an invalid setting or an unusable keystore
      */
-    static native long clientNew(String[] keys, String[] values, String[] secretKeys, char[][] secrets,
-            String[] secretFiles) throws SfJwtException;
+    static native long clientNew(SalesforceJwtConfig.NativeSettings settings) throws SfJwtException;
 
     /**
      * Frees a handle; 0 is a no-op. The handle must not be used during or after this call.
@@ -77,16 +72,12 @@ final class Native {
     /**
      * Runs the connection test without a client: a keystore problem is a failed step.
      *
-     * @param keys setting keys
-     * @param values their values
-     * @param secretKeys keys whose values are secrets
-     * @param secrets those values; the caller wipes them
-     * @param secretFiles files a password came from
+     * @param settings the settings as arrays; the caller wipes them
      * @return the report
      * @throws SfJwtException on an invalid setting
      */
-    static native ConnectionReport testConnection(String[] keys, String[] values, String[] secretKeys,
-            char[][] secrets, String[] secretFiles) throws SfJwtException;
+    static native ConnectionReport testConnection(SalesforceJwtConfig.NativeSettings settings)
+            throws SfJwtException;
 
     /**
      * Test only (cargo feature {@code testing}): panics in Rust.

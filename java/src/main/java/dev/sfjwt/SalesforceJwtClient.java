@@ -46,8 +46,7 @@ public final class SalesforceJwtClient implements AutoCloseable {
         SalesforceJwtConfig.NativeSettings settings = config.toNative();
         long live;
         try {
-            live = Native.clientNew(settings.keys, settings.values, settings.secretKeys, settings.secrets,
-                    settings.secretFiles);
+            live = Native.clientNew(settings);
         } finally {
             settings.wipe();
         }
@@ -131,8 +130,7 @@ public final class SalesforceJwtClient implements AutoCloseable {
         }
         SalesforceJwtConfig.NativeSettings settings = config.toNative();
         try {
-            return Native.testConnection(settings.keys, settings.values, settings.secretKeys, settings.secrets,
-                    settings.secretFiles);
+            return Native.testConnection(settings);
         } finally {
             settings.wipe();
         }

@@ -47,16 +47,19 @@ import java.util.TreeSet;
  */
 public final class SalesforceJwtConfig {
     /**
-     * The keys whose values are secrets, kept as {@code char[]}: the passwords, and the proxy URL,
-     * which may carry a proxy password.
+     * The keys whose values are secrets, kept as {@code char[]}: the passwords, the proxy URL,
+     * which may carry a proxy password, and keystores as base64 text.
      */
     private static final Set<String> PASSWORD_KEYS = Collections.unmodifiableSet(new TreeSet<String>(
-            Arrays.asList("keystore_password", "key_password", "client_cert_password", "proxy_url")));
-    /** The largest {@code .properties} file read, as for keystores in the core. */
-    private static final long MAX_PROPERTIES_BYTES = 16L * 1024 * 1024;
+            Arrays.asList("keystore_password", "key_password", "client_cert_password", "proxy_url",
+                    "keystore_base64", "client_cert_base64")));
+    /** The largest {@code .properties} file or keystore stream read, as for keystores in the core. */
+    private static final long MAX_SECRET_BYTES = 16L * 1024 * 1024;
 
     private final Map<String, String> settings;
     private final Map<String, char[]> passwords;
+    /** Keystores given as bytes, by the key whose decoded form they are; guarded by passwords. */
+    private final Map<String, KeystoreBytes> keystores;
     /** Files a password came from, whose permissions the connection test checks. */
     private final String[] secretFiles;
 
@@ -67,6 +70,11 @@ public final class SalesforceJwtConfig {
             copies.put(entry.getKey(), entry.getValue().clone());
         }
         this.passwords = copies;
+        Map<String, KeystoreBytes> keystoreCopies = new LinkedHashMap<String, KeystoreBytes>();
+        for (Map.Entry<String, KeystoreBytes> entry : builder.keystores.entrySet()) {
+            keystoreCopies.put(entry.getKey(), entry.getValue().copy());
+        }
+        this.keystores = keystoreCopies;
         this.secretFiles = builder.secretFiles.toArray(new String[0]);
     }
 
@@ -101,7 +109,10 @@ public final class SalesforceJwtConfig {
      * @throws IOException when the file cannot be read, or is larger than 16 MiB
      */
     public static SalesforceJwtConfig fromProperties(Path path) throws IOException {
-        byte[] bytes = readCapped(path);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(path)) {
+            bytes = readCapped(in, path + " is larger than 16 MiB: not a settings file");
+        }
         CharBuffer text = null;
         try {
             text = decode(bytes);
@@ -125,15 +136,18 @@ public final class SalesforceJwtConfig {
         }
     }
 
-    /** The file's bytes, refusing more than {@link #MAX_PROPERTIES_BYTES} (a wrong path). */
-    private static byte[] readCapped(Path path) throws IOException {
+    /**
+     * The stream's bytes, refusing more than {@link #MAX_SECRET_BYTES} (a wrong path or resource)
+     * with {@code tooLarge} as the message. Every intermediate copy is wiped.
+     */
+    private static byte[] readCapped(InputStream in, String tooLarge) throws IOException {
         byte[] chunk = new byte[8192];
         WipedBuffer out = new WipedBuffer();
-        try (InputStream in = Files.newInputStream(path)) {
+        try {
             int read;
             while ((read = in.read(chunk)) != -1) {
-                if (out.size() + read > MAX_PROPERTIES_BYTES) {
-                    throw new IOException(path + " is larger than 16 MiB: not a settings file");
+                if (out.size() + read > MAX_SECRET_BYTES) {
+                    throw new IOException(tooLarge);
                 }
                 out.write(chunk, 0, read);
             }
@@ -163,8 +177,8 @@ public final class SalesforceJwtConfig {
     }
 
     /**
-     * Wipes the passwords this configuration holds. Clients already created keep working;
-     * clients created afterwards get no password.
+     * Wipes the passwords and the keystore bytes this configuration holds. Clients already
+     * created keep working; clients created afterwards get no password and no keystore data.
      */
     public void clearPasswords() {
         synchronized (passwords) {
@@ -172,6 +186,10 @@ public final class SalesforceJwtConfig {
                 Arrays.fill(password, '\0');
             }
             passwords.clear();
+            for (KeystoreBytes keystore : keystores.values()) {
+                keystore.wipe();
+            }
+            keystores.clear();
         }
     }
 
@@ -187,7 +205,16 @@ public final class SalesforceJwtConfig {
             for (int i = 0; i < secretKeys.length; i++) {
                 secrets[i] = passwords.get(secretKeys[i]).clone();
             }
-            return new NativeSettings(keys, values, secretKeys, secrets, secretFiles.clone());
+            String[] dataKeys = keystores.keySet().toArray(new String[0]);
+            byte[][] data = new byte[dataKeys.length][];
+            String[] dataOrigins = new String[dataKeys.length];
+            for (int i = 0; i < dataKeys.length; i++) {
+                KeystoreBytes keystore = keystores.get(dataKeys[i]);
+                data[i] = keystore.bytes.clone();
+                dataOrigins[i] = keystore.origin;
+            }
+            return new NativeSettings(keys, values, secretKeys, secrets, secretFiles.clone(), dataKeys, data,
+                    dataOrigins);
         }
     }
 
@@ -208,6 +235,12 @@ public final class SalesforceJwtConfig {
                 } else {
                     out.append("<redacted>");
                 }
+                separator = ", ";
+            }
+            for (Map.Entry<String, KeystoreBytes> entry : keystores.entrySet()) {
+                KeystoreBytes keystore = entry.getValue();
+                out.append(separator).append(entry.getKey()).append("=<redacted: ")
+                        .append(keystore.bytes.length).append(" bytes from ").append(keystore.origin).append('>');
                 separator = ", ";
             }
         }
@@ -250,27 +283,58 @@ public final class SalesforceJwtConfig {
         return -1;
     }
 
-    /** Settings as the arrays the native methods take; {@link #wipe()} clears the passwords. */
+    /**
+     * Settings as arrays, which the native code reads field by field (keep the names and types
+     * in step with {@code bindings/jni/src/lib.rs}); {@link #wipe()} clears the secrets.
+     */
     static final class NativeSettings {
         final String[] keys;
         final String[] values;
         final String[] secretKeys;
         final char[][] secrets;
         final String[] secretFiles;
+        final String[] dataKeys;
+        final byte[][] data;
+        final String[] dataOrigins;
 
         NativeSettings(String[] keys, String[] values, String[] secretKeys, char[][] secrets,
-                String[] secretFiles) {
+                String[] secretFiles, String[] dataKeys, byte[][] data, String[] dataOrigins) {
             this.keys = keys;
             this.values = values;
             this.secretKeys = secretKeys;
             this.secrets = secrets;
             this.secretFiles = secretFiles;
+            this.dataKeys = dataKeys;
+            this.data = data;
+            this.dataOrigins = dataOrigins;
         }
 
         void wipe() {
             for (char[] secret : secrets) {
                 Arrays.fill(secret, '\0');
             }
+            for (byte[] bytes : data) {
+                Arrays.fill(bytes, (byte) 0);
+            }
+        }
+    }
+
+    /** A keystore's bytes and where they came from ({@code keystoreData(byte[])}, a resource). */
+    private static final class KeystoreBytes {
+        final String origin;
+        final byte[] bytes;
+
+        KeystoreBytes(String origin, byte[] bytes) {
+            this.origin = origin;
+            this.bytes = bytes;
+        }
+
+        KeystoreBytes copy() {
+            return new KeystoreBytes(origin, bytes.clone());
+        }
+
+        void wipe() {
+            Arrays.fill(bytes, (byte) 0);
         }
     }
 
@@ -281,6 +345,7 @@ public final class SalesforceJwtConfig {
     public static final class Builder {
         private final Map<String, String> settings = new LinkedHashMap<String, String>();
         private final Map<String, char[]> passwords = new LinkedHashMap<String, char[]>();
+        private final Map<String, KeystoreBytes> keystores = new LinkedHashMap<String, KeystoreBytes>();
         private final List<String> secretFiles = new ArrayList<String>();
 
         private Builder() {
@@ -336,7 +401,73 @@ public final class SalesforceJwtConfig {
             if (old != null) {
                 Arrays.fill(old, '\0');
             }
+            // A keystore as base64 text replaces the same keystore given as bytes.
+            removeKeystoreBytes(key);
             return this;
+        }
+
+        /**
+         * Sets the keystore of {@code key} ({@code keystore_base64} or {@code client_cert_base64},
+         * whose decoded form the bytes are) to a copy of {@code bytes}; null or empty removes it.
+         */
+        private Builder keystoreBytes(String key, String origin, byte[] bytes) {
+            char[] text = passwords.remove(key);
+            if (text != null) {
+                Arrays.fill(text, '\0');
+            }
+            removeKeystoreBytes(key);
+            if (bytes != null && bytes.length > 0) {
+                keystores.put(key, new KeystoreBytes(origin, bytes.clone()));
+            }
+            return this;
+        }
+
+        private void removeKeystoreBytes(String key) {
+            KeystoreBytes old = keystores.remove(key);
+            if (old != null) {
+                old.wipe();
+            }
+        }
+
+        /** {@link #keystoreBytes} from a stream, read to its end (not closed), at most 16 MiB. */
+        private Builder keystoreStream(String key, String origin, InputStream in) throws IOException {
+            if (in == null) {
+                throw new NullPointerException("in");
+            }
+            byte[] bytes = readCapped(in, origin + " is larger than 16 MiB: not a keystore");
+            try {
+                return keystoreBytes(key, origin, bytes);
+            } finally {
+                Arrays.fill(bytes, (byte) 0);
+            }
+        }
+
+        /**
+         * {@link #keystoreBytes} from a class path resource, looked up by the thread's context
+         * class loader (a Talend job's or an application server's), then by sfjwt's own.
+         */
+        private Builder keystoreResource(String key, String name) throws IOException {
+            if (name == null) {
+                throw new NullPointerException("name");
+            }
+            String resource = name.startsWith("/") ? name.substring(1) : name;
+            String origin = "classpath:" + resource;
+            InputStream in = null;
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            if (context != null) {
+                in = context.getResourceAsStream(resource);
+            }
+            if (in == null) {
+                in = SalesforceJwtConfig.class.getClassLoader().getResourceAsStream(resource);
+            }
+            if (in == null) {
+                throw new IOException("keystore " + origin + " not found on the class path");
+            }
+            try {
+                return keystoreStream(key, origin, in);
+            } finally {
+                in.close();
+            }
         }
 
         private Builder path(String key, Path path) {
@@ -418,6 +549,44 @@ public final class SalesforceJwtConfig {
         }
 
         /**
+         * The keystore as bytes instead of a file: the contents of the JKS (JCEKS, PKCS#12, PEM)
+         * file, as a secret store hands them out. The array is copied; wipe yours. Messages name
+         * it "keystore from keystoreData(byte[])". Setting both this and a keystore path is a
+         * {@link ErrorCode#CONFIG} error when the client is created.
+         *
+         * @param keystore the keystore's bytes, or null to remove them
+         * @return this builder
+         */
+        public Builder keystoreData(byte[] keystore) {
+            return keystoreBytes("keystore_base64", "keystoreData(byte[])", keystore);
+        }
+
+        /**
+         * The keystore as bytes read from a stream, to its end; the stream is not closed. See
+         * {@link #keystoreData(byte[])}.
+         *
+         * @param in the keystore's bytes
+         * @return this builder
+         * @throws IOException when the stream fails or holds more than 16 MiB
+         */
+        public Builder keystoreData(InputStream in) throws IOException {
+            return keystoreStream("keystore_base64", "keystoreData(InputStream)", in);
+        }
+
+        /**
+         * The keystore from a class path resource, such as a keystore packaged inside a Talend
+         * job's jar ({@code "keys/sf.jks"}); looked up by the thread's context class loader, then
+         * by sfjwt's own. Messages name it "keystore from classpath:keys/sf.jks".
+         *
+         * @param name the resource name; a leading {@code /} is ignored
+         * @return this builder
+         * @throws IOException when the resource is missing, cannot be read or holds more than 16 MiB
+         */
+        public Builder keystoreResource(String name) throws IOException {
+            return keystoreResource("keystore_base64", name);
+        }
+
+        /**
          * The keystore format: {@code auto} (the default, by the file's first bytes),
          * {@code jks}, {@code jceks}, {@code pkcs12} or {@code pem}.
          *
@@ -488,6 +657,38 @@ public final class SalesforceJwtConfig {
          */
         public Builder clientCertPath(Path path) {
             return path("client_cert_path", path);
+        }
+
+        /**
+         * The mutual-TLS keystore as bytes instead of a file; see {@link #keystoreData(byte[])}.
+         *
+         * @param keystore the keystore's bytes, or null to remove them
+         * @return this builder
+         */
+        public Builder clientCertData(byte[] keystore) {
+            return keystoreBytes("client_cert_base64", "clientCertData(byte[])", keystore);
+        }
+
+        /**
+         * The mutual-TLS keystore read from a stream; see {@link #keystoreData(InputStream)}.
+         *
+         * @param in the keystore's bytes
+         * @return this builder
+         * @throws IOException when the stream fails or holds more than 16 MiB
+         */
+        public Builder clientCertData(InputStream in) throws IOException {
+            return keystoreStream("client_cert_base64", "clientCertData(InputStream)", in);
+        }
+
+        /**
+         * The mutual-TLS keystore from a class path resource; see {@link #keystoreResource(String)}.
+         *
+         * @param name the resource name
+         * @return this builder
+         * @throws IOException when the resource is missing or cannot be read
+         */
+        public Builder clientCertResource(String name) throws IOException {
+            return keystoreResource("client_cert_base64", name);
         }
 
         /**

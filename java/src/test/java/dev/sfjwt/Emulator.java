@@ -4,12 +4,20 @@ package dev.sfjwt;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.URL;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The Salesforce emulator ({@code sfjwt emulator}) as a child process, with the org the tests
@@ -25,6 +33,11 @@ final class Emulator implements AutoCloseable {
     static final String LAST_CLIENT_USER = "last-client@example.com";
     /** A user no other test logs in as, for the token_cache_dir test. */
     static final String SHARED_CACHE_USER = "shared-cache@example.com";
+    /** A user only LoggingTest logs in as. */
+    static final String LOGGING_USER = "logging@example.com";
+    /** Users of the examples' tests (ExamplesIT), one each, whose logins they count. */
+    static final String[] EXAMPLE_USERS = {"urlconnection@example.com", "httpclient@example.com",
+        "talend@example.com"};
     static final char[] STORE_PASSWORD = "changeit1".toCharArray();
 
     final Path dir;
@@ -65,6 +78,10 @@ final class Emulator implements AutoCloseable {
                 + "\"users\":[{\"username\":\"" + USER + "\"},"
                 + "{\"username\":\"" + LAST_CLIENT_USER + "\"},"
                 + "{\"username\":\"" + SHARED_CACHE_USER + "\"},"
+                + "{\"username\":\"" + EXAMPLE_USERS[0] + "\"},"
+                + "{\"username\":\"" + EXAMPLE_USERS[1] + "\"},"
+                + "{\"username\":\"" + EXAMPLE_USERS[2] + "\"},"
+                + "{\"username\":\"" + LOGGING_USER + "\"},"
                 + "{\"username\":\"" + UNAPPROVED_USER + "\",\"approved\":false}]}";
         Path configFile = dir.resolve("emulator.json");
         Files.write(configFile, config.getBytes(UTF_8));
@@ -101,6 +118,25 @@ final class Emulator implements AutoCloseable {
         return "https://127.0.0.1:" + port;
     }
 
+    /**
+     * A {@code .properties} file in {@code dir} for {@code subject} with the JKS fixture, as a job
+     * keeps it: what the packaged jar and the examples read in their own JVMs.
+     */
+    Path properties(Path dir, String subject) throws IOException {
+        Path file = dir.resolve("conn-" + subject.replace('@', '_') + ".properties");
+        String text = "issuer=" + JKS_APP + "\n"
+                + "subject=" + subject + "\n"
+                + "audience=https\\://login.salesforce.com\n"
+                + "keystore_path=" + fixture("jks-same.jks").toString().replace("\\", "\\\\") + "\n"
+                + "keystore_password=changeit1\n"
+                + "key_alias=talend_certificate\n"
+                + "login_url=" + baseUrl() + "\n"
+                + "ca_file=" + caFile.toString().replace("\\", "\\\\") + "\n"
+                + "retries=0\n";
+        Files.write(file, text.getBytes(UTF_8));
+        return file;
+    }
+
     /** Settings for the JKS fixture (the file Salesforce's "Export to Keystore" makes). */
     SalesforceJwtConfig.Builder jks() {
         return SalesforceJwtConfig.builder()
@@ -131,6 +167,11 @@ final class Emulator implements AutoCloseable {
 
     /** How many tokens the emulator issued so far, from its request log. */
     long logins() throws IOException {
+        return logins("");
+    }
+
+    /** How many tokens the emulator issued to {@code username} so far ("" for everyone). */
+    long logins(String username) throws IOException {
         if (!Files.exists(logFile)) {
             return 0;
         }
@@ -138,7 +179,37 @@ final class Emulator implements AutoCloseable {
         return lines.stream()
                 .filter(line -> line.contains("\"path\":\"/services/oauth2/token\""))
                 .filter(line -> line.contains("\"outcome\":\"token_issued\""))
+                .filter(line -> line.contains("\"username\":\"" + username))
                 .count();
+    }
+
+    /**
+     * Revokes every session issued so far ({@code POST /__emulator/revoke}): the next REST call
+     * with one gets HTTP 401 {@code INVALID_SESSION_ID}.
+     */
+    void revoke() throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(caFile)) {
+            trust.setCertificateEntry("emulator", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trustManagers.getTrustManagers(), null);
+        HttpsURLConnection connection =
+                (HttpsURLConnection) new URL(baseUrl() + "/__emulator/revoke").openConnection();
+        connection.setSSLSocketFactory(tls.getSocketFactory());
+        connection.setRequestMethod("POST");
+        connection.setDoOutput(true);
+        connection.setRequestProperty("Content-Type", "application/json");
+        try (OutputStream out = connection.getOutputStream()) {
+            out.write("{}".getBytes(UTF_8));
+        }
+        if (connection.getResponseCode() != 200) {
+            throw new IllegalStateException("revoke: HTTP " + connection.getResponseCode());
+        }
+        connection.disconnect();
     }
 
     /** A loopback port with nothing listening. */

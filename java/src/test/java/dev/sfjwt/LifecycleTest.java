@@ -76,10 +76,16 @@ class LifecycleTest extends EmulatorTestBase {
 
     @Test
     void bridgeMisuseThrowsInsteadOfCrashing() {
-        assertThrows(RuntimeException.class,
-                () -> Native.clientNew(null, new String[0], new String[0], new char[0][], new String[0]));
-        assertThrows(IllegalStateException.class, () -> Native.clientNew(new String[] {"issuer"}, new String[0],
-                new String[0], new char[0][], new String[0]));
+        assertThrows(RuntimeException.class, () -> Native.clientNew(null));
+        assertThrows(RuntimeException.class, () -> Native.clientNew(new SalesforceJwtConfig.NativeSettings(null,
+                new String[0], new String[0], new char[0][], new String[0], new String[0], new byte[0][],
+                new String[0])));
+        assertThrows(IllegalStateException.class, () -> Native.clientNew(new SalesforceJwtConfig.NativeSettings(
+                new String[] {"issuer"}, new String[0], new String[0], new char[0][], new String[0], new String[0],
+                new byte[0][], new String[0])));
+        assertThrows(IllegalStateException.class, () -> Native.clientNew(new SalesforceJwtConfig.NativeSettings(
+                new String[0], new String[0], new String[0], new char[0][], new String[0],
+                new String[] {"keystore_base64"}, new byte[0][], new String[0])));
         assertThrows(IllegalStateException.class, () -> Native.clientToken(0));
         assertThrows(IllegalStateException.class, () -> Native.clientInvalidate(0));
         Native.clientFree(0);

@@ -34,21 +34,6 @@ class PackagedJarIT extends EmulatorTestBase {
         return jar;
     }
 
-    private Path properties(Path dir, String subject) throws IOException {
-        Path file = dir.resolve("conn-" + subject.replace('@', '_') + ".properties");
-        String text = "issuer=" + Emulator.JKS_APP + "\n"
-                + "subject=" + subject + "\n"
-                + "audience=https\\://login.salesforce.com\n"
-                + "keystore_path=" + Emulator.fixture("jks-same.jks").toString().replace("\\", "\\\\") + "\n"
-                + "keystore_password=changeit1\n"
-                + "key_alias=talend_certificate\n"
-                + "login_url=" + emulator.baseUrl() + "\n"
-                + "ca_file=" + emulator.caFile.toString().replace("\\", "\\\\") + "\n"
-                + "retries=0\n";
-        Files.write(file, text.getBytes(UTF_8));
-        return file;
-    }
-
     /** Runs the jar in a new JVM; returns the exit code, the output in {@code output}. */
     private static int runJar(List<String> output, String... args) throws Exception {
         return runJar(output, new ArrayList<>(), args);
@@ -86,7 +71,7 @@ class PackagedJarIT extends EmulatorTestBase {
     @Test
     void jarPassesTheConnectionTest(@TempDir Path dir) throws Exception {
         List<String> output = new ArrayList<>();
-        int status = runJar(output, "test-connection", properties(dir, Emulator.USER).toString());
+        int status = runJar(output, "test-connection", emulator.properties(dir, Emulator.USER).toString());
         String text = output.get(0);
         assertEquals(0, status, text);
         assertTrue(text.contains("Connection test PASSED"), text);
@@ -97,7 +82,7 @@ class PackagedJarIT extends EmulatorTestBase {
     @Test
     void jvmsSharingATokenCacheDirLogInOnce(@TempDir Path dir) throws Exception {
         Path tokens = dir.resolve("tokens");
-        Path conn = properties(dir, Emulator.USER);
+        Path conn = emulator.properties(dir, Emulator.USER);
         Files.write(conn, ("token_cache_dir=" + tokens.toString().replace("\\", "\\\\") + "\n").getBytes(UTF_8),
                 java.nio.file.StandardOpenOption.APPEND);
         long before = emulator.logins();
@@ -117,7 +102,7 @@ class PackagedJarIT extends EmulatorTestBase {
     @Test
     void jarExitsWithTheErrorCode(@TempDir Path dir) throws Exception {
         List<String> output = new ArrayList<>();
-        int status = runJar(output, "test-connection", properties(dir, Emulator.UNAPPROVED_USER).toString());
+        int status = runJar(output, "test-connection", emulator.properties(dir, Emulator.UNAPPROVED_USER).toString());
         String text = output.get(0);
         assertEquals(ErrorCode.AUTH_REJECTED.value(), status, text);
         assertTrue(text.contains("user hasn't approved this consumer"), text);
@@ -128,7 +113,7 @@ class PackagedJarIT extends EmulatorTestBase {
 
     @Test
     void libraryPathPropertyOverridesTheJarsCopy(@TempDir Path dir) throws Exception {
-        Path conn = properties(dir, Emulator.USER);
+        Path conn = emulator.properties(dir, Emulator.USER);
         Path missing = dir.resolve("nowhere").resolve("libsfjwt_jni.so");
         List<String> output = new ArrayList<>();
         int status = runJar(output, Collections.singletonList("-Dsfjwt.library.path=" + missing),
@@ -150,7 +135,7 @@ class PackagedJarIT extends EmulatorTestBase {
                 .split("/")[1];
         List<String> output = new ArrayList<>();
         int status = runJar(output, Collections.singletonList("-Dos.arch=riscv64"),
-                "test-connection", properties(dir, Emulator.USER).toString());
+                "test-connection", emulator.properties(dir, Emulator.USER).toString());
         String text = output.get(0);
         assertEquals(3, status, text);
         assertTrue(text.contains("sfjwt: no native library for linux-riscv64"), text);
@@ -176,11 +161,14 @@ class PackagedJarIT extends EmulatorTestBase {
                 if (entry.getName().endsWith(".class")) {
                     classes++;
                     try (InputStream in = jar.getInputStream(entry)) {
-                        assertEquals(BytecodeTest.JAVA_8, BytecodeTest.majorVersion(in), entry.getName());
+                        assertEquals(BytecodeTest.expectedVersion(entry.getName()), BytecodeTest.majorVersion(in),
+                                entry.getName());
                     }
                 }
             }
             assertTrue(classes >= 10, "classes in the jar: " + classes);
+            assertEquals("true", jar.getManifest().getMainAttributes().getValue("Multi-Release"));
+            assertNotNull(jar.getJarEntry("META-INF/versions/11/dev/sfjwt/SalesforceHttpClient.class"));
         }
     }
 }
