@@ -24,6 +24,18 @@ API = "/services/data/v62.0"
 ACME_SOQL = "SELECT Name FROM Account WHERE Name = 'Acme Corporation'"
 
 
+@pytest.fixture(autouse=True)
+def no_session_in_any_log_line(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every record of every logger (sfjwt's, urllib3's, httpx's), down to trace: the
+    logins are there, and no session id (the emulator's start with the org id, 00D)."""
+    caplog.set_level(5)
+    yield
+    records = caplog.get_records("call")
+    assert any(r.name == "sfjwt" and r.getMessage().startswith("logged in to") for r in records)
+    for record in records:
+        assert "00D" not in record.getMessage(), record
+
+
 @pytest.fixture
 def trust_the_emulator(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> None:
     """requests trusts REQUESTS_CA_BUNDLE over a session's own `verify`, as users set it."""
