@@ -118,6 +118,11 @@ impl Client {
         let mut missed = false;
         let token = slot.get_or_login(|| {
             missed = true;
+            log::trace!(
+                "token cache miss for {} at {}",
+                self.config.subject,
+                self.config.login_url
+            );
             match &self.shared {
                 Some(shared) => shared.get_or_login(ttl, || self.login()),
                 None => self.login().map(|token| (token, ttl)),

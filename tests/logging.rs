@@ -98,12 +98,14 @@ fn a_login_logs_its_start_and_end_and_a_cache_hit_and_no_secret() {
         end.1.contains(&login_url) && end.1.contains(" ms"),
         "{end:?}"
     );
-    assert!(
-        records.iter().any(
-            |(level, message)| *level == Level::Trace && message.starts_with("token cache hit")
-        ),
-        "{records:?}"
-    );
+    for event in ["token cache miss", "token cache hit"] {
+        assert!(
+            records
+                .iter()
+                .any(|(level, message)| *level == Level::Trace && message.starts_with(event)),
+            "{event}: {records:?}"
+        );
+    }
     assert!(
         RECORDS
             .lock()

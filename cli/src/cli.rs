@@ -25,8 +25,8 @@ use sfjwt::{
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Log more on stderr: -v logins, -vv their start, -vvv token cache hits (default:
-    /// warnings only: retries, failed logins, clock offset, certificate expiry).
+    /// Log more on stderr: -v logins, -vv their start, -vvv token cache hits and misses
+    /// (default: warnings only: retries, failed logins, clock offset, certificate expiry).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
     /// The log level on stderr; overrides -v.

@@ -1,7 +1,7 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! sfjwt's events on stderr: warnings by default (a retry, a failed login, a clock far
 //! from Salesforce's, a certificate about to expire), more with `-v` (logins), `-vv`
-//! (their start) and `-vvv` (cache hits), or `--log-level`. Never a secret.
+//! (their start) and `-vvv` (cache hits and misses), or `--log-level`. Never a secret.
 
 use std::io::Write;
 

@@ -32,7 +32,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         "--verbose",
         action="count",
         default=0,
-        help="log more on stderr: -v logins, -vv their start, -vvv token cache hits",
+        help="log more on stderr: -v logins, -vv their start, -vvv token cache hits and misses",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     test = commands.add_parser(

@@ -1,7 +1,7 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! `sfjwt_set_log_callback`: sfjwt's events (logins with their duration, cache hits,
-//! retries, clock-offset and certificate-expiry warnings) handed to the program's own
-//! logging. No event ever carries a password, key, assertion or token.
+//! `sfjwt_set_log_callback`: sfjwt's events (logins with their duration, cache hits
+//! and misses, retries, clock-offset and certificate-expiry warnings) handed to the
+//! program's own logging. No event ever carries a password, key, assertion or token.
 
 use std::ffi::{CString, c_char, c_void};
 use std::sync::{Once, RwLock};
