@@ -1,11 +1,13 @@
 # Copyright sfjwt contributors. Licensed under Apache-2.0.
 """`sfjwt emulator` as a process on a free loopback port, for the scripts that drive
-real programs against it (spark/run.py, interop/run.py).
+real programs against it (spark/run.py, interop/run.py) and the Python tests
+(python/tests/support.py).
 
     with EmulatorProcess(sfjwt_bin, config, work) as emulator:
         emulator.base_url      # https://127.0.0.1:<port>
         emulator.ca_file       # the CA to trust (ca_file, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS)
         emulator.logins(user)  # tokens issued to a user so far, from the request log
+        emulator.revoke()      # every session so far answers 401 INVALID_SESSION_ID
 
 Standard library only: it runs under any of the project's Pythons and venvs.
 """
@@ -20,7 +22,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, TypeVar
 
 TOKEN_PATH = "/services/oauth2/token"
 
@@ -30,6 +32,9 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+_Process = TypeVar("_Process", bound="EmulatorProcess")
 
 
 class EmulatorError(RuntimeError):
@@ -49,6 +54,9 @@ class EmulatorProcess:
         port_file = work / "emulator-port"
         self.ca_file = work / "emulator-ca.pem"
         self.log_file = work / "emulator-log.jsonl"
+        # Left by an earlier run in the same directory, they would pass for this one's.
+        for stale in (port_file, self.log_file):
+            stale.unlink(missing_ok=True)
         self.stderr_file = work / "emulator-stderr.txt"
         self._stderr = self.stderr_file.open("wb")
         self.process = subprocess.Popen(
@@ -64,14 +72,14 @@ class EmulatorProcess:
             stderr=self._stderr,
         )  # fmt: skip
         try:
-            port = self._wait_for(port_file, timeout)
+            bound = self._wait_for(port_file, timeout)
         except BaseException:
             self.stop()
             raise
-        self.base_url = f"https://127.0.0.1:{port}"
+        self.base_url = f"https://127.0.0.1:{bound}"
         self.context = ssl.create_default_context(cafile=str(self.ca_file))
 
-    def __enter__(self) -> "EmulatorProcess":
+    def __enter__(self: _Process) -> _Process:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -92,11 +100,27 @@ class EmulatorProcess:
             time.sleep(0.05)
         raise EmulatorError(f"the emulator wrote no {path.name} within {timeout:.0f} s")
 
-    def admin(self, path: str) -> Any:
-        """GET /__emulator/<path>, as JSON."""
-        url = f"{self.base_url}/__emulator/{path}"
-        with urllib.request.urlopen(url, context=self.context, timeout=10) as response:
-            return json.loads(response.read().decode())
+    def admin(self, path: str, body: Optional[Any] = None) -> Any:
+        """GET /__emulator/<path>, or POST `body` as JSON to it; the answer as JSON."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}/__emulator/{path}",
+            data=data,
+            method="GET" if data is None else "POST",
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, context=self.context, timeout=10) as response:
+            text = response.read().decode()
+        return json.loads(text) if text.strip() else None
+
+    def revoke(self) -> None:
+        """Revokes every session issued so far: the next REST call with one gets 401
+        INVALID_SESSION_ID."""
+        self.admin("revoke", {})
+
+    def set_faults(self, faults: List[Dict[str, Any]]) -> None:
+        """Replaces the fault plan (`[]` clears it)."""
+        self.admin("faults", faults)
 
     def log(self) -> List[Dict[str, Any]]:
         """The request log: method, path, status and outcome of every request."""

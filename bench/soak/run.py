@@ -27,19 +27,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import ssl
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any, Dict, List
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "target" / "soak"
 FIXTURES = ROOT / "tests" / "fixtures"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from emulator_process import EmulatorError, EmulatorProcess  # noqa: E402
 APP = "3MVG9soak"
 USERS = {"rust": "rust-soak@example.com", "python": "python-soak@example.com"}
 TTL_SECS = 1
@@ -69,47 +68,21 @@ def log(text: str) -> None:
     print(f"soak: {text}", file=sys.stderr, flush=True)
 
 
-class Emulator:
-    def __init__(self, cli: str) -> None:
-        WORK.mkdir(parents=True, exist_ok=True)
-        config = {
-            "apps": [{"consumer_key": APP,
-                      "certificate_file": str(FIXTURES / "certs/jks-same.talend_certificate.crt")}],
-            "users": [{"username": user} for user in USERS.values()],
-            "login_rate_limit_per_hour": 100_000_000,
-        }
-        (WORK / "org.json").write_text(json.dumps(config))
-        port_file, self.ca, self.log = WORK / "port", WORK / "ca.pem", WORK / "requests.jsonl"
-        for stale in (port_file, self.log):
-            stale.unlink(missing_ok=True)
-        self.process = subprocess.Popen(
-            [cli, "emulator", "--config", str(WORK / "org.json"), "--port", "0",
-             "--port-file", str(port_file), "--ca-out", str(self.ca), "--log", str(self.log)],
-            stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not port_file.exists() or not port_file.read_text().strip():
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                raise SystemExit("soak: the emulator did not start")
-            time.sleep(0.05)
-        self.url = f"https://127.0.0.1:{port_file.read_text().strip()}"
-        self.context = ssl.create_default_context(cafile=str(self.ca))
-
-    def admin(self, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(f"{self.url}/__emulator/{path}", data=data,
-                                         method="GET" if body is None else "POST")
-        with urllib.request.urlopen(request, context=self.context, timeout=10) as answer:
-            return json.load(answer)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+def start_emulator(cli: str) -> EmulatorProcess:
+    WORK.mkdir(parents=True, exist_ok=True)
+    config = {
+        "apps": [{"consumer_key": APP,
+                  "certificate_file": str(FIXTURES / "certs/jks-same.talend_certificate.crt")}],
+        "users": [{"username": user} for user in USERS.values()],
+        "login_rate_limit_per_hour": 100_000_000,
+    }
+    try:
+        return EmulatorProcess(Path(cli), config, WORK, timeout=30)
+    except EmulatorError as error:
+        raise SystemExit(f"soak: {error}")
 
 
-def properties(emulator: Emulator, surface: str) -> Path:
+def properties(emulator: EmulatorProcess, surface: str) -> Path:
     # A copy of the fixture keystore only its owner can read: no permission warning.
     keystore = WORK / "soak.jks"
     shutil.copyfile(FIXTURES / "jks-same.jks", keystore)
@@ -118,8 +91,8 @@ def properties(emulator: Emulator, surface: str) -> Path:
     path.write_text("\n".join([
         f"issuer={APP}",
         f"subject={USERS[surface]}",
-        f"login_url={emulator.url}",
-        f"ca_file={emulator.ca}",
+        f"login_url={emulator.base_url}",
+        f"ca_file={emulator.ca_file}",
         f"keystore_path={keystore}",
         "keystore_password=changeit1",
         f"token_ttl_secs={TTL_SECS}",
@@ -132,7 +105,7 @@ def properties(emulator: Emulator, surface: str) -> Path:
     return path
 
 
-def cycle_faults(emulator: Emulator, stop: threading.Event, counts: Dict[str, int]) -> None:
+def cycle_faults(emulator: EmulatorProcess, stop: threading.Event, counts: Dict[str, int]) -> None:
     cycle = 0
     while not stop.wait(CYCLE_SECS):
         plan = PLANS[cycle % len(PLANS)]
@@ -150,8 +123,8 @@ def main() -> int:
     cli, rust, python = os.environ["SFJWT_BIN"], os.environ["SOAK_RUST"], os.environ["SOAK_PYTHON"]
     secs = int(os.environ.get("SOAK_SECS", "120"))
     threads = int(os.environ.get("SOAK_THREADS", "64"))
-    emulator = Emulator(cli)
-    log(f"emulator at {emulator.url}; {threads} threads per surface for {secs} s")
+    emulator = start_emulator(cli)
+    log(f"emulator at {emulator.base_url}; {threads} threads per surface for {secs} s")
     counts = {"revocations": 0, "fault plans": 0}
     stop = threading.Event()
     cycler = threading.Thread(target=cycle_faults, args=(emulator, stop, counts))
@@ -162,7 +135,7 @@ def main() -> int:
                                      stdout=subprocess.PIPE, text=True),
             "python": subprocess.Popen(
                 [python, str(Path(__file__).with_name("python_driver.py")),
-                 str(properties(emulator, "python")), str(emulator.ca), *common],
+                 str(properties(emulator, "python")), str(emulator.ca_file), *common],
                 stdout=subprocess.PIPE, text=True),
         }
         cycler.start()
@@ -177,7 +150,7 @@ def main() -> int:
     finally:
         stop.set()
         emulator.stop()
-    return report(results, counts, secs, emulator.log)
+    return report(results, counts, secs, emulator.log_file)
 
 
 def report(results: Dict[str, Any], counts: Dict[str, int], secs: int, log_file: Path) -> int:

@@ -13,6 +13,8 @@ caches the token; the work happens in a Rust core, with the GIL released.
 >>> requests.get(f"{tok.instance_url}/services/data/", headers=tok.headers())  # doctest: +SKIP
 """
 
+import logging as _logging
+
 from ._client import (
     AccessToken,
     Client,
@@ -46,3 +48,8 @@ __all__ = [
     "__version__",
     "test_connection",
 ]
+
+# sfjwt logs to the logger "sfjwt" (logins, retries, warnings; never a secret). As the
+# logging HOWTO asks of libraries, it prints nothing until the application configures
+# logging.
+_logging.getLogger("sfjwt").addHandler(_logging.NullHandler())

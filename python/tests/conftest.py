@@ -3,29 +3,10 @@
 
 from __future__ import annotations
 
-import json
-import signal
-import ssl
-import subprocess
-import time
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 from support import APPROVED, CERTS, INACTIVE, KEYS, OWN_USERS, SFJWT_BIN, UNAPPROVED, Emulator
-
-
-def _wait_for(path: Path, process: "subprocess.Popen[bytes]", timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists():
-            text = path.read_text().strip()
-            if text:
-                return text
-        if process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with {process.returncode}")
-        time.sleep(0.05)
-    raise RuntimeError(f"the emulator wrote no {path.name} within {timeout} s")
 
 
 @pytest.fixture(scope="session")
@@ -46,35 +27,8 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
             *({"username": user} for user in OWN_USERS),
         ],
     }
-    config_file = work / "emulator.json"
-    config_file.write_text(json.dumps(config), encoding="utf-8")
-    port_file, ca_file = work / "port", work / "ca.pem"
-    log_file = work / "log.jsonl"
-    stderr = (work / "stderr.txt").open("wb")
-    process = subprocess.Popen(
-        [
-            str(SFJWT_BIN), "emulator",
-            "--config", str(config_file),
-            "--port", "0",
-            "--port-file", str(port_file),
-            "--ca-out", str(ca_file),
-            "--log", str(log_file),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=stderr,
-    )  # fmt: skip
-    try:
-        port = _wait_for(port_file, process)
-        context = ssl.create_default_context(cafile=str(ca_file))
-        yield Emulator(f"https://127.0.0.1:{port}", ca_file, context)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        stderr.close()
+    with Emulator(SFJWT_BIN, config, work) as emulator:
+        yield emulator
 
 
 @pytest.fixture(autouse=True)

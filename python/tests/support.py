@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import json
 import os
-import ssl
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict
+
+from emulator_process import EmulatorProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -73,13 +71,9 @@ OWN_USERS = [
 ]
 
 
-@dataclass
-class Emulator:
-    """A running `sfjwt emulator` process."""
-
-    base_url: str
-    ca_file: Path
-    context: ssl.SSLContext
+class Emulator(EmulatorProcess):
+    """A running `sfjwt emulator` process (tests/emulator_process.py), and client settings
+    for it."""
 
     def settings(self, kind: str = "jks", subject: str = APPROVED, **extra: Any) -> Dict[str, Any]:
         """Client settings for a key `kind` against this emulator."""
@@ -97,42 +91,6 @@ class Emulator:
         lines = [f"{k}={v}" for k, v in self.settings(kind, subject, **extra).items()]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
-
-    def _request(self, path: str, body: Optional[Any] = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.base_url + path,
-            data=data,
-            method="GET" if data is None else "POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, context=self.context, timeout=10) as response:
-            text = response.read().decode()
-        return json.loads(text) if text.strip() else None
-
-    def revoke(self) -> None:
-        """Revokes every session issued so far: the next REST call with one gets 401
-        INVALID_SESSION_ID."""
-        self._request("/__emulator/revoke", {})
-
-    def set_faults(self, faults: List[Dict[str, Any]]) -> None:
-        """Replaces the fault plan (`[]` clears it)."""
-        self._request("/__emulator/faults", faults)
-
-    def log(self) -> List[Dict[str, Any]]:
-        """The request log."""
-        entries: List[Dict[str, Any]] = self._request("/__emulator/log")
-        return entries
-
-    def logins(self, username: str) -> int:
-        """How many tokens were issued to `username` so far."""
-        return sum(
-            1
-            for entry in self.log()
-            if entry.get("username") == username
-            and entry.get("path") == "/services/oauth2/token"
-            and entry.get("status") == 200
-        )
 
 
 def pool_worker(settings: Dict[str, Any]) -> str:
