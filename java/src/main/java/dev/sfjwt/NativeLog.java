@@ -29,8 +29,6 @@ final class NativeLog {
                 : level == 3 ? Level.INFO
                 : level == 4 ? Level.FINE
                 : Level.FINER;
-        if (LOGGER.isLoggable(julLevel)) {
-            LOGGER.logp(julLevel, "dev.sfjwt.SalesforceJwtClient", "token", message);
-        }
+        LOGGER.log(julLevel, message);
     }
 }

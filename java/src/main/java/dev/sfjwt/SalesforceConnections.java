@@ -1,7 +1,6 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 package dev.sfjwt;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -120,16 +119,7 @@ public final class SalesforceConnections {
 
     private static byte[] readAll(InputStream in) throws IOException {
         try (InputStream stream = in) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] chunk = new byte[8192];
-            int read;
-            while ((read = stream.read(chunk)) != -1) {
-                if (out.size() + read > MAX_BODY_BYTES) {
-                    throw new IOException("response body larger than 64 MiB");
-                }
-                out.write(chunk, 0, read);
-            }
-            return out.toByteArray();
+            return SalesforceJwtConfig.readCapped(stream, MAX_BODY_BYTES, "response body larger than 64 MiB");
         }
     }
 

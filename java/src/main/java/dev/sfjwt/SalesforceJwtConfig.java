@@ -136,17 +136,23 @@ public final class SalesforceJwtConfig {
         }
     }
 
-    /**
-     * The stream's bytes, refusing more than {@link #MAX_SECRET_BYTES} (a wrong path or resource)
-     * with {@code tooLarge} as the message. Every intermediate copy is wiped.
-     */
+    /** {@link #readCapped(InputStream, long, String)} at {@link #MAX_SECRET_BYTES}. */
     private static byte[] readCapped(InputStream in, String tooLarge) throws IOException {
+        return readCapped(in, MAX_SECRET_BYTES, tooLarge);
+    }
+
+    /**
+     * The stream's bytes, refusing more than {@code max} (a wrong path or resource, a runaway
+     * response) with {@code tooLarge} as the message. Every intermediate copy is wiped, since the
+     * bytes may be secret.
+     */
+    static byte[] readCapped(InputStream in, long max, String tooLarge) throws IOException {
         byte[] chunk = new byte[8192];
         WipedBuffer out = new WipedBuffer();
         try {
             int read;
             while ((read = in.read(chunk)) != -1) {
-                if (out.size() + read > MAX_SECRET_BYTES) {
+                if (out.size() + read > max) {
                     throw new IOException(tooLarge);
                 }
                 out.write(chunk, 0, read);

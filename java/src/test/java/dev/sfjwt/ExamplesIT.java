@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.File;
-import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -38,25 +37,11 @@ class ExamplesIT extends EmulatorTestBase {
 
     private static String run(List<String> command) throws Exception {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] output = readAll(process);
+        byte[] output = process.getInputStream().readAllBytes();
         assertTrue(process.waitFor(120, TimeUnit.SECONDS), "finished: " + command);
         String text = new String(output, UTF_8);
         assertEquals(0, process.exitValue(), command + "\n" + text);
         return text;
-    }
-
-    private static byte[] readAll(Process process) throws IOException {
-        return readFully(process.getInputStream());
-    }
-
-    private static byte[] readFully(java.io.InputStream in) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        byte[] chunk = new byte[8192];
-        int n;
-        while ((n = in.read(chunk)) > 0) {
-            out.write(chunk, 0, n);
-        }
-        return out.toByteArray();
     }
 
     /** {@code javac --release N -cp jar -d out sources...}. */
