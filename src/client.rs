@@ -3,6 +3,7 @@
 //! in the token cache. Thread-safe; share one per job.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -25,6 +26,20 @@ pub struct Client {
     slot: Option<Arc<Slot>>,
     /// The cross-process cache behind the slot, with `token_cache_dir`.
     shared: Option<SharedCache>,
+    /// The configured alternative audience was the one accepted last: later logins
+    /// send it first, so that a client pays for the wrong first choice once.
+    alternative_first: AtomicBool,
+}
+
+/// One token request of a login, for the connection test's report.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenAttempt {
+    /// The `aud` sent.
+    pub audience: String,
+    /// How long the request took.
+    pub duration: Duration,
+    /// `token`, or the refusal (`HTTP 400 app_not_found: …`) or error.
+    pub outcome: String,
 }
 
 impl fmt::Debug for Client {
@@ -92,6 +107,7 @@ impl Client {
             http,
             slot,
             shared,
+            alternative_first: AtomicBool::new(false),
         })
     }
 
@@ -100,10 +116,32 @@ impl Client {
         &self.config
     }
 
-    /// A freshly signed assertion.
+    /// A freshly signed assertion, for the audience the next login sends first.
     pub fn assertion(&self) -> Result<Assertion> {
-        self.signer
-            .sign(&Claims::for_config(&self.config, SystemTime::now())?)
+        self.sign_for(self.audience_order().0)
+    }
+
+    /// The audiences of the next login, in the order tried: the configured ones, the
+    /// alternative first once it is the one Salesforce accepted.
+    fn audience_order(&self) -> (&str, Option<&str>) {
+        let first = self.config.audience.as_str();
+        match self.config.alternative_audience.as_deref() {
+            Some(alternative) if self.alternative_first.load(Ordering::Relaxed) => {
+                (alternative, Some(first))
+            }
+            alternative => (first, alternative),
+        }
+    }
+
+    fn sign_for(&self, audience: &str) -> Result<Assertion> {
+        let config = &self.config;
+        self.signer.sign(&Claims::new(
+            &config.issuer,
+            &config.subject,
+            audience,
+            config.expiration_secs,
+            SystemTime::now(),
+        )?)
     }
 
     /// A token: the cached one while it is fresh, else a new login (one login for
@@ -215,20 +253,20 @@ impl Client {
 
     /// One login, bypassing the cache.
     pub(crate) fn login(&self) -> Result<AccessToken> {
-        let assertion = self.assertion()?;
-        self.login_with(&assertion)
+        self.login_recording(None, &mut Vec::new())
     }
 
-    pub(crate) fn login_with(&self, assertion: &Assertion) -> Result<AccessToken> {
+    /// One login, bypassing the cache, with `signed` (an assertion already signed for
+    /// the first audience) if given; each token request is added to `attempts`.
+    pub(crate) fn login_recording(
+        &self,
+        signed: Option<Assertion>,
+        attempts: &mut Vec<TokenAttempt>,
+    ) -> Result<AccessToken> {
         let (login_url, subject) = (&self.config.login_url, &self.config.subject);
         log::debug!("logging in to {login_url} as {subject}");
         let started = Instant::now();
-        let result = oauth::request_token(
-            &self.http,
-            login_url,
-            assertion,
-            &self.hint_context(assertion),
-        );
+        let result = self.exchange(signed, attempts);
         let millis = started.elapsed().as_millis();
         match &result {
             Ok(token) => log::info!(
@@ -243,12 +281,93 @@ impl Client {
         result
     }
 
-    fn hint_context(&self, assertion: &Assertion) -> HintContext {
+    /// The token request with the first audience and, only when Salesforce refuses
+    /// that audience (`app_not_found`, `audience is invalid`) and another is
+    /// configured, once with the other: an External Client App wants the My Domain as
+    /// `aud`, a connected app login or test, and only the server knows which it holds.
+    /// Any other refusal is final. When both audiences are refused, the first answer
+    /// is the one reported.
+    fn exchange(
+        &self,
+        signed: Option<Assertion>,
+        attempts: &mut Vec<TokenAttempt>,
+    ) -> Result<AccessToken> {
+        let (first, second) = self.audience_order();
+        let assertion = match signed {
+            Some(assertion) => assertion,
+            None => self.sign_for(first)?,
+        };
+        let result = self.request_token(first, second, &assertion, attempts);
+        let second = match (&result, second) {
+            (Err(error), Some(second)) if oauth::is_audience_refusal(error) => second,
+            _ => return result,
+        };
+        log::info!(
+            "{} refused aud {first}; trying aud {second} once",
+            self.config.login_url
+        );
+        let retried = self
+            .sign_for(second)
+            .and_then(|assertion| self.request_token(second, None, &assertion, attempts));
+        match retried {
+            Ok(token) => {
+                let alternative = self.config.alternative_audience.as_deref() == Some(second);
+                self.alternative_first.store(alternative, Ordering::Relaxed);
+                Ok(token)
+            }
+            Err(error) if oauth::is_audience_refusal(&error) => result,
+            Err(error) => Err(error),
+        }
+    }
+
+    /// One token request with `assertion` (signed for `audience`), recorded in
+    /// `attempts`; `then` is the audience tried next if this one is refused.
+    fn request_token(
+        &self,
+        audience: &str,
+        then: Option<&str>,
+        assertion: &Assertion,
+        attempts: &mut Vec<TokenAttempt>,
+    ) -> Result<AccessToken> {
+        let started = Instant::now();
+        let result = oauth::request_token(
+            &self.http,
+            &self.config.login_url,
+            assertion,
+            &self.hint_context(audience, then, assertion),
+        );
+        attempts.push(TokenAttempt {
+            audience: audience.to_owned(),
+            duration: started.elapsed(),
+            outcome: match &result {
+                Ok(_) => "token".to_owned(),
+                Err(error) => match error.rejection() {
+                    Some(r) => format!(
+                        "HTTP {} {}: {}",
+                        r.http_status, r.error, r.error_description
+                    ),
+                    None => format!("{}: {error}", error.code()),
+                },
+            },
+        });
+        result
+    }
+
+    fn hint_context(
+        &self,
+        audience: &str,
+        then: Option<&str>,
+        assertion: &Assertion,
+    ) -> HintContext {
         let certificate = self.signer.key().certificate();
         HintContext {
             issuer: self.config.issuer.clone(),
             subject: self.config.subject.clone(),
-            audience: self.config.audience.clone(),
+            audience: audience.to_owned(),
+            other_audience: then.map(str::to_owned),
+            my_domain: self.config.my_domain.clone(),
+            audience_set: self.config.my_domain.is_some()
+                && self.config.alternative_audience.is_none(),
             expires_at: assertion.expires_at(),
             expiration_secs: self.config.expiration_secs,
             sha1: certificate.map(|c| c.sha1.clone()),

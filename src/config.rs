@@ -16,12 +16,16 @@ use crate::keystore::{Keystore, KeystoreType, SigningKey};
 /// Salesforce production login; the default audience.
 pub const DEFAULT_AUDIENCE: &str = "https://login.salesforce.com";
 
+/// Salesforce sandbox login; the generic audience of a sandbox's My Domain.
+pub const SANDBOX_AUDIENCE: &str = "https://test.salesforce.com";
+
 /// Every configuration key, in the order of design.md.
-pub const KEYS: [&str; 25] = [
+pub const KEYS: [&str; 26] = [
     "issuer",
     "subject",
     "audience",
     "login_url",
+    "my_domain",
     "expiration_secs",
     "keystore_path",
     "keystore_base64",
@@ -254,14 +258,22 @@ impl KeystoreSettings {
 /// A validated configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// The connected app's consumer key (`iss`).
+    /// The app's consumer key (`iss`): an External Client App's or a connected app's.
     pub issuer: String,
     /// The Salesforce username (`sub`).
     pub subject: String,
-    /// The `aud` claim: login, test or an Experience Cloud site.
+    /// The `aud` claim of the first token request: `audience` when set, else the My
+    /// Domain when `my_domain` is set, else login.
     pub audience: String,
+    /// The one other `aud` tried, once, when the first is refused for its audience
+    /// (`app_not_found`, `audience is invalid`): set only with `my_domain` and no
+    /// `audience` — login or test when the first is the My Domain (see
+    /// [`Config::audiences`]).
+    pub alternative_audience: Option<String>,
     /// Base URL the token request goes to (My Domain, GovCloud, port 8443); no trailing `/`.
     pub login_url: String,
+    /// The org's My Domain (`https://acme.my.salesforce.com`), normalized to an origin.
+    pub my_domain: Option<String>,
     /// Assertion lifetime in seconds, 1..=3600.
     pub expiration_secs: u32,
     /// The signing key.
@@ -303,6 +315,12 @@ impl Config {
     pub fn from_properties(path: &Path) -> Result<Config> {
         ConfigBuilder::from_properties_file(path)?.build()
     }
+
+    /// The audiences a login may send, in order: [`Config::audience`], then
+    /// [`Config::alternative_audience`] if any.
+    pub fn audiences(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.audience.as_str()).chain(self.alternative_audience.as_deref())
+    }
 }
 
 /// Collects settings from any source; [`ConfigBuilder::build`] validates the whole.
@@ -312,6 +330,7 @@ pub struct ConfigBuilder {
     subject: Option<String>,
     audience: Option<String>,
     login_url: Option<String>,
+    my_domain: Option<String>,
     expiration_secs: Option<u32>,
     keystore_path: Option<PathBuf>,
     keystore_data: Option<KeystoreData>,
@@ -384,6 +403,7 @@ impl ConfigBuilder {
             "subject" => self.subject = string(),
             "audience" => self.audience = parse_opt(key, text, parse_url)?,
             "login_url" => self.login_url = parse_opt(key, text, parse_url)?,
+            "my_domain" => self.my_domain = parse_opt(key, text, parse_my_domain)?,
             "expiration_secs" => {
                 self.expiration_secs = parse_opt(key, text, |s| parse_range(s, 1, 3600))?
             }
@@ -509,12 +529,17 @@ impl ConfigBuilder {
         Ok(self)
     }
 
-    /// The one-time consumer approval URL (setup step 4) for `issuer`, on the
+    /// The one-time consumer approval URL (setup step 4) for `issuer`: on the My Domain
+    /// when `my_domain` is set (External Client Apps are found only there), else on the
     /// audience's login host (login or test).
     pub fn authorize_url(&self) -> Result<String> {
-        let issuer = required(&self.issuer, "issuer", "the connected app's consumer key")?;
-        let audience = self.audience.as_deref().unwrap_or(DEFAULT_AUDIENCE);
-        Ok(crate::oauth::authorize_url(audience, &issuer))
+        let issuer = required(&self.issuer, "issuer", "the app's consumer key")?;
+        let base = self
+            .my_domain
+            .as_deref()
+            .or(self.audience.as_deref())
+            .unwrap_or(DEFAULT_AUDIENCE);
+        Ok(crate::oauth::authorize_url(base, &issuer))
     }
 
     /// The keystore settings alone, for commands that need no login (`keystore inspect`).
@@ -542,14 +567,21 @@ impl ConfigBuilder {
 
     /// Validates everything and fills in the defaults.
     pub fn build(&self) -> Result<Config> {
-        let issuer = required(&self.issuer, "issuer", "the connected app's consumer key")?;
+        let issuer = required(&self.issuer, "issuer", "the app's consumer key")?;
         let subject = required(&self.subject, "subject", "the Salesforce username")?;
         let keystore = self.build_keystore()?;
-        let audience = self
-            .audience
-            .clone()
-            .unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned());
-        let login_url = self.login_url.clone().unwrap_or_else(|| audience.clone());
+        let mutual_tls = self.mutual_tls.unwrap_or(false);
+        let (audience, alternative_audience) = match (&self.audience, &self.my_domain) {
+            (Some(audience), _) => (audience.clone(), None),
+            (None, Some(my_domain)) => (my_domain.clone(), Some(generic_audience(my_domain))),
+            (None, None) => (DEFAULT_AUDIENCE.to_owned(), None),
+        };
+        let login_url = match (&self.login_url, &self.my_domain) {
+            (Some(login_url), _) => login_url.clone(),
+            (None, Some(my_domain)) if mutual_tls => mutual_tls_url(my_domain),
+            (None, Some(my_domain)) => my_domain.clone(),
+            (None, None) => audience.clone(),
+        };
         let client_cert = keystore_source(
             "client_cert_path",
             &self.client_cert_path,
@@ -569,10 +601,12 @@ impl ConfigBuilder {
             issuer,
             subject,
             audience,
+            alternative_audience,
             login_url,
+            my_domain: self.my_domain.clone(),
             expiration_secs: self.expiration_secs.unwrap_or(180),
             keystore,
-            mutual_tls: self.mutual_tls.unwrap_or(false),
+            mutual_tls,
             client_cert,
             ca_file: self.ca_file.clone(),
             proxy_url: self.proxy_url.clone(),
@@ -683,6 +717,70 @@ pub(crate) fn parse_url(text: &str) -> Result<String, String> {
         other => return Err(format!("'{text}' has scheme {other}; use https")),
     }
     Ok(text.trim_end_matches('/').to_owned())
+}
+
+/// The org's My Domain, as a host (`acme.my.salesforce.com`) or an https URL
+/// (`https://acme.my.salesforce.com/`), normalized to its origin
+/// (`https://acme.my.salesforce.com`). A path, query, fragment or user info means
+/// something else was pasted (a Lightning page, a token URL), so it is refused rather
+/// than cut off; plain http only to loopback (the emulator).
+fn parse_my_domain(text: &str) -> Result<String, String> {
+    let with_scheme = if text.contains("://") {
+        text.to_owned()
+    } else {
+        format!("https://{text}")
+    };
+    let url = url::Url::parse(&with_scheme).map_err(|e| {
+        format!("'{text}' is not a host or URL ({e}); give it as acme.my.salesforce.com")
+    })?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("'{text}' has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("a My Domain must not carry a user or password".to_owned());
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "'{text}' has a path, query or fragment; give the host alone, as Setup > My \
+             Domain shows it (acme.my.salesforce.com)"
+        ));
+    }
+    let origin = url.origin().ascii_serialization();
+    parse_url(&origin).map_err(|reason| reason.replace("a login URL", "a My Domain"))
+}
+
+/// The generic login host of a My Domain: test.salesforce.com for a sandbox or a
+/// scratch org (`acme--uat.sandbox.my.salesforce.com`, `acme--uat.my.salesforce.com`,
+/// `….scratch.my.salesforce.com`), login.salesforce.com otherwise.
+fn generic_audience(my_domain: &str) -> String {
+    let host = url::Url::parse(my_domain)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    let sandbox = host
+        .split('.')
+        .next()
+        .is_some_and(|name| name.contains("--"))
+        || host.ends_with(".sandbox.my.salesforce.com")
+        || host.ends_with(".scratch.my.salesforce.com");
+    if sandbox {
+        SANDBOX_AUDIENCE
+    } else {
+        DEFAULT_AUDIENCE
+    }
+    .to_owned()
+}
+
+/// Port 8443 of a My Domain, where Salesforce asks for the client certificate, unless
+/// the My Domain names a port of its own.
+fn mutual_tls_url(my_domain: &str) -> String {
+    match url::Url::parse(my_domain) {
+        Ok(mut url) if url.port().is_none() => {
+            let _ = url.set_port(Some(8443));
+            url.origin().ascii_serialization()
+        }
+        _ => my_domain.to_owned(),
+    }
 }
 
 fn parse_proxy_url(text: &str) -> Result<ProxyUrl, String> {
@@ -864,6 +962,92 @@ mod tests {
         assert_eq!(settings.key_password.expose(), " s3cr3t-store ");
         let debug = format!("{settings:?} {b:?}");
         assert!(!debug.contains("s3cr3t"), "{debug}");
+    }
+
+    fn built(pairs: &[(&str, &str)]) -> Result<Config> {
+        let mut builder = Config::builder();
+        for (key, value) in [("issuer", "3MVG9"), ("subject", "u@example.com")]
+            .iter()
+            .chain([("keystore_path", "k.jks")].iter())
+            .chain(pairs)
+        {
+            builder.set(key, value)?;
+        }
+        builder.build()
+    }
+
+    #[test]
+    fn my_domain_is_the_login_url_and_the_first_audience_with_login_or_test_as_second() {
+        let config = built(&[("my_domain", "Acme.my.salesforce.com")]).unwrap();
+        assert_eq!(
+            config.my_domain.as_deref(),
+            Some("https://acme.my.salesforce.com")
+        );
+        assert_eq!(config.login_url, "https://acme.my.salesforce.com");
+        assert_eq!(
+            config.audiences().collect::<Vec<_>>(),
+            ["https://acme.my.salesforce.com", DEFAULT_AUDIENCE]
+        );
+        for sandbox in [
+            "acme--uat.sandbox.my.salesforce.com",
+            "https://acme--uat.my.salesforce.com/",
+            "site-1234-dev-ed.scratch.my.salesforce.com",
+        ] {
+            let config = built(&[("my_domain", sandbox)]).unwrap();
+            assert_eq!(
+                config.alternative_audience.as_deref(),
+                Some(SANDBOX_AUDIENCE),
+                "{sandbox}"
+            );
+        }
+        // An explicit audience is sent alone; an explicit login_url still wins.
+        let config = built(&[
+            ("my_domain", "acme.my.salesforce.com"),
+            ("audience", "https://login.salesforce.com"),
+            ("login_url", "https://acme.my.salesforce.com:8443"),
+        ])
+        .unwrap();
+        assert_eq!(config.audiences().collect::<Vec<_>>(), [DEFAULT_AUDIENCE]);
+        assert_eq!(config.login_url, "https://acme.my.salesforce.com:8443");
+        // Mutual TLS goes to port 8443 of the My Domain, unless it names a port.
+        let config = built(&[
+            ("my_domain", "acme.my.salesforce.com"),
+            ("mutual_tls", "true"),
+        ])
+        .unwrap();
+        assert_eq!(config.login_url, "https://acme.my.salesforce.com:8443");
+        assert_eq!(config.audience, "https://acme.my.salesforce.com");
+        let config = built(&[
+            ("my_domain", "https://localhost:9443"),
+            ("mutual_tls", "true"),
+        ])
+        .unwrap();
+        assert_eq!(config.login_url, "https://localhost:9443");
+        // Without my_domain nothing changes.
+        let config = built(&[]).unwrap();
+        assert_eq!(config.audiences().collect::<Vec<_>>(), [DEFAULT_AUDIENCE]);
+        assert_eq!(config.login_url, DEFAULT_AUDIENCE);
+    }
+
+    #[test]
+    fn a_my_domain_that_is_not_an_origin_is_a_config_error_naming_it() {
+        for bad in [
+            "https://acme.my.salesforce.com/lightning/page/home",
+            "acme.my.salesforce.com/services/oauth2/token",
+            "https://acme.my.salesforce.com?x=1",
+            "https://acme.my.salesforce.com/#top",
+            "https://user:secret@acme.my.salesforce.com",
+            "http://acme.my.salesforce.com",
+            "ftp://acme.my.salesforce.com",
+            "https://",
+            "://",
+        ] {
+            let error = built(&[("my_domain", bad)]).unwrap_err();
+            assert_eq!(error.code(), crate::ErrorCode::Config, "{bad}");
+            assert!(error.to_string().contains("my_domain"), "{bad}: {error}");
+            assert!(!error.to_string().contains("secret"), "{error}");
+        }
+        assert!(built(&[("my_domain", "http://127.0.0.1:8443")]).is_ok());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::assertion::{AssertionSigner, Claims};
-use crate::client::Client;
+use crate::client::{Client, TokenAttempt};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::files;
@@ -87,24 +87,22 @@ fn run_steps(config: &Config, report: &mut ConnectionReport) -> Result<()> {
     let signer = AssertionSigner::new(key);
     let assertion = report.step("sign assertion", || {
         let assertion = signer.sign(&Claims::for_config(config, SystemTime::now())?)?;
+        let then = match &config.alternative_audience {
+            Some(alternative) => format!(" (then {alternative}, if Salesforce refuses it)"),
+            None => String::new(),
+        };
         let detail = format!(
-            "RS256, iss {}, sub {}, aud {}, expires in {} s",
+            "RS256, iss {}, sub {}, aud {}{then}, expires in {} s",
             config.issuer, config.subject, config.audience, config.expiration_secs
         );
         Ok((detail, assertion))
     })?;
 
     let client = Client::with_signer(config.clone(), signer)?;
-    let token = report.step("token request", || {
-        let token = client.login_with(&assertion)?;
-        let detail = format!(
-            "POST {}/services/oauth2/token: {} token for {}, scope {}",
-            config.login_url,
-            token.token_type(),
-            token.instance_url(),
-            token.scope().unwrap_or("(not stated)")
-        );
-        Ok((detail, token))
+    let token = report.step_with("token request", || {
+        let mut attempts = Vec::new();
+        let result = client.login_recording(Some(assertion), &mut attempts);
+        (token_detail(config, &attempts, &result), result)
     })?;
     report.instance_url = Some(token.instance_url().to_owned());
 
@@ -124,6 +122,47 @@ fn run_steps(config: &Config, report: &mut ConnectionReport) -> Result<()> {
     })?;
     report.api_version = Some(version);
     Ok(())
+}
+
+/// The token step's detail: the token, or the error; with two token requests (the
+/// alternative audience), each one's audience, answer and time before it.
+fn token_detail(
+    config: &Config,
+    attempts: &[TokenAttempt],
+    result: &Result<crate::AccessToken>,
+) -> String {
+    let outcome = match result {
+        Ok(token) => format!(
+            "{} token for {}, scope {}",
+            token.token_type(),
+            token.instance_url(),
+            token.scope().unwrap_or("(not stated)")
+        ),
+        Err(error) => error.to_string(),
+    };
+    match (attempts, result) {
+        ([_], Ok(_)) => format!("POST {}/services/oauth2/token: {outcome}", config.login_url),
+        ([_] | [], Err(_)) => outcome,
+        _ => {
+            let tried = attempts
+                .iter()
+                .map(|a| {
+                    format!(
+                        "aud {}: {} ({} ms)",
+                        a.audience,
+                        a.outcome,
+                        a.duration.as_millis()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            format!(
+                "POST {}/services/oauth2/token {} times: {tried}; {outcome}",
+                config.login_url,
+                attempts.len()
+            )
+        }
+    }
 }
 
 /// The identity step's detail; the ids fall back to those in the token's `id` URL.
@@ -207,26 +246,34 @@ impl ApiVersion {
 }
 
 impl ConnectionReport {
-    /// Runs one step, recording its name, outcome, duration and detail.
+    /// Runs one step, recording its name, outcome, duration and detail (the error's
+    /// message when it fails).
     fn step<T>(
         &mut self,
         name: &'static str,
         run: impl FnOnce() -> Result<(String, T)>,
     ) -> Result<T> {
+        self.step_with(name, || match run() {
+            Ok((detail, value)) => (detail, Ok(value)),
+            Err(e) => (e.to_string(), Err(e)),
+        })
+    }
+
+    /// Runs one step whose detail `run` writes for either outcome.
+    fn step_with<T>(
+        &mut self,
+        name: &'static str,
+        run: impl FnOnce() -> (String, Result<T>),
+    ) -> Result<T> {
         let start = Instant::now();
-        let outcome = run();
-        let duration = start.elapsed();
-        let (ok, detail) = match &outcome {
-            Ok((detail, _)) => (true, detail.clone()),
-            Err(e) => (false, e.to_string()),
-        };
+        let (detail, outcome) = run();
         self.steps.push(Step {
             name,
-            ok,
-            duration,
+            ok: outcome.is_ok(),
+            duration: start.elapsed(),
             detail,
         });
-        outcome.map(|(_, value)| value)
+        outcome
     }
 
     /// The step that failed, if any.
@@ -348,13 +395,13 @@ pub(crate) fn certificate_warnings(key: &SigningKey, now: SystemTime) -> Vec<Str
     match not_after.duration_since(now) {
         Err(_) => vec![format!(
             "the signing certificate {} expired on {}: Salesforce may refuse it; create a new \
-             certificate and upload it to the connected app",
+             certificate and upload it to the app (External Client App or connected app)",
             cert.subject,
             cert.not_after_rfc3339()
         )],
         Ok(left) if left < EXPIRY_WARNING => vec![format!(
             "the signing certificate {} expires on {} (in {} days): renew it and upload the new \
-             certificate to the connected app",
+             certificate to the app (External Client App or connected app)",
             cert.subject,
             cert.not_after_rfc3339(),
             left.as_secs() / 86_400

@@ -30,10 +30,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sfjwt_emulator::{Fault, FaultAction};
-use support::{ISSUER, STORE_PASSWORD, USER, fixture};
+use support::{ECA_ISSUER, ISSUER, STORE_PASSWORD, USER, fixture};
 
 /// The test programs and the logins each must cause.
-const PROGRAMS: [(&str, RangeInclusive<usize>); 7] = [
+const PROGRAMS: [(&str, RangeInclusive<usize>); 8] = [
     ("test_success", 10..=10),
     ("test_errors", 0..=0),
     ("test_null", 0..=0),
@@ -46,6 +46,7 @@ const PROGRAMS: [(&str, RangeInclusive<usize>); 7] = [
         STRESS_THREADS..=STRESS_THREADS * 3 * STRESS_ROUNDS_NATIVE,
     ),
     ("test_secrets", 0..=0),
+    ("test_my_domain", 4..=4),
 ];
 
 /// `THREADS` of test_stress.c, and its rounds per thread (fewer under valgrind).
@@ -511,6 +512,8 @@ fn run_program(
         ("SFJWT_TEST_SUBJECT", USER.to_owned()),
         ("SFJWT_TEST_STORE_PASSWORD", STORE_PASSWORD.to_owned()),
         ("SFJWT_TEST_LOGIN_URL", org.emulator.base_url()),
+        ("SFJWT_TEST_MY_DOMAIN", org.emulator.my_domain_url()),
+        ("SFJWT_TEST_ECA_ISSUER", ECA_ISSUER.to_owned()),
         ("SFJWT_TEST_CA_FILE", org.ca_file.display().to_string()),
         (
             "SFJWT_TEST_FIXTURES",
@@ -574,7 +577,35 @@ fn run_program(
             ))
         },
     ));
+    if let Some(expected) = token_requests(name_of(&name)) {
+        let seen = org
+            .emulator
+            .log()
+            .iter()
+            .filter(|entry| entry.path == "/services/oauth2/token")
+            .count();
+        cases.push(Case::new(
+            format!("{name}: {expected} token requests at the emulator"),
+            if seen == expected {
+                Ok(())
+            } else {
+                Err(format!("{seen} token requests\n{}", org.log_text()))
+            },
+        ));
+    }
     cases
+}
+
+/// The token requests a program makes, where it counts them (test_my_domain.c: an ECA
+/// login, a connected app's two then one, an explicit generic audience refused once, a
+/// connection test's two).
+fn token_requests(program: &str) -> Option<usize> {
+    (program == "test_my_domain").then_some(7)
+}
+
+/// The program of a run's label (`test_x (AddressSanitizer)` → `test_x`).
+fn name_of(label: &str) -> &str {
+    label.split(' ').next().unwrap_or(label)
 }
 
 fn run_example(setup: &Setup, subject: &str, exit: i32, expected: &str) -> Vec<Case> {

@@ -76,7 +76,10 @@ class EmulatorProcess:
         except BaseException:
             self.stop()
             raise
+        # The generic login host (login.salesforce.com's stand-in) and the org's My
+        # Domain, which the emulator tells apart by host name.
         self.base_url = f"https://127.0.0.1:{bound}"
+        self.my_domain_url = f"https://localhost:{bound}"
         self.context = ssl.create_default_context(cafile=str(self.ca_file))
 
     def __enter__(self: _Process) -> _Process:
@@ -125,6 +128,14 @@ class EmulatorProcess:
     def log(self) -> List[Dict[str, Any]]:
         """The request log: method, path, status and outcome of every request."""
         return list(self.admin("log"))
+
+    def token_requests(self, username: str) -> int:
+        """The token requests made for `username` so far, answered or refused."""
+        return sum(
+            1
+            for entry in self.log()
+            if entry["path"] == "/services/oauth2/token" and entry.get("username") == username
+        )
 
     def logins(self, username: Optional[str] = None) -> int:
         """Tokens issued so far, to `username` or to anyone."""

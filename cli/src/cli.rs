@@ -70,13 +70,14 @@ struct Settings {
     /// Machine-readable JSON output.
     #[arg(long)]
     json: bool,
-    /// Connected app consumer key (JWT iss).
+    /// The app's consumer key (JWT iss): External Client App or connected app.
     #[arg(long)]
     issuer: Option<String>,
     /// Salesforce username (JWT sub).
     #[arg(long)]
     subject: Option<String>,
-    /// JWT aud: https://login.salesforce.com, https://test.salesforce.com or a site URL.
+    /// JWT aud: https://login.salesforce.com, https://test.salesforce.com or a site URL
+    /// (default: the My Domain with --my-domain, else login).
     #[arg(long)]
     audience: Option<String>,
     /// Assertion lifetime in seconds (1..=3600, default 180).
@@ -91,9 +92,15 @@ struct Settings {
     /// Entry to sign with (default: the only private key).
     #[arg(long)]
     key_alias: Option<String>,
-    /// Base URL the token request goes to (My Domain, port 8443); default: the audience.
+    /// Base URL the token request goes to (GovCloud, a proxy's host); default: the My
+    /// Domain, else the audience.
     #[arg(long)]
     login_url: Option<String>,
+    /// The org's My Domain (acme.my.salesforce.com, as Setup > My Domain shows it): where
+    /// the token request goes and, unless --audience is given, the first audience (login
+    /// or test is tried once if Salesforce refuses it). External Client Apps need it.
+    #[arg(long)]
+    my_domain: Option<String>,
     /// Extra trusted root certificates (PEM), e.g. a corporate proxy's CA.
     #[arg(long, value_name = "FILE")]
     ca_file: Option<String>,
@@ -155,6 +162,7 @@ impl Settings {
             ("keystore_type", &self.keystore_type),
             ("key_alias", &self.key_alias),
             ("login_url", &self.login_url),
+            ("my_domain", &self.my_domain),
             ("ca_file", &self.ca_file),
             ("proxy_url", &self.proxy_url),
             ("client_cert_path", &self.client_cert_path),
@@ -393,12 +401,24 @@ fn report_exit_code(report: &ConnectionReport) -> u8 {
     report.error.as_ref().map_or(0, |e| exit_code(e.code()))
 }
 
+/// When the approval URL is needed at all: the URL goes to stdout (for `$(...)`), this
+/// to stderr.
+const AUTHORIZE_URL_NOTE: &str = "Open it once as the user and allow access only for a \
+    connected app, or an External Client App whose Policies let all users self-authorize. \
+    An External Client App with \"Admin approved users are pre-authorized\" (what `sfjwt \
+    setup` writes) needs no approval: assign the user a permission set selected in its \
+    Policies instead.";
+
 fn authorize_url(settings: &Settings) -> Outcome {
     let url = settings.builder()?.authorize_url()?;
     if settings.json {
-        outln!("{}", json!({ "authorize_url": url }));
+        outln!(
+            "{}",
+            json!({ "authorize_url": url, "note": AUTHORIZE_URL_NOTE })
+        );
     } else {
         outln!("{url}");
+        eprintln!("{AUTHORIZE_URL_NOTE}");
     }
     Ok(0)
 }

@@ -1,8 +1,9 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! `sfjwt demo`: the whole JWT Bearer flow, offline. It starts the emulator
-//! in-process with a connected app holding the demo certificate, then runs the
-//! connection test with the demo keystore (a JKS made by keytool, committed under
-//! `cli/demo/`) exactly as an ETL job would, and shows the token cache at work.
+//! `sfjwt demo`: the whole JWT Bearer flow, offline, as a new integration is set up
+//! since Spring '26. It starts the emulator in-process with an External Client App
+//! holding the demo certificate, then runs the connection test with only the org's My
+//! Domain and the demo keystore (a JKS made by keytool, committed under `cli/demo/`)
+//! exactly as an ETL job would, and shows the token cache at work.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,6 +17,8 @@ const DEMO_PASSWORD: &str = "sfjwt-demo";
 const DEMO_ALIAS: &str = "sfjwt_demo";
 const DEMO_ISSUER: &str = "3MVG9sfjwtDemoConsumerKey";
 const DEMO_SUBJECT: &str = "etl@demo.sfjwt.dev";
+/// The permission set the External Client App's policy admits (admin approved users).
+const DEMO_PERMISSION_SET: &str = "sfjwt_integration";
 /// Threads asking for a token at once, to show that they share one login.
 const CACHE_DEMO_THREADS: usize = 8;
 
@@ -27,8 +30,13 @@ pub fn run() -> Result<ConnectionReport, Error> {
     let emulator_config = dir.write(
         "emulator.json",
         serde_json::json!({
-            "apps": [{"consumer_key": DEMO_ISSUER, "certificate_file": "sfjwt-demo.crt"}],
-            "users": [{"username": DEMO_SUBJECT}],
+            "external_client_apps": [{
+                "consumer_key": DEMO_ISSUER,
+                "certificate_file": "sfjwt-demo.crt",
+                "permitted_users": "admin_approved",
+                "permission_sets": [DEMO_PERMISSION_SET],
+            }],
+            "users": [{"username": DEMO_SUBJECT, "permission_sets": [DEMO_PERMISSION_SET]}],
         })
         .to_string()
         .as_bytes(),
@@ -44,8 +52,7 @@ pub fn run() -> Result<ConnectionReport, Error> {
     for (key, value) in [
         ("issuer", DEMO_ISSUER),
         ("subject", DEMO_SUBJECT),
-        ("audience", "https://login.salesforce.com"),
-        ("login_url", emulator.base_url().as_str()),
+        ("my_domain", emulator.my_domain_url().as_str()),
         ("keystore_path", &keystore.display().to_string()),
         ("keystore_password", DEMO_PASSWORD),
         ("key_alias", DEMO_ALIAS),
@@ -57,9 +64,13 @@ pub fn run() -> Result<ConnectionReport, Error> {
 
     outln!("sfjwt demo: the OAuth 2.0 JWT Bearer flow against the built-in Salesforce emulator");
     outln!(
-        "  emulator   {} (its CA: {})",
-        emulator.base_url(),
+        "  my domain  {} (the emulator's org; its CA: {})",
+        emulator.my_domain_url(),
         ca_file.display()
+    );
+    outln!(
+        "  app        External Client App, JWT Bearer Flow, admin approved users \
+         (permission set {DEMO_PERMISSION_SET})"
     );
     outln!(
         "  keystore   {} (JKS made by keytool), alias {DEMO_ALIAS}",

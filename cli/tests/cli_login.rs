@@ -147,6 +147,65 @@ fn authorize_url_is_the_one_time_approval_url() {
         "https://test.salesforce.com/services/oauth2/authorize?client_id=3MVG9abc&redirect_uri=\
          https%3A%2F%2Ftest.salesforce.com%2Fservices%2Foauth2%2Fsuccess&response_type=code"
     );
+    // When it is needed at all, on stderr: stdout stays the URL alone.
+    let note = String::from_utf8_lossy(&out.stderr);
+    assert!(note.contains("needs no approval"), "{note}");
+    assert!(note.contains("Admin approved users are pre-authorized"), "{note}");
+
+    // With a My Domain, the URL is on it: External Client Apps are found only there.
+    let out = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+        .args(["authorize-url", "--issuer", "3MVG9abc", "--my-domain", "acme.my.salesforce.com"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let url = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        url.starts_with("https://acme.my.salesforce.com/services/oauth2/authorize?client_id=3MVG9abc"),
+        "{url}"
+    );
+}
+
+/// `--my-domain` alone (no `--login-url`, no `--audience`) logs in to the emulator's
+/// External Client App; an explicit generic audience exits 30 with the hint naming
+/// `my_domain`, after one token request.
+#[test]
+fn my_domain_logs_in_to_an_external_client_app_and_a_generic_audience_is_explained() {
+    let org = start(default_org_config());
+    let keystore = fixture("jks-same.jks").display().to_string();
+    let ca = org.ca_file.display().to_string();
+    let my_domain = org.emulator.my_domain_url();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sfjwt"))
+            .args(["test-connection", "--my-domain", &my_domain, "--issuer", ECA_ISSUER])
+            .args(["--subject", USER, "--ca-file", &ca, "--keystore-path", &keystore])
+            .args(["--retries", "0"])
+            .args(extra)
+            .env("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD)
+            .stdin(Stdio::null())
+            .output()
+            .expect("sfjwt runs")
+    };
+    let out = run(&[]);
+    let printed = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{printed}");
+    assert!(printed.contains("Connection test PASSED"), "{printed}");
+    assert!(printed.contains(&format!("aud {my_domain}")), "{printed}");
+
+    let requests = || {
+        org.emulator
+            .log()
+            .iter()
+            .filter(|e| e.path == "/services/oauth2/token")
+            .count()
+    };
+    let before = requests();
+    let out = run(&["--audience", "https://login.salesforce.com"]);
+    let printed = text(&out);
+    assert_eq!(out.status.code(), Some(30), "{printed}");
+    assert!(printed.contains("app_not_found"), "{printed}");
+    assert!(printed.contains("External client app is not installed in this org"), "{printed}");
+    assert!(printed.contains("remove audience"), "{printed}");
+    assert_eq!(requests() - before, 1);
 }
 
 /// `sfjwt emulator` as other languages' tests run it: port files (the TLS one written
@@ -320,6 +379,8 @@ fn demo_logs_in_shares_one_login_and_ends_with_a_query() {
     assert_eq!(out.status.code(), Some(0), "{printed}");
     for part in [
         "PASSED",
+        "External Client App",
+        "aud https://localhost:",
         "threads asked for a token at once -> 1 login(s)",
         "REST query: SELECT Name, Industry, BillingCity FROM Account ORDER BY Name -> 5 records",
         "Acme Corporation",

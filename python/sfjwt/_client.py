@@ -41,14 +41,20 @@ class ClientConfig(TypedDict, total=False):
     """
 
     issuer: Optional[str]
-    """Connected app consumer key (JWT ``iss``). Required."""
+    """The app's consumer key (JWT ``iss``): External Client App or connected app. Required."""
     subject: Optional[str]
     """Salesforce username (JWT ``sub``). Required."""
+    my_domain: Optional[str]
+    """The org's My Domain, as Setup > My Domain shows it (``acme.my.salesforce.com``) or an
+    https URL. External Client Apps are found only there. The default ``login_url`` and,
+    without ``audience``, the first audience, with login or test (test for a sandbox) tried
+    once if Salesforce refuses it; the client remembers which one worked."""
     audience: Optional[str]
-    """JWT ``aud``: ``https://login.salesforce.com`` (default),
-    ``https://test.salesforce.com`` or an Experience Cloud site URL."""
+    """JWT ``aud``: ``https://login.salesforce.com``, ``https://test.salesforce.com`` or an
+    Experience Cloud site URL. Default: chosen from ``my_domain`` as above, else login."""
     login_url: Optional[str]
-    """Base URL the token request is POSTed to (My Domain, GovCloud); default: audience."""
+    """Base URL the token request is POSTed to (GovCloud, a host of your own); default: the
+    My Domain, else the audience."""
     expiration_secs: Optional[int]
     """Assertion lifetime, 1..=3600 seconds; default 180."""
     keystore_path: Optional[PathType]
@@ -320,7 +326,7 @@ class Client:
 
     @property
     def issuer(self) -> str:
-        """The connected app's consumer key."""
+        """The app's consumer key (External Client App or connected app)."""
         return self._inner.config.issuer
 
     @property
@@ -337,6 +343,11 @@ class Client:
     def login_url(self) -> str:
         """Where the token request goes."""
         return self._inner.config.login_url
+
+    @property
+    def my_domain(self) -> Optional[str]:
+        """The org's My Domain (``https://acme.my.salesforce.com``), when configured."""
+        return self._inner.config.my_domain
 
     def token(self) -> AccessToken:
         """A token: the cached one while it is fresh (``token_ttl_secs``), else a new

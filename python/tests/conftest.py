@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from support import APPROVED, CERTS, INACTIVE, KEYS, OWN_USERS, SFJWT_BIN, UNAPPROVED, Emulator
+from support import APPROVED, CERTS, ECA_ISSUER, INACTIVE, KEYS, OWN_USERS, SFJWT_BIN, UNAPPROVED, Emulator
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +20,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
             {"consumer_key": KEYS[kind]["issuer"], "certificate_file": str(CERTS[kind])}
             for kind in KEYS
         ],
+        "external_client_apps": [{"consumer_key": ECA_ISSUER, "certificate_file": str(CERTS["jks"])}],
         "users": [
             {"username": APPROVED},
             {"username": UNAPPROVED, "approved": False},

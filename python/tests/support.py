@@ -38,6 +38,9 @@ CERTS = {
     "pem": FIXTURES / "certs" / "pem-pkcs8.pem-pkcs8.crt",
 }
 
+#: An External Client App of the emulator's org, with the JKS fixture's certificate.
+ECA_ISSUER = "3MVG9eca"
+
 APPROVED = "etl@example.com"
 UNAPPROVED = "new@example.com"
 INACTIVE = "gone@example.com"
@@ -68,6 +71,9 @@ OWN_USERS = [
     "logging@example.com",
     "logging-retry@example.com",
     "logging-quiet@example.com",
+    "eca@example.com",
+    "my-domain-connected-app@example.com",
+    "eca-explicit-audience@example.com",
 ]
 
 

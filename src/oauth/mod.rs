@@ -307,6 +307,18 @@ pub(crate) fn rest_response<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// True for a refusal of the assertion's audience, which another `aud` may cure: an
+/// External Client App not found (`app_not_found`: it wants the My Domain) or
+/// `audience is invalid` (a connected app given the My Domain).
+pub(crate) fn is_audience_refusal(error: &Error) -> bool {
+    error.rejection().is_some_and(|r| {
+        let description = r.error_description.to_ascii_lowercase();
+        r.error == "app_not_found"
+            || description.contains("external client app is not installed")
+            || description.contains("audience is invalid")
+    })
+}
+
 /// True for the REST answer that means "log in again".
 pub(crate) fn is_invalid_session(error: &Error) -> bool {
     matches!(error, Error::Api { status: 401, error_code, .. } if error_code == "INVALID_SESSION_ID")

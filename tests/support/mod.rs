@@ -8,9 +8,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sfjwt::ConfigBuilder;
-use sfjwt_emulator::{ConnectedApp, Emulator, EmulatorConfig, StartOptions, User};
+use sfjwt_emulator::{
+    ConnectedApp, Emulator, EmulatorConfig, ExternalClientApp, StartOptions, User,
+};
 
 pub const ISSUER: &str = "3MVG9testConsumerKey";
+/// An External Client App of the default org, with the same certificate as ISSUER's
+/// connected app, open to every approved user.
+pub const ECA_ISSUER: &str = "3MVG9testExternalClientApp";
 pub const USER: &str = "etl@example.com";
 pub const STORE_PASSWORD: &str = "changeit1";
 
@@ -64,15 +69,14 @@ pub struct Org {
     pub dir: TempDir,
 }
 
-/// An org with one app (ISSUER) holding `jks-same.jks`'s certificate, and users: USER
-/// (approved), `new@example.com` (not approved), `gone@example.com` (inactive),
-/// `far@example.com` (IP restricted).
+/// An org with a connected app (ISSUER) and an External Client App (ECA_ISSUER) holding
+/// `jks-same.jks`'s certificate, and users: USER (approved), `new@example.com` (not
+/// approved), `gone@example.com` (inactive), `far@example.com` (IP restricted).
 pub fn default_org_config() -> EmulatorConfig {
+    let pem = certificate("jks-same.talend_certificate");
     EmulatorConfig {
-        apps: vec![ConnectedApp::new(
-            ISSUER,
-            certificate("jks-same.talend_certificate"),
-        )],
+        apps: vec![ConnectedApp::new(ISSUER, pem.clone())],
+        external_client_apps: vec![ExternalClientApp::new(ECA_ISSUER, pem)],
         users: vec![
             User::new(USER),
             User {

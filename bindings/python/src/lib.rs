@@ -235,6 +235,12 @@ impl PyConfig {
         &self.0.login_url
     }
 
+    /// The org's My Domain, as an origin (`https://acme.my.salesforce.com`).
+    #[getter]
+    fn my_domain(&self) -> Option<&str> {
+        self.0.my_domain.as_deref()
+    }
+
     /// The keystore file; `None` for a keystore given as data.
     #[getter]
     fn keystore_path(&self) -> Option<String> {

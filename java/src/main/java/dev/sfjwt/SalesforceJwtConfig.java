@@ -31,7 +31,7 @@ import java.util.TreeSet;
  * SalesforceJwtConfig config = SalesforceJwtConfig.builder()
  *         .issuer("3MVG9...")                       // Talend: Issuer (the consumer key)
  *         .subject("etl.user@acme.com")             // Talend: Subject
- *         .audience("https://login.salesforce.com") // Talend: Audience
+ *         .myDomain("acme.my.salesforce.com")      // Talend: Audience / endpoint
  *         .keystorePath("/secure/00D28000001O6WS.jks")
  *         .keystorePassword(password)               // char[]: wipe yours afterwards
  *         .keyAlias("talend_certificate")
@@ -501,9 +501,11 @@ public final class SalesforceJwtConfig {
         }
 
         /**
-         * The JWT {@code aud} (Talend: Audience): {@code https://login.salesforce.com} (the
-         * default), {@code https://test.salesforce.com} for a sandbox, or an Experience Cloud
-         * site URL. Never the My Domain URL: put that in {@link #loginUrl(String)}.
+         * The JWT {@code aud} (Talend: Audience): {@code https://login.salesforce.com},
+         * {@code https://test.salesforce.com} for a sandbox, or an Experience Cloud site URL.
+         * Leave it unset with {@link #myDomain(String)}: sfjwt then sends the My Domain (what
+         * External Client Apps need) and, once, login or test if Salesforce refuses that
+         * audience (what connected apps need). Default: {@code https://login.salesforce.com}.
          *
          * @param audience the audience URL
          * @return this builder
@@ -513,8 +515,23 @@ public final class SalesforceJwtConfig {
         }
 
         /**
-         * Where the token request is POSTed: My Domain, GovCloud, port 8443. Defaults to the
-         * audience.
+         * The org's My Domain, as Setup &gt; My Domain shows it ({@code acme.my.salesforce.com},
+         * {@code acme--uat.sandbox.my.salesforce.com}) or as an https URL. External Client Apps,
+         * the only new apps since Spring '26, are found only there. It becomes the default
+         * {@link #loginUrl(String)} (port 8443 with mutual TLS) and, without
+         * {@link #audience(String)}, the first audience, with login or test (test for a sandbox)
+         * tried once if Salesforce refuses it; the client remembers which one worked.
+         *
+         * @param myDomain the My Domain host or URL
+         * @return this builder
+         */
+        public Builder myDomain(String myDomain) {
+            return set("my_domain", myDomain);
+        }
+
+        /**
+         * Where the token request is POSTed: GovCloud, a host of your own. Defaults to the
+         * My Domain, else the audience.
          *
          * @param loginUrl the base URL
          * @return this builder

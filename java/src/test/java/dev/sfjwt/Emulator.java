@@ -27,6 +27,11 @@ import javax.net.ssl.TrustManagerFactory;
 final class Emulator implements AutoCloseable {
     static final String JKS_APP = "3MVG9jks.consumer";
     static final String P12_APP = "3MVG9p12.consumer";
+    /** An External Client App with the JKS fixture's certificate, open to every approved user. */
+    static final String ECA_APP = "3MVG9eca.consumer";
+    /** Users only ExternalClientAppTest logs in as, one per test, whose token requests it counts. */
+    static final String[] MY_DOMAIN_USERS = {"eca@example.com", "my-domain-connected-app@example.com",
+        "eca-explicit-audience@example.com"};
     static final String USER = "etl@example.com";
     static final String UNAPPROVED_USER = "new@example.com";
     /** A user no other test logs in as, for tests that count its logins. */
@@ -75,6 +80,8 @@ final class Emulator implements AutoCloseable {
                 + json(certs.resolve("jks-same.talend_certificate.crt")) + "\"},"
                 + "{\"consumer_key\":\"" + P12_APP + "\",\"certificate_file\":\""
                 + json(certs.resolve("p12-keytool.sfdc.crt")) + "\"}],"
+                + "\"external_client_apps\":[{\"consumer_key\":\"" + ECA_APP + "\",\"certificate_file\":\""
+                + json(certs.resolve("jks-same.talend_certificate.crt")) + "\"}],"
                 + "\"users\":[{\"username\":\"" + USER + "\"},"
                 + "{\"username\":\"" + LAST_CLIENT_USER + "\"},"
                 + "{\"username\":\"" + SHARED_CACHE_USER + "\"},"
@@ -82,6 +89,9 @@ final class Emulator implements AutoCloseable {
                 + "{\"username\":\"" + EXAMPLE_USERS[1] + "\"},"
                 + "{\"username\":\"" + EXAMPLE_USERS[2] + "\"},"
                 + "{\"username\":\"" + LOGGING_USER + "\"},"
+                + "{\"username\":\"" + MY_DOMAIN_USERS[0] + "\"},"
+                + "{\"username\":\"" + MY_DOMAIN_USERS[1] + "\"},"
+                + "{\"username\":\"" + MY_DOMAIN_USERS[2] + "\"},"
                 + "{\"username\":\"" + UNAPPROVED_USER + "\",\"approved\":false}]}";
         Path configFile = dir.resolve("emulator.json");
         Files.write(configFile, config.getBytes(UTF_8));
@@ -114,8 +124,14 @@ final class Emulator implements AutoCloseable {
         return path.toString().replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
+    /** The generic login host: the emulator's stand-in for login.salesforce.com. */
     String baseUrl() {
         return "https://127.0.0.1:" + port;
+    }
+
+    /** The org's My Domain: the emulator tells it from the generic host by its name. */
+    String myDomainUrl() {
+        return "https://localhost:" + port;
     }
 
     /**
@@ -163,6 +179,17 @@ final class Emulator implements AutoCloseable {
                 .keystorePassword(STORE_PASSWORD)
                 .keyAlias("sfdc")
                 .retries(0);
+    }
+
+    /** How many token requests {@code username} made so far, answered or refused. */
+    long tokenRequests(String username) throws IOException {
+        if (!Files.exists(logFile)) {
+            return 0;
+        }
+        return Files.readAllLines(logFile, UTF_8).stream()
+                .filter(line -> line.contains("\"path\":\"/services/oauth2/token\""))
+                .filter(line -> line.contains("\"username\":\"" + username + "\""))
+                .count();
     }
 
     /** How many tokens the emulator issued so far, from its request log. */
