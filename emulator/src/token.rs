@@ -235,7 +235,7 @@ fn check<'s>(
                 return Err(APP_NOT_FOUND);
             }
         }
-        // ...and a connected app everything but (login, test, sites).
+        // ...and a connected app login, test or a site URL, never the My Domain.
         AppKind::Connected { .. } => {
             if !assertion.aud.iter().any(|aud| org.audiences.contains(aud)) {
                 return Err(BAD_AUDIENCE);
