@@ -426,9 +426,19 @@ fn authorize_url(settings: &Settings) -> Outcome {
 /// `sfjwt emulator` flags.
 #[derive(Args)]
 struct EmulatorFlags {
-    /// JSON file of connected apps, users and faults.
-    #[arg(long, value_name = "FILE")]
-    config: PathBuf,
+    /// JSON file of the org: My Domain, apps, users, faults.
+    #[arg(long, value_name = "FILE", required_unless_present = "app_metadata")]
+    config: Option<PathBuf>,
+    /// Salesforce DX source folder whose External Client Apps the org holds (as
+    /// `sfjwt setup` writes it); repeatable.
+    #[arg(long, value_name = "DIR")]
+    app_metadata: Vec<PathBuf>,
+    /// An active user holding every permission set of --app-metadata; repeatable.
+    #[arg(long = "user", value_name = "USERNAME")]
+    users: Vec<String>,
+    /// The org's My Domain host name (default: the config's, else localhost).
+    #[arg(long, value_name = "HOST")]
+    my_domain: Option<String>,
     /// HTTPS port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -452,6 +462,9 @@ struct EmulatorFlags {
 fn emulator(flags: &EmulatorFlags) -> Outcome {
     sfjwt_emulator::run_cli(sfjwt_emulator::EmulatorArgs {
         config: flags.config.clone(),
+        app_metadata: flags.app_metadata.clone(),
+        users: flags.users.clone(),
+        my_domain: flags.my_domain.clone(),
         port: flags.port,
         port_file: flags.port_file.clone(),
         ca_out: flags.ca_out.clone(),

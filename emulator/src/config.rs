@@ -1,6 +1,7 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! What the emulated org holds: connected apps, users, limits; read from JSON or built
-//! in code, then checked once by [`Org::new`] so that requests never meet a bad setting.
+//! What the emulated org holds: its My Domain, connected apps, External Client Apps,
+//! users, limits; read from JSON or built in code, then checked once by [`Org::new`] so
+//! that requests never meet a bad setting.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use x509_parser::public_key::PublicKey;
 
 use super::data::{self, SObject, SObjectData, SObjectFile};
 use super::faults::Fault;
+use super::metadata::AppMetadata;
 use sfjwt::{Error, Result};
 
 /// The emulated org. `Default` is an org with no apps and no users; build one in code
@@ -39,6 +41,12 @@ pub struct EmulatorConfig {
     pub extra_audiences: Vec<String>,
     /// Connected apps, by consumer key.
     pub apps: Vec<ConnectedApp>,
+    /// The org's My Domain, a host name (`"localhost"` by default). Requests whose
+    /// `Host` is this name are My Domain requests; every other host (127.0.0.1 among
+    /// them) stands for the generic login hosts, login and test.salesforce.com.
+    pub my_domain: String,
+    /// External Client Apps, installed in this org: reached only through its My Domain.
+    pub external_client_apps: Vec<ExternalClientApp>,
     /// Users of the org.
     pub users: Vec<User>,
     /// PEM certificates the mutual-TLS port accepts, compared byte for byte.
@@ -60,6 +68,8 @@ impl Default for EmulatorConfig {
             login_rate_limit_per_hour: DEFAULT_LOGIN_RATE_LIMIT,
             extra_audiences: Vec::new(),
             apps: Vec::new(),
+            my_domain: DEFAULT_MY_DOMAIN.to_owned(),
+            external_client_apps: Vec::new(),
             users: Vec::new(),
             mtls_certificates: Vec::new(),
             faults: Vec::new(),
@@ -86,6 +96,38 @@ impl EmulatorConfig {
         })?;
         let base = path.parent().unwrap_or_else(|| Path::new(""));
         file.resolve(base)
+    }
+
+    /// Adds the External Client Apps of a Salesforce DX source tree (see
+    /// [`AppMetadata::load`]). Their permission sets still have to be given to users:
+    /// see [`EmulatorConfig::assign_permission_sets`].
+    pub fn with_app_metadata(mut self, dir: &Path) -> Result<EmulatorConfig> {
+        let metadata = AppMetadata::load(dir)?;
+        self.external_client_apps.extend(metadata.apps);
+        Ok(self)
+    }
+
+    /// Gives `username` these permission sets (Salesforce's "assign the permission
+    /// set" step), adding the user, active and approved, when the org has none of
+    /// that name. A user already there keeps its other settings.
+    pub fn assign_permission_sets(&mut self, username: &str, permission_sets: &[String]) {
+        let index = match self.users.iter().position(|u| u.username == username) {
+            Some(index) => index,
+            None => {
+                self.users.push(User::new(username));
+                self.users.len() - 1
+            }
+        };
+        let user = &mut self.users[index];
+        for set in permission_sets {
+            if !user
+                .permission_sets
+                .iter()
+                .any(|held| held.eq_ignore_ascii_case(set))
+            {
+                user.permission_sets.push(set.clone());
+            }
+        }
     }
 }
 
@@ -119,6 +161,77 @@ impl ConnectedApp {
     }
 }
 
+/// Who may log in through an External Client App: its OAuth policy "Permitted Users".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PermittedUsers {
+    /// "All users can self-authorize" (metadata `AllSelfAuthorized`): the user's own
+    /// approval decides, as for a connected app.
+    #[default]
+    AllUsers,
+    /// "Admin approved users are pre-authorized" (`AdminApprovedPreAuthorized`): only
+    /// users holding one of the app's permission sets may log in.
+    AdminApproved,
+}
+
+/// An External Client App with OAuth, the kind of app Salesforce lets orgs create since
+/// Spring '26. Unlike a connected app it is installed in one org only, so Salesforce
+/// finds it only through that org's My Domain (see the crate docs).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "ExternalClientAppFile")]
+pub struct ExternalClientApp {
+    /// The app's API name, when known (loaded from metadata): shown in messages.
+    pub name: Option<String>,
+    /// The consumer key (the JWT `iss`).
+    pub consumer_key: String,
+    /// The certificate of the JWT Bearer flow, PEM; in JSON either `certificate_pem`
+    /// or `certificate_file`. May be empty when the flow is not enabled.
+    pub certificate_pem: String,
+    /// Flow Enablement → "Enable JWT Bearer Flow".
+    pub jwt_bearer_flow_enabled: bool,
+    /// The OAuth policy's permitted users.
+    pub permitted_users: PermittedUsers,
+    /// The permission sets that pre-authorize users of an admin-approved app.
+    pub permission_sets: Vec<String>,
+    /// OAuth scopes; without `api` every login fails with `invalid_request`.
+    pub scopes: Vec<String>,
+    /// The `error` answered while the JWT Bearer flow is not enabled. Salesforce
+    /// publishes no body for this case, so it is configurable; see
+    /// [`JWT_DISABLED_ERROR`].
+    pub jwt_disabled_error: String,
+    /// The `error_description` answered while the JWT Bearer flow is not enabled.
+    pub jwt_disabled_error_description: String,
+}
+
+/// The default `error` of a login through an External Client App whose JWT Bearer flow
+/// is off. No Salesforce body for this case is published. With the flow off the app
+/// holds no certificate (Salesforce: the certificate "enables the JWT Bearer flow"), so
+/// the assertion's signature cannot be verified, and an unverifiable signature is what
+/// Salesforce answers `invalid_grant` / `invalid assertion` to; the connected-app
+/// analogue (no "Use digital signatures") is reported in the field as a failed
+/// signature check too.
+pub const JWT_DISABLED_ERROR: &str = "invalid_grant";
+/// The default `error_description` beside [`JWT_DISABLED_ERROR`].
+pub const JWT_DISABLED_ERROR_DESCRIPTION: &str = "invalid assertion";
+
+impl ExternalClientApp {
+    /// An app with the JWT Bearer flow on, the default scopes, open to every approved
+    /// user ("All users can self-authorize").
+    pub fn new(consumer_key: impl Into<String>, certificate_pem: impl Into<String>) -> Self {
+        ExternalClientApp {
+            name: None,
+            consumer_key: consumer_key.into(),
+            certificate_pem: certificate_pem.into(),
+            jwt_bearer_flow_enabled: true,
+            permitted_users: PermittedUsers::AllUsers,
+            permission_sets: Vec::new(),
+            scopes: default_scopes(),
+            jwt_disabled_error: JWT_DISABLED_ERROR.to_owned(),
+            jwt_disabled_error_description: JWT_DISABLED_ERROR_DESCRIPTION.to_owned(),
+        }
+    }
+}
+
 /// A user of the org.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -137,6 +250,10 @@ pub struct User {
     /// The 18-character user id; generated from the user's position when absent.
     #[serde(default)]
     pub user_id: Option<String>,
+    /// The permission sets assigned to the user (names), which pre-authorize it for
+    /// admin-approved External Client Apps.
+    #[serde(default)]
+    pub permission_sets: Vec<String>,
 }
 
 impl User {
@@ -148,6 +265,7 @@ impl User {
             active: true,
             ip_restricted: false,
             user_id: None,
+            permission_sets: Vec::new(),
         }
     }
 }
@@ -155,6 +273,7 @@ impl User {
 const DEFAULT_ORG_ID: &str = "00D000000000001AAA";
 const DEFAULT_API_VERSION: &str = "62.0";
 const DEFAULT_LOGIN_RATE_LIMIT: u32 = 3600;
+const DEFAULT_MY_DOMAIN: &str = "localhost";
 
 fn yes() -> bool {
     true
@@ -184,6 +303,10 @@ struct ConfigFile {
     extra_audiences: Vec<String>,
     #[serde(default)]
     apps: Vec<ConnectedAppFile>,
+    #[serde(default = "default_my_domain")]
+    my_domain: String,
+    #[serde(default)]
+    external_client_apps: Vec<ExternalClientAppFile>,
     #[serde(default)]
     users: Vec<User>,
     #[serde(default)]
@@ -208,6 +331,10 @@ fn default_login_rate_limit() -> u32 {
     DEFAULT_LOGIN_RATE_LIMIT
 }
 
+fn default_my_domain() -> String {
+    DEFAULT_MY_DOMAIN.to_owned()
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConnectedAppFile {
@@ -224,21 +351,37 @@ struct ConnectedAppFile {
     scopes: Vec<String>,
 }
 
+/// The certificate of an app, given inline or as a file; `optional` when the app can
+/// do without (an External Client App whose JWT Bearer flow is off).
+fn certificate(
+    pem: Option<String>,
+    file: Option<PathBuf>,
+    base: &Path,
+    consumer_key: &str,
+    optional: bool,
+) -> Result<String> {
+    match (pem, file) {
+        (Some(pem), None) => Ok(pem),
+        (None, Some(file)) => read_text(&base.join(file), "certificate_file"),
+        (None, None) if optional => Ok(String::new()),
+        _ => Err(Error::config(
+            "certificate_file",
+            format!(
+                "app '{consumer_key}' needs exactly one of certificate_pem and certificate_file"
+            ),
+        )),
+    }
+}
+
 impl ConnectedAppFile {
     fn resolve(self, base: &Path) -> Result<ConnectedApp> {
-        let certificate_pem = match (self.certificate_pem, self.certificate_file) {
-            (Some(pem), None) => pem,
-            (None, Some(file)) => read_text(&base.join(file), "certificate_file")?,
-            _ => {
-                return Err(Error::config(
-                    "certificate_file",
-                    format!(
-                        "app '{}' needs exactly one of certificate_pem and certificate_file",
-                        self.consumer_key
-                    ),
-                ));
-            }
-        };
+        let certificate_pem = certificate(
+            self.certificate_pem,
+            self.certificate_file,
+            base,
+            &self.consumer_key,
+            false,
+        )?;
         Ok(ConnectedApp {
             consumer_key: self.consumer_key,
             certificate_pem,
@@ -259,10 +402,80 @@ impl TryFrom<ConnectedAppFile> for ConnectedApp {
     }
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExternalClientAppFile {
+    #[serde(default)]
+    name: Option<String>,
+    consumer_key: String,
+    #[serde(default)]
+    certificate_pem: Option<String>,
+    #[serde(default)]
+    certificate_file: Option<PathBuf>,
+    #[serde(default = "yes")]
+    jwt_bearer_flow_enabled: bool,
+    #[serde(default)]
+    permitted_users: PermittedUsers,
+    #[serde(default)]
+    permission_sets: Vec<String>,
+    #[serde(default = "default_scopes")]
+    scopes: Vec<String>,
+    #[serde(default = "default_jwt_disabled_error")]
+    jwt_disabled_error: String,
+    #[serde(default = "default_jwt_disabled_error_description")]
+    jwt_disabled_error_description: String,
+}
+
+fn default_jwt_disabled_error() -> String {
+    JWT_DISABLED_ERROR.to_owned()
+}
+
+fn default_jwt_disabled_error_description() -> String {
+    JWT_DISABLED_ERROR_DESCRIPTION.to_owned()
+}
+
+impl ExternalClientAppFile {
+    fn resolve(self, base: &Path) -> Result<ExternalClientApp> {
+        let certificate_pem = certificate(
+            self.certificate_pem,
+            self.certificate_file,
+            base,
+            &self.consumer_key,
+            !self.jwt_bearer_flow_enabled,
+        )?;
+        Ok(ExternalClientApp {
+            name: self.name,
+            consumer_key: self.consumer_key,
+            certificate_pem,
+            jwt_bearer_flow_enabled: self.jwt_bearer_flow_enabled,
+            permitted_users: self.permitted_users,
+            permission_sets: self.permission_sets,
+            scopes: self.scopes,
+            jwt_disabled_error: self.jwt_disabled_error,
+            jwt_disabled_error_description: self.jwt_disabled_error_description,
+        })
+    }
+}
+
+impl TryFrom<ExternalClientAppFile> for ExternalClientApp {
+    type Error = Error;
+
+    /// Without a config file to be relative to, files are relative to the working
+    /// directory.
+    fn try_from(file: ExternalClientAppFile) -> Result<ExternalClientApp> {
+        file.resolve(Path::new(""))
+    }
+}
+
 impl ConfigFile {
     fn resolve(self, base: &Path) -> Result<EmulatorConfig> {
         let apps = self
             .apps
+            .into_iter()
+            .map(|app| app.resolve(base))
+            .collect::<Result<Vec<_>>>()?;
+        let external_client_apps = self
+            .external_client_apps
             .into_iter()
             .map(|app| app.resolve(base))
             .collect::<Result<Vec<_>>>()?;
@@ -283,6 +496,8 @@ impl ConfigFile {
             login_rate_limit_per_hour: self.login_rate_limit_per_hour,
             extra_audiences: self.extra_audiences,
             apps,
+            my_domain: self.my_domain,
+            external_client_apps,
             users: self.users,
             mtls_certificates,
             faults: self.faults,
@@ -304,13 +519,29 @@ fn read_text(path: &Path, key: &str) -> Result<String> {
         .map_err(|e| Error::config(key, format!("cannot read {}: {e}", path.display())))
 }
 
-/// A connected app with its certificate's key parsed.
+/// An app of either kind with its certificate's key parsed.
 #[derive(Debug)]
 pub(super) struct App {
-    pub(super) admin_approved_only: bool,
-    pub(super) assigned_users: Vec<String>,
+    pub(super) kind: AppKind,
     pub(super) has_api_scope: bool,
-    pub(super) public_key: UnparsedPublicKey<Vec<u8>>,
+    /// `None` only for an External Client App whose JWT Bearer flow is off.
+    pub(super) public_key: Option<UnparsedPublicKey<Vec<u8>>>,
+}
+
+/// What tells the two kinds of app apart at login.
+#[derive(Debug)]
+pub(super) enum AppKind {
+    Connected {
+        admin_approved_only: bool,
+        assigned_users: Vec<String>,
+    },
+    External {
+        jwt_bearer_flow_enabled: bool,
+        permitted_users: PermittedUsers,
+        permission_sets: Vec<String>,
+        jwt_disabled_error: String,
+        jwt_disabled_error_description: String,
+    },
 }
 
 /// A user with its id settled.
@@ -321,6 +552,7 @@ pub(super) struct OrgUser {
     pub(super) approved: bool,
     pub(super) active: bool,
     pub(super) ip_restricted: bool,
+    pub(super) permission_sets: Vec<String>,
 }
 
 /// The checked configuration the server runs on.
@@ -332,6 +564,9 @@ pub(super) struct Org {
     pub(super) clock_skew_secs: i64,
     pub(super) login_rate_limit_per_hour: u32,
     pub(super) audiences: Vec<String>,
+    /// Lowercase, checked to be a host name.
+    pub(super) my_domain: String,
+    /// Connected apps and External Client Apps, by consumer key.
     pub(super) apps: HashMap<String, App>,
     pub(super) users: HashMap<String, OrgUser>,
     pub(super) mtls_certificates: Vec<CertificateDer<'static>>,
@@ -354,18 +589,50 @@ impl Org {
         for fault in &config.faults {
             fault.check()?;
         }
+        let my_domain = check_my_domain(&config.my_domain)?;
         let mut apps = HashMap::new();
         for app in &config.apps {
             let checked = App {
-                admin_approved_only: app.admin_approved_only,
-                assigned_users: app.assigned_users.clone(),
+                kind: AppKind::Connected {
+                    admin_approved_only: app.admin_approved_only,
+                    assigned_users: app.assigned_users.clone(),
+                },
                 has_api_scope: app.scopes.iter().any(|s| s == "api"),
-                public_key: rsa_public_key(&app.certificate_pem, &app.consumer_key)?,
+                public_key: Some(rsa_public_key(&app.certificate_pem, &app.consumer_key)?),
             };
             if apps.insert(app.consumer_key.clone(), checked).is_some() {
                 return Err(Error::config(
                     "apps",
                     format!("consumer key '{}' appears twice", app.consumer_key),
+                ));
+            }
+        }
+        for app in &config.external_client_apps {
+            // With the flow off, a certificate may be absent; one that is given must
+            // still be good, so that turning the flow on cannot reveal a bad one.
+            let public_key = if app.jwt_bearer_flow_enabled || !app.certificate_pem.is_empty() {
+                Some(rsa_public_key(&app.certificate_pem, &app.consumer_key)?)
+            } else {
+                None
+            };
+            let checked = App {
+                kind: AppKind::External {
+                    jwt_bearer_flow_enabled: app.jwt_bearer_flow_enabled,
+                    permitted_users: app.permitted_users,
+                    permission_sets: app.permission_sets.clone(),
+                    jwt_disabled_error: app.jwt_disabled_error.clone(),
+                    jwt_disabled_error_description: app.jwt_disabled_error_description.clone(),
+                },
+                has_api_scope: app.scopes.iter().any(|s| s == "api"),
+                public_key,
+            };
+            if apps.insert(app.consumer_key.clone(), checked).is_some() {
+                return Err(Error::config(
+                    "external_client_apps",
+                    format!(
+                        "consumer key '{}' appears twice (as a connected app or an External Client App)",
+                        app.consumer_key
+                    ),
                 ));
             }
         }
@@ -382,6 +649,7 @@ impl Org {
                 approved: user.approved,
                 active: user.active,
                 ip_restricted: user.ip_restricted,
+                permission_sets: user.permission_sets.clone(),
             };
             if users.insert(user.username.clone(), checked).is_some() {
                 return Err(Error::config(
@@ -411,6 +679,7 @@ impl Org {
             clock_skew_secs: config.clock_skew_secs,
             login_rate_limit_per_hour: config.login_rate_limit_per_hour,
             audiences,
+            my_domain,
             apps,
             users,
             mtls_certificates,
@@ -428,8 +697,46 @@ pub(super) fn parse_api_version(version: &str) -> Option<u32> {
     major.parse().ok()
 }
 
+/// `my_domain`, lowercased, once it is a host name: ASCII labels of letters, digits and
+/// hyphens. An IP address is refused, since every address stands for the generic
+/// login host.
+fn check_my_domain(my_domain: &str) -> Result<String> {
+    let refuse = |why: &str| {
+        Err(Error::config(
+            "my_domain",
+            format!("'{my_domain}' is not a host name such as acme.my.salesforce.test: {why}"),
+        ))
+    };
+    let name = my_domain.to_ascii_lowercase();
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return refuse("an IP address stands for the generic login host");
+    }
+    if name.is_empty() || name.len() > 253 {
+        return refuse("a host name has 1 to 253 characters");
+    }
+    for label in name.split('.') {
+        let good = (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !good {
+            return refuse("no scheme, port or path; labels of letters, digits and inner hyphens");
+        }
+    }
+    if name
+        .rsplit('.')
+        .next()
+        .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return refuse("its last label is all digits, as in an IP address");
+    }
+    Ok(name)
+}
+
 /// The PKCS#1 RSA public key of the first certificate in `pem`, ready to verify RS256.
-fn rsa_public_key(pem: &str, consumer_key: &str) -> Result<UnparsedPublicKey<Vec<u8>>> {
+pub(super) fn rsa_public_key(pem: &str, consumer_key: &str) -> Result<UnparsedPublicKey<Vec<u8>>> {
     let key = format!("apps[{consumer_key}].certificate");
     let der = CertificateDer::from_pem_slice(pem.as_bytes())
         .map_err(|e| Error::config(&key, format!("not a PEM certificate: {e}")))?;

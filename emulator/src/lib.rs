@@ -5,24 +5,44 @@
 //!
 //! It speaks real HTTPS on 127.0.0.1 with a CA generated at each start (clients trust
 //! it through `ca_file`, see [`Emulator::ca_pem`]), and reproduces what `salesforce.md`
-//! describes: the JWT Bearer checks and their exact error bodies, the REST calls a
+//! describes: connected apps and External Client Apps, the org's My Domain told apart
+//! from the generic login hosts by host name, the JWT Bearer checks and their exact
+//! error bodies, the REST calls a
 //! client makes after login (userinfo, the identity URL, the version list, `limits`,
 //! SOQL `query` with paging, describe, records by id and `composite/sobjects`, on
 //! seeded in-memory data; see `rest.rs` and `sobjects.rs`), an optional mutual-TLS
 //! port, a request log and fault injection.
 //! Every response carries a `Date` header, from which clients measure clock offset.
 //!
+//! # Two hosts: the generic login host and the org's My Domain
+//!
+//! A request whose `Host` (port stripped, any case) is the org's `my_domain` (default
+//! `localhost`) is a *My Domain request*, as to `https://acme.my.salesforce.com`; any
+//! other host, 127.0.0.1 among them, is the *generic login host*, the stand-in for
+//! login.salesforce.com and test.salesforce.com. The server certificate names both, so
+//! `https://127.0.0.1:<port>` ([`Emulator::base_url`]) and `https://localhost:<port>`
+//! ([`Emulator::my_domain_url`]) verify for real. A login answers with `instance_url`
+//! (and the base of `id` and the REST URLs) on the host it reached: the port's
+//! 127.0.0.1 URL through the generic host, the My Domain URL through the My Domain.
+//! An External Client App is found only through the My Domain; a connected app
+//! through either.
+//!
 //! # Configuration file
 //!
 //! ```json
-//! {"org_id":"00D000000000001AAA","newest_api_version":"62.0",
+//! {"org_id":"00D000000000001AAA","newest_api_version":"62.0","my_domain":"localhost",
 //!  "apps":[{"consumer_key":"3MVG9demo","certificate_file":"demo.crt"}],
-//!  "users":[{"username":"etl@example.com"},{"username":"new@example.com","approved":false},
+//!  "external_client_apps":[{"consumer_key":"3MVG9eca","certificate_file":"demo.crt",
+//!      "permitted_users":"admin_approved","permission_sets":["ETL_Integration"]}],
+//!  "users":[{"username":"etl@example.com","permission_sets":["ETL_Integration"]},
+//!           {"username":"new@example.com","approved":false},
 //!           {"username":"gone@example.com","active":false}],
 //!  "mtls_certificates_files":["demo.crt"], "faults":[]}
 //! ```
 //!
 //! Every key is optional. Top level: `org_id` (default `00D000000000001AAA`),
+//! `my_domain` (`localhost`: a host name, never an IP address; a name other than
+//! localhost needs a resolver entry or a client-side mapping to 127.0.0.1),
 //! `newest_api_version` (`62.0`; `/services/data/` lists every version from 31.0 to it),
 //! `max_assertion_lifetime_secs` (none: how far ahead `exp` may be; Salesforce sets no
 //! bound, so only tests that want one set it), `clock_skew_secs` (0: how far the server's clock, and so
@@ -32,20 +52,38 @@
 //! `mtls_certificates` (PEM strings) and `mtls_certificates_files`, `faults` (see
 //! [`Fault`]), `objects` (see [`SObjectData`]: the records `query` answers from).
 //!
-//! An app: `consumer_key`, `certificate_pem` or `certificate_file` (the certificate
-//! uploaded to the connected app, RSA), `admin_approved_only` (false),
-//! `assigned_users` (usernames, for admin-approved apps), `scopes` (default `api`,
-//! `refresh_token`, `offline_access`). A user: `username`, `approved` (true),
-//! `active` (true), `ip_restricted` (false), `user_id` (generated when absent).
-//! Files are relative to the configuration file's directory.
+//! An app (connected app, in `apps`): `consumer_key`, `certificate_pem` or
+//! `certificate_file` (the certificate uploaded to the connected app, RSA),
+//! `admin_approved_only` (false), `assigned_users` (usernames, for admin-approved
+//! apps), `scopes` (default `api`, `refresh_token`, `offline_access`). An External
+//! Client App (in `external_client_apps`): `consumer_key`, `certificate_pem` or
+//! `certificate_file` (optional only with the flow off), `jwt_bearer_flow_enabled`
+//! (true), `permitted_users` (`"all_users"`, the default: the user's own approval
+//! decides; or `"admin_approved"`: only holders of one of `permission_sets` may log
+//! in), `permission_sets` (names), `scopes` (as for apps), `name` (shown in messages),
+//! `jwt_disabled_error` and `jwt_disabled_error_description` (the answer while the flow
+//! is off: Salesforce publishes none, so the default `invalid_grant` / `invalid
+//! assertion` is a choice, see [`JWT_DISABLED_ERROR`]). A consumer key names one app of
+//! either kind. A user: `username`, `approved` (true), `active` (true),
+//! `ip_restricted` (false), `user_id` (generated when absent), `permission_sets`
+//! (names; none by default). Files are relative to the configuration file's directory.
+//!
+//! External Client Apps can also come from Salesforce metadata in source format: see
+//! [`AppMetadata::load`] and [`EmulatorConfig::with_app_metadata`].
 //!
 //! # Token endpoint checks, in order
 //!
-//! grant type → JWT well-formed with `alg` RS256 → `iss` is a consumer key → signature
-//! verifies with the app's certificate → `aud` accepted → `exp` not past → `exp` not
-//! beyond the allowed lifetime → user known → assignment (admin-approved apps) or the
-//! user's own approval (other apps) → active → IP range → hourly login limit → the app
-//! has the `api` scope.
+//! grant type → JWT well-formed with `alg` RS256 → `iss` is a consumer key → for an
+//! External Client App: reached through the My Domain (else `app_not_found`), then its
+//! JWT Bearer flow enabled (else its `jwt_disabled_error`) → signature verifies with
+//! the app's certificate → `aud` accepted: for a connected app login, test or an extra
+//! audience (else `audience is invalid`, the My Domain URL included), for an External
+//! Client App the My Domain URL, `https://<my_domain>` or with the port reached, a
+//! trailing `/` allowed (else `app_not_found`) → `exp` not past → `exp` not beyond
+//! the allowed lifetime → user known → pre-authorization (an admin-approved connected
+//! app's assigned users, an admin-approved External Client App's permission-set
+//! holders; else `invalid_app_access`) or the user's own approval (other apps) →
+//! active → IP range → hourly login limit → the app has the `api` scope.
 //!
 //! # Faults
 //!
@@ -76,6 +114,7 @@ mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
 mod log;
+mod metadata;
 mod rest;
 mod server;
 mod sobjects;
@@ -93,10 +132,14 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
-pub use config::{ConnectedApp, EmulatorConfig, User};
+pub use config::{
+    ConnectedApp, EmulatorConfig, ExternalClientApp, JWT_DISABLED_ERROR,
+    JWT_DISABLED_ERROR_DESCRIPTION, PermittedUsers, User,
+};
 pub use data::{Field, SObjectData};
 pub use faults::{Fault, FaultAction};
 pub use log::LogEntry;
+pub use metadata::{AppMetadata, derived_consumer_key};
 
 use server::{Port, State};
 use sfjwt::{Error, Result};
@@ -123,6 +166,7 @@ pub struct Emulator {
     state: Arc<State>,
     port: u16,
     mtls_port: Option<u16>,
+    my_domain: String,
     ca_pem: String,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -139,6 +183,10 @@ impl fmt::Debug for Emulator {
 
 fn base_url(port: u16) -> String {
     format!("https://127.0.0.1:{port}")
+}
+
+fn my_domain_url(my_domain: &str, port: u16) -> String {
+    format!("https://{my_domain}:{port}")
 }
 
 fn bind(port: u16) -> Result<TcpListener> {
@@ -169,7 +217,11 @@ impl Emulator {
                 "the mutual-TLS port needs at least one allowed client certificate",
             ));
         }
-        let tls = tls::Tls::generate(options.mtls_port.map(|_| org.mtls_certificates.as_slice()))?;
+        let tls = tls::Tls::generate(
+            options.mtls_port.map(|_| org.mtls_certificates.as_slice()),
+            &org.my_domain,
+        )?;
+        let my_domain = org.my_domain.clone();
         let log = log::RequestLog::new(options.log_file.as_deref())?;
         let state = Arc::new(State::new(org, config.faults, log));
 
@@ -202,7 +254,9 @@ impl Emulator {
             };
             let port = Arc::new(Port {
                 kind,
+                number: port,
                 base_url: base_url(port),
+                my_domain_url: my_domain_url(&my_domain, port),
             });
             runtime.spawn(server::serve(
                 listener,
@@ -230,15 +284,34 @@ impl Emulator {
             state,
             port,
             mtls_port,
+            my_domain,
             ca_pem: tls.ca_pem,
             stop: Some(stop),
             thread: Some(thread),
         })
     }
 
-    /// `https://127.0.0.1:<port>`.
+    /// `https://127.0.0.1:<port>`: the generic login host, where connected apps log in
+    /// as at login.salesforce.com.
     pub fn base_url(&self) -> String {
         base_url(self.port)
+    }
+
+    /// `https://<my_domain>:<port>` (`https://localhost:<port>` by default): the org's
+    /// My Domain, where External Client Apps log in too.
+    pub fn my_domain_url(&self) -> String {
+        my_domain_url(&self.my_domain, self.port)
+    }
+
+    /// The org's My Domain on the mutual-TLS port, when one was asked for.
+    pub fn mtls_my_domain_url(&self) -> Option<String> {
+        self.mtls_port
+            .map(|port| my_domain_url(&self.my_domain, port))
+    }
+
+    /// The org's My Domain host name, lowercase.
+    pub fn my_domain(&self) -> &str {
+        &self.my_domain
     }
 
     /// The TLS port.
@@ -313,8 +386,17 @@ impl Drop for Emulator {
 /// The arguments of `sfjwt emulator`.
 #[derive(Debug, Clone, Default)]
 pub struct EmulatorArgs {
-    /// The JSON configuration file.
-    pub config: PathBuf,
+    /// The JSON configuration file; without it the org is the defaults plus what
+    /// `app_metadata` and `users` add.
+    pub config: Option<PathBuf>,
+    /// Salesforce DX source folders whose External Client Apps the org holds (see
+    /// [`AppMetadata::load`]).
+    pub app_metadata: Vec<PathBuf>,
+    /// Users holding every permission set of `app_metadata` (added when the
+    /// configuration has no user of that name).
+    pub users: Vec<String>,
+    /// Overrides the configuration's `my_domain`.
+    pub my_domain: Option<String>,
     /// The TLS port; 0 picks a free one.
     pub port: u16,
     /// Write the bound TLS port here (digits only, no newline).
@@ -329,9 +411,11 @@ pub struct EmulatorArgs {
     pub log: Option<PathBuf>,
 }
 
-/// `sfjwt emulator`: starts, writes the CA and the port files, prints
-/// `emulator listening on https://127.0.0.1:PORT` to stderr, then serves until SIGTERM
-/// or SIGINT (Ctrl-C elsewhere) and returns `Ok` after a clean stop.
+/// `sfjwt emulator`: starts, prints `External Client App <Name>: consumer key <key>` for
+/// each app of `app_metadata`, writes the CA and the port files, prints
+/// `emulator listening on https://127.0.0.1:PORT` and `emulator My Domain
+/// https://<my_domain>:PORT` to stderr, then serves until SIGTERM or SIGINT (Ctrl-C
+/// elsewhere) and returns `Ok` after a clean stop.
 ///
 /// Files are written whole (to a temporary file, then renamed), the TLS port file
 /// last: once it exists, the CA and the mutual-TLS port file are in place too.
@@ -342,7 +426,7 @@ pub fn run_cli(args: EmulatorArgs) -> Result<()> {
             "needs --mtls-port (0 picks a free port)",
         ));
     }
-    let config = EmulatorConfig::from_file(&args.config)?;
+    let config = org_of(&args)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -353,6 +437,11 @@ pub fn run_cli(args: EmulatorArgs) -> Result<()> {
         let _context = runtime.enter();
         StopSignal::install()?
     };
+    let named_apps: Vec<(String, String)> = config
+        .external_client_apps
+        .iter()
+        .filter_map(|app| Some((app.name.clone()?, app.consumer_key.clone())))
+        .collect();
     let emulator = Emulator::start(
         config,
         StartOptions {
@@ -361,6 +450,10 @@ pub fn run_cli(args: EmulatorArgs) -> Result<()> {
             log_file: args.log,
         },
     )?;
+    // Before the port file appears, so that a test that waits for it has them too.
+    for (name, consumer_key) in &named_apps {
+        eprintln!("External Client App {name}: consumer key {consumer_key}");
+    }
     if let Some(path) = &args.ca_out {
         write_whole(path, emulator.ca_pem(), "ca_out")?;
     }
@@ -377,9 +470,39 @@ pub fn run_cli(args: EmulatorArgs) -> Result<()> {
         ),
         None => eprintln!("emulator listening on {}", emulator.base_url()),
     }
+    eprintln!("emulator My Domain {}", emulator.my_domain_url());
     runtime.block_on(stop_signal.wait());
     emulator.shutdown();
     Ok(())
+}
+
+/// The org of `sfjwt emulator`: the configuration file (or the defaults), its My
+/// Domain overridden, the apps of every metadata folder, and the users given the
+/// metadata's permission sets.
+fn org_of(args: &EmulatorArgs) -> Result<EmulatorConfig> {
+    let mut config = match &args.config {
+        Some(path) => EmulatorConfig::from_file(path)?,
+        None if args.app_metadata.is_empty() => {
+            return Err(Error::config(
+                "config",
+                "sfjwt emulator needs --config FILE, --app-metadata DIR, or both",
+            ));
+        }
+        None => EmulatorConfig::default(),
+    };
+    if let Some(my_domain) = &args.my_domain {
+        config.my_domain.clone_from(my_domain);
+    }
+    let mut permission_sets = Vec::new();
+    for dir in &args.app_metadata {
+        let metadata = AppMetadata::load(dir)?;
+        config.external_client_apps.extend(metadata.apps);
+        permission_sets.extend(metadata.permission_sets);
+    }
+    for username in &args.users {
+        config.assign_permission_sets(username, &permission_sets);
+    }
+    Ok(config)
 }
 
 /// SIGTERM or SIGINT.

@@ -21,6 +21,10 @@ pub struct LogEntry {
     pub time: String,
     /// `"tls"` or `"mtls"`: the port the request came in on.
     pub port_kind: String,
+    /// The host the request named (lowercase, without port; empty when none): the
+    /// org's My Domain or a generic login host such as `127.0.0.1`.
+    #[serde(default)]
+    pub host: String,
     /// The HTTP method.
     pub method: String,
     /// The path, without the query string (which could carry credentials).

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderMap, HeaderValue};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, DATE, HOST, HeaderMap, HeaderValue};
 use hyper::http::request::Parts;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -156,8 +156,52 @@ impl State {
 pub(super) struct Port {
     /// `"tls"` or `"mtls"`.
     pub(super) kind: &'static str,
-    /// The `instance_url` given to clients that log in through this port.
+    /// The port number.
+    pub(super) number: u16,
+    /// The `instance_url` given to clients that log in through this port's generic
+    /// host (`https://127.0.0.1:<port>`).
     pub(super) base_url: String,
+    /// The same for the org's My Domain (`https://<my domain>:<port>`).
+    pub(super) my_domain_url: String,
+}
+
+/// How a request reached the emulator: which host, so which base URL it is answered
+/// with.
+#[derive(Debug)]
+pub(super) struct Reached<'a> {
+    /// Through the org's My Domain, not a generic login host.
+    pub(super) my_domain: bool,
+    /// The port the request came in on.
+    pub(super) port: u16,
+    /// The base of `instance_url`, `id` and the REST URLs answered.
+    pub(super) base_url: &'a str,
+}
+
+/// The host a request names, lowercased, without port or trailing dot: from an
+/// absolute request URI (which RFC 9112 says wins) or else the `Host` header; empty
+/// when there is none.
+fn request_host(request: &Parts) -> String {
+    let host = match request.uri.host() {
+        Some(host) => host,
+        None => {
+            let header = request
+                .headers
+                .get(HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .trim();
+            if header.starts_with('[') {
+                // An IPv6 literal keeps its brackets; its colons are not a port.
+                header.split_inclusive(']').next().unwrap_or(header)
+            } else {
+                match header.rsplit_once(':') {
+                    Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+                    _ => header,
+                }
+            }
+        }
+    };
+    host.trim_end_matches('.').to_ascii_lowercase()
 }
 
 /// One accepted connection.
@@ -278,10 +322,12 @@ async fn answer(
         let body = read_body(&parts.headers, body, MAX_BODY).await?;
         return Ok(admin(&state, &parts.method, admin_path, body).map(ResponseBody::whole));
     }
+    let host = request_host(&parts);
     let record = |status: u16, outcome: Outcome| {
         state.log.record(LogEntry {
             time: now_rfc3339(),
             port_kind: connection.port.kind.to_owned(),
+            host: host.clone(),
             method: parts.method.to_string(),
             path: path.to_owned(),
             status,
@@ -318,8 +364,18 @@ async fn answer(
         }
         None => {}
     }
+    let my_domain = host == state.org.my_domain;
+    let reached = Reached {
+        my_domain,
+        port: connection.port.number,
+        base_url: if my_domain {
+            &connection.port.my_domain_url
+        } else {
+            &connection.port.base_url
+        },
+    };
     let (response, mut outcome) = match body {
-        Body::Complete(body) => route(&state, &connection, &parts, &body),
+        Body::Complete(body) => route(&state, &reached, &parts, &body),
         Body::TooLarge if is_rest(path) => rest::too_large(),
         Body::TooLarge => too_large(),
     };
@@ -330,10 +386,10 @@ async fn answer(
     Ok(response.map(ResponseBody::whole))
 }
 
-fn route(state: &State, connection: &Connection, request: &Parts, body: &[u8]) -> Answer {
+fn route(state: &State, reached: &Reached<'_>, request: &Parts, body: &[u8]) -> Answer {
     let path = request.uri.path();
     let method = &request.method;
-    let base_url = &connection.port.base_url;
+    let base_url = reached.base_url;
     match path {
         "/services/oauth2/token" => {
             if method != Method::POST {
@@ -349,7 +405,7 @@ fn route(state: &State, connection: &Connection, request: &Parts, body: &[u8]) -
                             .eq_ignore_ascii_case("application/x-www-form-urlencoded")
                     })
                 });
-            token::exchange(state, form_encoded, body, base_url)
+            token::exchange(state, form_encoded, body, reached)
         }
         "/services/oauth2/userinfo" => {
             if method != Method::GET && method != Method::POST {

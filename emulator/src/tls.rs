@@ -34,11 +34,15 @@ fn internal(what: &str) -> impl Fn(rcgen::Error) -> Error + '_ {
 }
 
 impl Tls {
-    /// Generates a CA and a server certificate for 127.0.0.1, localhost and
+    /// Generates a CA and a server certificate for 127.0.0.1, localhost,
     /// [`crate::PROXIED_HOST`] (a name that tests reach through a proxy: clients never
-    /// send loopback traffic to one); with
-    /// `mtls_allowed`, also a config that demands one of those client certificates.
-    pub(super) fn generate(mtls_allowed: Option<&[CertificateDer<'static>]>) -> Result<Tls> {
+    /// send loopback traffic to one) and the org's `my_domain` (a checked host name), so
+    /// that clients verify each for real; with `mtls_allowed`, also a config that
+    /// demands one of those client certificates.
+    pub(super) fn generate(
+        mtls_allowed: Option<&[CertificateDer<'static>]>,
+        my_domain: &str,
+    ) -> Result<Tls> {
         let mut ca_params = CertificateParams::default();
         ca_params
             .distinguished_name
@@ -48,12 +52,19 @@ impl Tls {
         let ca_key = KeyPair::generate().map_err(internal("CA key"))?;
         let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(internal("CA"))?;
 
-        let mut params = CertificateParams::new(vec![
+        let mut names = vec![
             "127.0.0.1".to_owned(),
             "localhost".to_owned(),
             crate::PROXIED_HOST.to_owned(),
-        ])
-        .map_err(internal("server certificate names"))?;
+        ];
+        if !names
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(my_domain))
+        {
+            names.push(my_domain.to_owned());
+        }
+        let mut params =
+            CertificateParams::new(names).map_err(internal("server certificate names"))?;
         params
             .distinguished_name
             .push(DnType::CommonName, "sfjwt emulator");

@@ -2,6 +2,7 @@
 //! `POST /services/oauth2/token`: the JWT Bearer grant, checked in the order that
 //! decides which error Salesforce reports when several apply.
 
+use std::borrow::Cow;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
@@ -14,9 +15,9 @@ use hyper::header::{CACHE_CONTROL, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::config::OrgUser;
+use super::config::{AppKind, Org, OrgUser, PermittedUsers};
 use super::log::Outcome;
-use super::server::{Session, State, json_response, random_bytes, server_error};
+use super::server::{Reached, Session, State, json_response, random_bytes, server_error};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
@@ -26,15 +27,19 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// An OAuth error: always HTTP 400 with `{"error", "error_description"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An OAuth error: always HTTP 400 with `{"error", "error_description"}`. Owned text
+/// only for the bodies an app configures.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct OAuthError {
-    pub(super) error: &'static str,
-    pub(super) description: &'static str,
+    pub(super) error: Cow<'static, str>,
+    pub(super) description: Cow<'static, str>,
 }
 
 const fn oauth(error: &'static str, description: &'static str) -> OAuthError {
-    OAuthError { error, description }
+    OAuthError {
+        error: Cow::Borrowed(error),
+        description: Cow::Borrowed(description),
+    }
 }
 
 pub(super) const UNSUPPORTED_GRANT: OAuthError =
@@ -44,9 +49,17 @@ const UNKNOWN_CLIENT: OAuthError = oauth("invalid_client_id", "client identifier
 const BAD_AUDIENCE: OAuthError = oauth("invalid_grant", "audience is invalid");
 const EXPIRED: OAuthError = oauth("invalid_grant", "expired authorization code");
 const NOT_APPROVED: OAuthError = oauth("invalid_grant", "user hasn't approved this consumer");
+// Reported for connected apps; kept for External Client Apps, for which no other body is
+// published (a Login History status, OAUTH_APP_ACCESS_DENIED, is not the wire error).
 const NOT_ASSIGNED: OAuthError = oauth(
     "invalid_app_access",
     "user is not admin approved to access this app",
+);
+// Observed in the field for an ECA reached through login/test or with their `aud`
+// (n8n-io/n8n#28990, forcedotcom/cli#3482, hardisgroupcom/sfdx-hardis#1979).
+const APP_NOT_FOUND: OAuthError = oauth(
+    "app_not_found",
+    "External client app is not installed in this org",
 );
 const INACTIVE: OAuthError = oauth("invalid_grant", "inactive user");
 const IP_RESTRICTED: OAuthError = oauth("invalid_grant", "ip restricted");
@@ -126,7 +139,7 @@ pub(super) fn exchange(
     state: &State,
     form_encoded: bool,
     body: &[u8],
-    base_url: &str,
+    reached: &Reached<'_>,
 ) -> (Response<Full<Bytes>>, Outcome) {
     let mut grant_type = None;
     let mut assertion = None;
@@ -144,9 +157,9 @@ pub(super) fn exchange(
     let Some(parsed) = assertion.as_deref().and_then(parse_assertion) else {
         return INVALID_ASSERTION.response();
     };
-    let result = check(state, &parsed);
+    let result = check(state, &parsed, reached);
     let (response, mut outcome) = match result {
-        Ok(user) => issue(state, user, base_url),
+        Ok(user) => issue(state, user, reached.base_url),
         Err(error) => error.response(),
     };
     outcome.username = Some(parsed.sub);
@@ -160,16 +173,74 @@ fn now_secs() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Every check after parsing, in Salesforce's order; on success the login is counted
-/// against the user's hourly limit.
-fn check<'s>(state: &'s State, assertion: &Assertion<'_>) -> Result<&'s OrgUser, OAuthError> {
+/// Whether `aud` names the org's My Domain: `https://<my domain>`, with no port or with
+/// the port the request reached, and at most a `/` of path.
+fn is_my_domain_url(aud: &str, org: &Org, port: u16) -> bool {
+    let Ok(url) = url::Url::parse(aud) else {
+        return false;
+    };
+    url.scheme() == "https"
+        && url.host_str() == Some(org.my_domain.as_str())
+        && url.port().is_none_or(|p| p == port)
+        && url.path() == "/"
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
+}
+
+/// Every check after parsing, in Salesforce's order (the crate docs list it); on
+/// success the login is counted against the user's hourly limit.
+fn check<'s>(
+    state: &'s State,
+    assertion: &Assertion<'_>,
+    reached: &Reached<'_>,
+) -> Result<&'s OrgUser, OAuthError> {
     let org = &state.org;
     let app = org.apps.get(&assertion.iss).ok_or(UNKNOWN_CLIENT)?;
+    if let AppKind::External {
+        jwt_bearer_flow_enabled,
+        jwt_disabled_error,
+        jwt_disabled_error_description,
+        ..
+    } = &app.kind
+    {
+        // An ECA is installed in one org only ("closed by default"): the generic hosts,
+        // serving every org, do not find it.
+        if !reached.my_domain {
+            return Err(APP_NOT_FOUND);
+        }
+        // Checked before the signature: with the flow off there is no certificate to
+        // check it with.
+        if !jwt_bearer_flow_enabled {
+            return Err(OAuthError {
+                error: Cow::Owned(jwt_disabled_error.clone()),
+                description: Cow::Owned(jwt_disabled_error_description.clone()),
+            });
+        }
+    }
     app.public_key
+        .as_ref()
+        .ok_or(INVALID_ASSERTION)?
         .verify(assertion.signing_input.as_bytes(), &assertion.signature)
         .map_err(|_| INVALID_ASSERTION)?;
-    if !assertion.aud.iter().any(|aud| org.audiences.contains(aud)) {
-        return Err(BAD_AUDIENCE);
+    match &app.kind {
+        // As observed: an ECA takes only its org's My Domain as `aud`...
+        AppKind::External { .. } => {
+            if !assertion
+                .aud
+                .iter()
+                .any(|aud| is_my_domain_url(aud, org, reached.port))
+            {
+                return Err(APP_NOT_FOUND);
+            }
+        }
+        // ...and a connected app login, test or a site URL, never the My Domain.
+        AppKind::Connected { .. } => {
+            if !assertion.aud.iter().any(|aud| org.audiences.contains(aud)) {
+                return Err(BAD_AUDIENCE);
+            }
+        }
     }
     let now = now_secs().saturating_add(org.clock_skew_secs);
     if assertion.exp <= now {
@@ -182,14 +253,29 @@ fn check<'s>(state: &'s State, assertion: &Assertion<'_>) -> Result<&'s OrgUser,
         }
     }
     let user = org.users.get(&assertion.sub).ok_or(NOT_APPROVED)?;
-    // An admin-approved app pre-authorizes its assigned users, so their own approval
-    // does not matter; for other apps it is all that matters.
-    if app.admin_approved_only {
-        if !app.assigned_users.contains(&user.username) {
-            return Err(NOT_ASSIGNED);
-        }
-    } else if !user.approved {
-        return Err(NOT_APPROVED);
+    // An admin-approved app pre-authorizes its assigned users (for an ECA: the holders
+    // of one of its permission sets), so their own approval does not matter; for other
+    // apps it is all that matters.
+    let pre_authorized = match &app.kind {
+        AppKind::Connected {
+            admin_approved_only: true,
+            assigned_users,
+        } => Some(assigned_users.contains(&user.username)),
+        AppKind::External {
+            permitted_users: PermittedUsers::AdminApproved,
+            permission_sets,
+            ..
+        } => Some(permission_sets.iter().any(|wanted| {
+            user.permission_sets
+                .iter()
+                .any(|held| held.eq_ignore_ascii_case(wanted))
+        })),
+        _ => None,
+    };
+    match pre_authorized {
+        Some(false) => return Err(NOT_ASSIGNED),
+        None if !user.approved => return Err(NOT_APPROVED),
+        _ => {}
     }
     if !user.active {
         return Err(INACTIVE);
