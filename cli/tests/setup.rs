@@ -765,3 +765,78 @@ fn json_output_names_the_files_and_the_steps_that_remain() {
     assert_eq!(error["ok"], false);
     assert_eq!(error["error"]["code"], "CONFIG");
 }
+
+/// Runs `sfjwt setup` on a terminal (`script` gives it a pseudo-terminal) and types
+/// each answer once its prompt is shown; `None` when `script` is not installed.
+fn setup_on_a_terminal(out: &Path, answers: &[&str]) -> Option<String> {
+    use std::io::{Read, Write};
+    let command = format!(
+        "{} setup --out {} --subject {USER}",
+        env!("CARGO_BIN_EXE_sfjwt"),
+        out.display()
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("SFJWT_KEYSTORE_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut stdout = child.stdout.take().expect("stdout");
+    let (sender, receiver) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buffer) {
+            if n == 0 || sender.send(buffer[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let mut stdin = child.stdin.take().expect("stdin");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    for (n, answer) in answers.iter().enumerate() {
+        let prompt = [
+            "Password for the new keystore: ",
+            "The same password again: ",
+        ][n];
+        while !seen.contains(prompt) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let chunk = receiver.recv_timeout(left).expect("the prompt");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        // rpassword turns the echo off just after it prints the prompt.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        stdin
+            .write_all(format!("{answer}\n").as_bytes())
+            .expect("type");
+    }
+    drop(stdin);
+    while let Ok(chunk) = receiver.recv_timeout(std::time::Duration::from_secs(60)) {
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    child.wait().expect("wait");
+    Some(seen)
+}
+
+#[test]
+fn on_a_terminal_the_password_is_asked_twice_and_must_match() {
+    let dir = TempDir::new("setup-prompt");
+    let out = dir.join("out");
+    let Some(output) = setup_on_a_terminal(&out, &["Tty-Pass-1x", "Tty-Pass-2x"]) else {
+        eprintln!("skipped: no `script` to give sfjwt a terminal");
+        return;
+    };
+    assert!(output.contains("the two passwords differ"), "{output}");
+    assert!(!out.exists(), "nothing written: {output}");
+
+    let output = setup_on_a_terminal(&out, &[PASSWORD, PASSWORD]).expect("script");
+    assert!(output.contains("sfjwt setup wrote"), "{output}");
+    // What the terminal shows is the prompt, then the output: the password only if the
+    // terminal echoed it before rpassword switched the echo off, which a loaded machine
+    // can make happen, so it is not asserted here (the other tests check sfjwt's own
+    // output).
+    let keystore = out.join(format!("{APP}.p12"));
+    assert_eq!(keystore_entry(&keystore)["key_bits"], 2048);
+}
