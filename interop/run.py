@@ -10,7 +10,8 @@ bearer flow and works on the data:
                                  delete, a 200-record composite/sobjects load
   jsforce (npm)                  a signed assertion; identity, query with autoFetch,
                                  describe, create
-  Salesforce CLI (npm, Node 22)  sf org login jwt, sf data query, sf org display
+  Salesforce CLI (npm, Node 22)  sf org login jwt, sf data query, sf org display; and
+                                 sf project convert source on what `sfjwt setup` writes
 
 Each trusts the emulator's CA through its usual variable (REQUESTS_CA_BUNDLE,
 NODE_EXTRA_CA_CERTS), never by switching verification off. Prints each client's output
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -126,6 +128,53 @@ def salesforce_cli(sf: Path, base_url: str, key: Path, env: Dict[str, str], work
     return ok, time.monotonic() - started
 
 
+SETUP_APP = "sfjwt_interop"
+SETUP_TYPES = [
+    "ExternalClientApplication",
+    "ExtlClntAppGlobalOauthSettings",
+    "ExtlClntAppOauthConfigurablePolicies",
+    "ExtlClntAppOauthSettings",
+    "PermissionSet",
+]
+
+
+def salesforce_cli_reads_setup(sf: Path, sfjwt_bin: Path, env: Dict[str, str], work: Path) -> Tuple[bool, float]:
+    """`sfjwt setup` writes a DX project; the Salesforce CLI converts it to Metadata API
+    format, from the source folder and from the manifest, and lists every type."""
+    started = time.monotonic()
+    project = work / "setup"
+    setup_env = dict(env, SFJWT_KEYSTORE_PASSWORD="interop-setup-password")
+    steps = [
+        ("sfjwt setup", [str(sfjwt_bin), "setup", "--out", str(project), "--name", SETUP_APP,
+                         "--subject", USERNAME, "--my-domain", "acme.my.salesforce.com"], None),
+        ("sf project convert source --root-dir", [str(sf), "project", "convert", "source", "--root-dir", "force-app",
+                                                  "--output-dir", str(work / "setup-mdapi"), "--json"], "setup-mdapi"),
+        ("sf project convert source --manifest", [str(sf), "project", "convert", "source", "--manifest",
+                                                  "manifest/package.xml", "--output-dir", str(work / "setup-manifest"),
+                                                  "--json"], "setup-manifest"),
+    ]  # fmt: skip
+    for title, cmd, output_dir in steps:
+        print(f"== Salesforce CLI reads sfjwt setup's metadata: {title}", flush=True)
+        cwd = project if output_dir else work
+        result = subprocess.run(cmd, env=setup_env, cwd=cwd, capture_output=True, text=True, timeout=600)
+        for line in (result.stdout + result.stderr).splitlines():
+            print(f"   {line}")
+        if result.returncode != 0:
+            print(f"   exit status {result.returncode}")
+            return False, time.monotonic() - started
+        if output_dir is None:
+            continue
+        package = ElementTree.parse(work / output_dir / "package.xml").getroot()
+        ns = {"md": "http://soap.sforce.com/2006/04/metadata"}
+        listed = {t.findtext("md:name", namespaces=ns): [m.text for m in t.findall("md:members", ns)]
+                  for t in package.findall("md:types", ns)}  # fmt: skip
+        print(f"   package.xml: {', '.join(f'{k} {v}' for k, v in sorted(listed.items()))}")
+        if listed != {t: [SETUP_APP] for t in SETUP_TYPES}:
+            print(f"   expected {SETUP_TYPES}, each with the member {SETUP_APP}")
+            return False, time.monotonic() - started
+    return True, time.monotonic() - started
+
+
 def main() -> int:
     sfjwt_bin = Path(os.environ.get("SFJWT_BIN", ROOT / "target" / "debug" / "sfjwt"))
     python = os.environ.get("INTEROP_PYTHON", str(ROOT / "target" / "interop-venv" / "bin" / "python"))
@@ -167,6 +216,8 @@ def main() -> int:
             results.append(("jsforce", ok, seconds))
             ok, seconds = salesforce_cli(sf, emulator.base_url, key, env, work)
             results.append(("Salesforce CLI", ok, seconds))
+            ok, seconds = salesforce_cli_reads_setup(sf, sfjwt_bin, env, work)
+            results.append(("sf reads setup", ok, seconds))
             logins = emulator.logins(USERNAME)
             tokens = [e for e in emulator.log() if e["path"] == "/services/oauth2/token"]
             token_requests = len(tokens)

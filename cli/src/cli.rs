@@ -53,6 +53,9 @@ enum Command {
     Demo,
     /// Print the one-time consumer approval URL (setup step 4) for the issuer and audience.
     AuthorizeUrl(Settings),
+    /// Make a key, its certificate, a keystore, the External Client App's metadata and
+    /// conn.properties, then print the steps that remain.
+    Setup(crate::setup::SetupFlags),
 }
 
 #[derive(Subcommand)]
@@ -223,6 +226,7 @@ pub fn run() -> ExitCode {
         Command::AuthorizeUrl(settings) => (settings.json, authorize_url(settings)),
         Command::Emulator(flags) => (false, emulator(flags)),
         Command::Demo => (false, demo()),
+        Command::Setup(flags) => (flags.json, crate::setup::run(flags)),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -6,6 +6,7 @@ mod output;
 mod cli;
 mod demo;
 mod logging;
+mod setup;
 
 fn main() -> std::process::ExitCode {
     cli::run()
