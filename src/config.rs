@@ -719,6 +719,13 @@ pub(crate) fn parse_url(text: &str) -> Result<String, String> {
     Ok(text.trim_end_matches('/').to_owned())
 }
 
+/// The origin sfjwt uses for a My Domain given as a host or an https URL (what the
+/// `my_domain` key takes), or CONFIG naming `my_domain`: for tools that write the key,
+/// such as `sfjwt setup`, so that they accept exactly what a login will.
+pub fn my_domain_origin(text: &str) -> Result<String> {
+    parse_my_domain(text.trim()).map_err(|reason| Error::config("my_domain", reason))
+}
+
 /// The org's My Domain, as a host (`acme.my.salesforce.com`) or an https URL
 /// (`https://acme.my.salesforce.com/`), normalized to its origin
 /// (`https://acme.my.salesforce.com`). A path, query, fragment or user info means

@@ -8,9 +8,7 @@
 mod support;
 
 use sfjwt::{Client, ConfigBuilder, ErrorCode};
-use sfjwt_emulator::{
-    ConnectedApp, EmulatorConfig, ExternalClientApp, PermittedUsers, User,
-};
+use sfjwt_emulator::{ConnectedApp, EmulatorConfig, ExternalClientApp, PermittedUsers, User};
 use support::{Org, STORE_PASSWORD, USER, certificate, fixture, start};
 
 const ECA: &str = "3MVG9externalClientApp";
@@ -53,7 +51,10 @@ fn my_domain_only(org: &Org, issuer: &str) -> ConfigBuilder {
         ("my_domain", org.emulator.my_domain_url().as_str()),
         ("issuer", issuer),
         ("subject", USER),
-        ("keystore_path", &fixture("jks-same.jks").display().to_string()),
+        (
+            "keystore_path",
+            &fixture("jks-same.jks").display().to_string(),
+        ),
         ("keystore_password", STORE_PASSWORD),
         ("ca_file", &org.ca_file.display().to_string()),
         ("retries", "0"),
@@ -95,27 +96,40 @@ fn the_same_settings_log_in_to_a_connected_app_with_two_requests_then_one() {
     assert_eq!(token.instance_url(), org.emulator.my_domain_url());
     let requests = token_requests(&org);
     assert_eq!(requests.len(), 2, "{requests:?}");
-    assert!(requests[0].1.contains("audience is invalid"), "{requests:?}");
+    assert!(
+        requests[0].1.contains("audience is invalid"),
+        "{requests:?}"
+    );
     assert_eq!(requests[1].1, "token_issued", "{requests:?}");
 
     // The client remembers that login worked: each later login is one request.
     for logins in 1..=2 {
         client.invalidate();
         client.token().expect("logs in again");
-        assert_eq!(token_requests(&org).len(), 2 + logins, "{:?}", token_requests(&org));
+        assert_eq!(
+            token_requests(&org).len(),
+            2 + logins,
+            "{:?}",
+            token_requests(&org)
+        );
     }
     // The assertion it signs now names login as audience.
     let assertion = client.assertion().unwrap();
     let claims = assertion.as_str().split('.').nth(1).unwrap();
     let claims = base64_url(claims);
-    assert!(claims.contains(r#""aud":"https://login.salesforce.com""#), "{claims}");
+    assert!(
+        claims.contains(r#""aud":"https://login.salesforce.com""#),
+        "{claims}"
+    );
 }
 
 #[test]
 fn an_explicit_generic_audience_against_an_eca_fails_after_one_request_naming_my_domain() {
     let org = org();
     let mut builder = my_domain_only(&org, ECA);
-    builder.set("audience", "https://login.salesforce.com").unwrap();
+    builder
+        .set("audience", "https://login.salesforce.com")
+        .unwrap();
     let error = Client::new(builder.build().unwrap())
         .unwrap()
         .token()
@@ -128,7 +142,11 @@ fn an_explicit_generic_audience_against_an_eca_fails_after_one_request_naming_my
         "External client app is not installed in this org"
     );
     assert!(rejection.hint.contains("my_domain"), "{}", rejection.hint);
-    assert!(rejection.hint.contains("remove audience"), "{}", rejection.hint);
+    assert!(
+        rejection.hint.contains("remove audience"),
+        "{}",
+        rejection.hint
+    );
     assert_eq!(token_requests(&org).len(), 1, "{:?}", token_requests(&org));
 
     // Through the generic host, as the Talend article's setup logs in, the hint says to
@@ -142,7 +160,11 @@ fn an_explicit_generic_audience_against_an_eca_fails_after_one_request_naming_my
         .expect_err("an ECA is not found at the generic host");
     let rejection = error.rejection().unwrap();
     assert_eq!(rejection.error, "app_not_found");
-    assert!(rejection.hint.contains("Set my_domain"), "{}", rejection.hint);
+    assert!(
+        rejection.hint.contains("Set my_domain"),
+        "{}",
+        rejection.hint
+    );
     assert_eq!(token_requests(&org).len(), 2);
 }
 
@@ -184,12 +206,15 @@ fn the_connection_test_reports_each_token_request_with_its_audience() {
         .unwrap();
     let my_domain = org.emulator.my_domain_url();
     assert!(
-        step.detail.contains(&format!("aud {my_domain}: HTTP 400 invalid_grant: audience is invalid")),
+        step.detail.contains(&format!(
+            "aud {my_domain}: HTTP 400 invalid_grant: audience is invalid"
+        )),
         "{}",
         step.detail
     );
     assert!(
-        step.detail.contains("aud https://login.salesforce.com: token"),
+        step.detail
+            .contains("aud https://login.salesforce.com: token"),
         "{}",
         step.detail
     );
@@ -199,7 +224,9 @@ fn the_connection_test_reports_each_token_request_with_its_audience() {
         .find(|s| s.name == "sign assertion")
         .unwrap();
     assert!(
-        sign.detail.contains(&format!("aud {my_domain} (then https://login.salesforce.com")),
+        sign.detail.contains(&format!(
+            "aud {my_domain} (then https://login.salesforce.com"
+        )),
         "{}",
         sign.detail
     );

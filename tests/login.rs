@@ -247,7 +247,11 @@ fn wrong_issuer_audience_and_key_are_told_apart() {
     );
     let r = client(b).token().unwrap_err().rejection().cloned().unwrap();
     assert_eq!(r.error_description, "audience is invalid");
-    assert!(r.hint.contains("login_url"), "{}", r.hint);
+    assert!(
+        r.hint.contains("set my_domain (not audience)"),
+        "{}",
+        r.hint
+    );
 
     // Signed with another key than the certificate uploaded to the app.
     let b = with(

@@ -125,7 +125,15 @@ impl SetupFlags {
             label,
             subject,
             contact_email,
-            my_domain: self.my_domain.as_deref().map(check_my_domain).transpose()?,
+            // Checked by the rule a login applies; written as the user gave it.
+            my_domain: self
+                .my_domain
+                .as_deref()
+                .map(|text| {
+                    sfjwt::config::my_domain_origin(text)
+                        .map(|_| text.trim().trim_end_matches('/').to_owned())
+                })
+                .transpose()?,
             key_bits: check_key_size(&self.key_size)?,
             common_name,
             validity_days: check_validity(&self.validity_days)?,
@@ -626,48 +634,6 @@ fn check_validity(text: &str) -> Result<u32, Error> {
     }
 }
 
-/// The org's My Domain, as a host (`acme.my.salesforce.com`) or an https URL without
-/// path, query or user; plain http only for loopback (the emulator).
-fn check_my_domain(text: &str) -> Result<String, Error> {
-    let text = text.trim();
-    let bad = |why: &str| {
-        Error::config(
-            "my_domain",
-            format!(
-                "'{text}' {why}; give the host of Setup > My Domain, e.g. \
-                 acme.my.salesforce.com or https://acme.my.salesforce.com"
-            ),
-        )
-    };
-    if text.is_empty() {
-        return Err(bad("is empty"));
-    }
-    let url = if text.contains("://") {
-        text.to_owned()
-    } else if text.contains(['/', '?', '#', '@']) {
-        return Err(bad("is not a host name"));
-    } else {
-        format!("https://{text}")
-    };
-    let parsed = url::Url::parse(&url).map_err(|_| bad("is not a host name"))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(host)) => host == "localhost",
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(bad("has no host")),
-    };
-    if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
-        return Err(bad("is not https"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(bad("holds a user name"));
-    }
-    if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(bad("has a path or a query"));
-    }
-    Ok(text.trim_end_matches('/').to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,28 +655,6 @@ mod tests {
         ] {
             let error = check_api_name(bad).unwrap_err();
             assert_eq!(error.config_key(), Some("name"), "{bad}");
-        }
-    }
-
-    #[test]
-    fn my_domain_is_a_host_or_an_https_origin() {
-        for good in [
-            "acme.my.salesforce.com",
-            "https://acme--uat.sandbox.my.salesforce.com/",
-            "http://127.0.0.1:8443",
-        ] {
-            assert!(check_my_domain(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "http://acme.my.salesforce.com",
-            "https://acme.my.salesforce.com/path",
-            "https://u:p@acme.my.salesforce.com",
-            "acme.my.salesforce.com/x",
-            "https://acme.my.salesforce.com?q=1",
-        ] {
-            let error = check_my_domain(bad).unwrap_err();
-            assert_eq!(error.config_key(), Some("my_domain"), "{bad}");
         }
     }
 

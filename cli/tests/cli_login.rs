@@ -150,17 +150,28 @@ fn authorize_url_is_the_one_time_approval_url() {
     // When it is needed at all, on stderr: stdout stays the URL alone.
     let note = String::from_utf8_lossy(&out.stderr);
     assert!(note.contains("needs no approval"), "{note}");
-    assert!(note.contains("Admin approved users are pre-authorized"), "{note}");
+    assert!(
+        note.contains("Admin approved users are pre-authorized"),
+        "{note}"
+    );
 
     // With a My Domain, the URL is on it: External Client Apps are found only there.
     let out = Command::new(env!("CARGO_BIN_EXE_sfjwt"))
-        .args(["authorize-url", "--issuer", "3MVG9abc", "--my-domain", "acme.my.salesforce.com"])
+        .args([
+            "authorize-url",
+            "--issuer",
+            "3MVG9abc",
+            "--my-domain",
+            "acme.my.salesforce.com",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
     let url = String::from_utf8_lossy(&out.stdout);
     assert!(
-        url.starts_with("https://acme.my.salesforce.com/services/oauth2/authorize?client_id=3MVG9abc"),
+        url.starts_with(
+            "https://acme.my.salesforce.com/services/oauth2/authorize?client_id=3MVG9abc"
+        ),
         "{url}"
     );
 }
@@ -176,8 +187,21 @@ fn my_domain_logs_in_to_an_external_client_app_and_a_generic_audience_is_explain
     let my_domain = org.emulator.my_domain_url();
     let run = |extra: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_sfjwt"))
-            .args(["test-connection", "--my-domain", &my_domain, "--issuer", ECA_ISSUER])
-            .args(["--subject", USER, "--ca-file", &ca, "--keystore-path", &keystore])
+            .args([
+                "test-connection",
+                "--my-domain",
+                &my_domain,
+                "--issuer",
+                ECA_ISSUER,
+            ])
+            .args([
+                "--subject",
+                USER,
+                "--ca-file",
+                &ca,
+                "--keystore-path",
+                &keystore,
+            ])
             .args(["--retries", "0"])
             .args(extra)
             .env("SFJWT_KEYSTORE_PASSWORD", STORE_PASSWORD)
@@ -203,7 +227,10 @@ fn my_domain_logs_in_to_an_external_client_app_and_a_generic_audience_is_explain
     let printed = text(&out);
     assert_eq!(out.status.code(), Some(30), "{printed}");
     assert!(printed.contains("app_not_found"), "{printed}");
-    assert!(printed.contains("External client app is not installed in this org"), "{printed}");
+    assert!(
+        printed.contains("External client app is not installed in this org"),
+        "{printed}"
+    );
     assert!(printed.contains("remove audience"), "{printed}");
     assert_eq!(requests() - before, 1);
 }

@@ -155,8 +155,8 @@ fn app_not_found_hint(context: &HintContext) -> String {
         ),
         (Some(my_domain), _) if context.audience_set => format!(
             "audience is set to {}: an External Client App takes the My Domain as aud; remove \
-             audience, and sfjwt sends {my_domain} (then login or test once, for a connected \
-             app); and {installed}",
+             audience, and sfjwt sends my_domain ({my_domain}) first, then login or test once \
+             (for a connected app); and {installed}",
             context.audience
         ),
         (Some(my_domain), Some(other)) => format!(
@@ -329,7 +329,7 @@ mod tests {
         let text = ask(not_found.0, not_found.1, explicit.clone());
         assert!(text.contains("remove audience"), "{text}");
         assert!(
-            text.contains("sends https://acme.my.salesforce.com"),
+            text.contains("sends my_domain (https://acme.my.salesforce.com)"),
             "{text}"
         );
         let both = HintContext {
