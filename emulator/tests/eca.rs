@@ -2,23 +2,22 @@
 //! External Client Apps and the org's My Domain, over real HTTPS on loopback: both host
 //! names verified against the emulator's CA, every answer with Salesforce's exact body,
 //! and the org loaded from Salesforce metadata.
-use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
 
-use reqwest::blocking::{Client, ClientBuilder, Response};
-use reqwest::redirect::Policy;
-use reqwest::{Certificate, StatusCode};
+mod common;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use common::*;
+use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sfjwt::{AssertionSigner, Claims, ErrorCode, KeystoreType};
+use sfjwt::{Claims, ErrorCode};
 use sfjwt_emulator::{
     AppMetadata, ConnectedApp, Emulator, EmulatorConfig, ExternalClientApp, PermittedUsers,
     StartOptions, User, derived_consumer_key,
 };
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-const LOGIN: &str = "https://login.salesforce.com";
 const TEST: &str = "https://test.salesforce.com";
 const CONNECTED_APP: &str = "3MVG9connected";
 const ECA: &str = "3MVG9eca";
@@ -27,7 +26,6 @@ const OFF_ECA: &str = "3MVG9eca_off";
 const QUIET_OFF_ECA: &str = "3MVG9eca_off_worded";
 const NO_API_ECA: &str = "3MVG9eca_noapi";
 const OTHER_KEY_ECA: &str = "3MVG9eca_otherkey";
-const USER: &str = "etl@example.com";
 const HOLDER: &str = "holder@example.com";
 const NEW_USER: &str = "new@example.com";
 const PERMISSION_SET: &str = "ETL_Integration";
@@ -44,31 +42,6 @@ const NOT_ASSIGNED: (&str, &str) = (
 );
 const NOT_APPROVED: (&str, &str) = ("invalid_grant", "user hasn't approved this consumer");
 const UNKNOWN_CLIENT: (&str, &str) = ("invalid_client_id", "client identifier invalid");
-
-fn fixture(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(path)
-}
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(fixture(path)).expect("fixture readable")
-}
-
-/// The key of `jks-same.jks`, whose certificate every app here holds unless told.
-fn signer() -> &'static AssertionSigner {
-    static SIGNER: OnceLock<AssertionSigner> = OnceLock::new();
-    SIGNER.get_or_init(|| {
-        let store =
-            sfjwt::Keystore::open(&fixture("jks-same.jks"), KeystoreType::Auto, "changeit1")
-                .expect("keystore opens");
-        AssertionSigner::new(store.signing_key(None, "changeit1").expect("key"))
-    })
-}
-
-fn app_certificate() -> String {
-    read("certs/jks-same.talend_certificate.crt")
-}
 
 fn sign(iss: &str, sub: &str, aud: &str) -> String {
     let claims = Claims::new(iss, sub, aud, 180, SystemTime::now()).expect("claims");
@@ -120,41 +93,6 @@ fn config() -> EmulatorConfig {
     }
 }
 
-fn start(config: EmulatorConfig) -> Emulator {
-    Emulator::start(config, StartOptions::default()).expect("emulator starts")
-}
-
-fn builder(emulator: &Emulator) -> ClientBuilder {
-    let ca = Certificate::from_pem(emulator.ca_pem().as_bytes()).expect("CA parses");
-    Client::builder()
-        .tls_certs_only([ca])
-        .redirect(Policy::none())
-        .timeout(Duration::from_secs(20))
-}
-
-/// A client that verifies the emulator's certificate for every name, and resolves
-/// `localhost` as the system does (loopback; tried on ::1 first where it is listed,
-/// which the emulator does not listen on, then on 127.0.0.1).
-fn client(emulator: &Emulator) -> Client {
-    builder(emulator).build().expect("client builds")
-}
-
-fn post_token(client: &Client, base: &str, assertion: &str) -> (StatusCode, Value) {
-    let response = client
-        .post(format!("{base}/services/oauth2/token"))
-        .form(&[("grant_type", JWT_BEARER), ("assertion", assertion)])
-        .send()
-        .expect("token request answered");
-    json_of(response)
-}
-
-fn json_of(response: Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().expect("body");
-    let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
-    (status, value)
-}
-
 /// The refusal, whole: HTTP 400 and exactly Salesforce's two fields.
 fn assert_refused(answer: &(StatusCode, Value), (error, description): (&str, &str)) {
     assert_eq!(answer.0, StatusCode::BAD_REQUEST, "{}", answer.1);
@@ -184,17 +122,17 @@ fn both_host_names_verify_and_instance_url_follows_the_host_reached() {
     assert_eq!(emulator.my_domain(), "localhost");
 
     // A connected app logs in through both, as at login.salesforce.com and at a My Domain.
-    let generic = post_token(
+    let generic = json_of(post_token(
         &client,
         &emulator.base_url(),
         &sign(CONNECTED_APP, USER, LOGIN),
-    );
+    ));
     assert_token(&generic, &emulator.base_url());
-    let my_domain = post_token(
+    let my_domain = json_of(post_token(
         &client,
         &emulator.my_domain_url(),
         &sign(CONNECTED_APP, USER, TEST),
-    );
+    ));
     assert_token(&my_domain, &emulator.my_domain_url());
 
     // The REST answers name the host the session was opened on.
@@ -250,7 +188,7 @@ fn an_external_client_app_is_found_only_through_the_my_domain_with_its_url_as_au
 
     // The generic host: not found, whatever the audience.
     for aud in [LOGIN, TEST, "https://localhost", my_domain.as_str()] {
-        let answer = post_token(&client, &generic, &sign(ECA, USER, aud));
+        let answer = json_of(post_token(&client, &generic, &sign(ECA, USER, aud)));
         assert_refused(&answer, APP_NOT_FOUND);
     }
     // The My Domain with a generic or another audience: not found either.
@@ -265,7 +203,7 @@ fn an_external_client_app_is_found_only_through_the_my_domain_with_its_url_as_au
         "https://user@localhost".to_owned(),
         "https://localhost.example.com".to_owned(),
     ] {
-        let answer = post_token(&client, &my_domain, &sign(ECA, USER, &aud));
+        let answer = json_of(post_token(&client, &my_domain, &sign(ECA, USER, &aud)));
         assert_refused(&answer, APP_NOT_FOUND);
     }
     // The My Domain URL, with or without the port, a trailing slash tolerated.
@@ -275,7 +213,7 @@ fn an_external_client_app_is_found_only_through_the_my_domain_with_its_url_as_au
         format!("https://localhost:{port}"),
         format!("https://LocalHost:{port}/"),
     ] {
-        let answer = post_token(&client, &my_domain, &sign(ECA, USER, &aud));
+        let answer = json_of(post_token(&client, &my_domain, &sign(ECA, USER, &aud)));
         assert_token(&answer, &my_domain);
         assert_eq!(answer.1["token_type"], "Bearer");
     }
@@ -299,7 +237,7 @@ fn a_connected_app_refuses_the_my_domain_as_audience_on_either_host() {
     let client = client(&emulator);
     for base in [emulator.base_url(), emulator.my_domain_url()] {
         for aud in ["https://localhost".to_owned(), emulator.my_domain_url()] {
-            let answer = post_token(&client, &base, &sign(CONNECTED_APP, USER, &aud));
+            let answer = json_of(post_token(&client, &base, &sign(CONNECTED_APP, USER, &aud)));
             assert_refused(&answer, BAD_AUDIENCE);
         }
     }
@@ -330,7 +268,7 @@ fn each_refusal_of_an_external_client_app_has_salesforce_error_and_description()
         ("3MVG9unknown", USER, UNKNOWN_CLIENT),
     ];
     for (app, user, expected) in cases {
-        let answer = post_token(&client, &base, &sign(app, user, aud));
+        let answer = json_of(post_token(&client, &base, &sign(app, user, aud)));
         assert_eq!(answer.0, StatusCode::BAD_REQUEST, "{app} {user}");
         assert_eq!(
             answer.1,
@@ -339,17 +277,21 @@ fn each_refusal_of_an_external_client_app_has_salesforce_error_and_description()
         );
     }
     // The generic host answers app_not_found before looking at the flow.
-    let answer = post_token(&client, &emulator.base_url(), &sign(OFF_ECA, USER, aud));
+    let answer = json_of(post_token(
+        &client,
+        &emulator.base_url(),
+        &sign(OFF_ECA, USER, aud),
+    ));
     assert_refused(&answer, APP_NOT_FOUND);
     // Without the api scope, as for connected apps.
-    let answer = post_token(&client, &base, &sign(NO_API_ECA, USER, aud));
+    let answer = json_of(post_token(&client, &base, &sign(NO_API_ECA, USER, aud)));
     assert_eq!(answer.1["error"], "invalid_request", "{}", answer.1);
 
     // A holder of the permission set logs in, though it approved nothing itself.
-    let answer = post_token(&client, &base, &sign(ADMIN_ECA, HOLDER, aud));
+    let answer = json_of(post_token(&client, &base, &sign(ADMIN_ECA, HOLDER, aud)));
     assert_token(&answer, &base);
     // A user who approved the app logs in to an all-users ECA.
-    let answer = post_token(&client, &base, &sign(ECA, USER, aud));
+    let answer = json_of(post_token(&client, &base, &sign(ECA, USER, aud)));
     assert_token(&answer, &base);
     assert_eq!(emulator.login_count(), 2);
 }
@@ -365,29 +307,29 @@ fn a_custom_my_domain_is_in_the_certificate_and_is_the_only_my_domain_host() {
     let port = emulator.port();
     assert_eq!(emulator.my_domain_url(), format!("https://{DOMAIN}:{port}"));
     // The name resolves nowhere: the client maps it to loopback, TLS still verifies it.
-    let client = builder(&emulator)
+    let client = client_builder(&emulator)
         .resolve(DOMAIN, SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
         .build()
         .expect("client builds");
 
-    let answer = post_token(
+    let answer = json_of(post_token(
         &client,
         &emulator.my_domain_url(),
         &sign(ECA, USER, &format!("https://{DOMAIN}")),
-    );
+    ));
     assert_token(&answer, &emulator.my_domain_url());
     // localhost is now a generic host like any other.
-    let answer = post_token(
+    let answer = json_of(post_token(
         &client,
         &format!("https://localhost:{port}"),
         &sign(ECA, USER, &format!("https://{DOMAIN}")),
-    );
+    ));
     assert_refused(&answer, APP_NOT_FOUND);
-    let answer = post_token(
+    let answer = json_of(post_token(
         &client,
         &format!("https://localhost:{port}"),
         &sign(CONNECTED_APP, USER, LOGIN),
-    );
+    ));
     assert_token(&answer, &emulator.base_url());
     let hosts: Vec<String> = emulator.log().into_iter().map(|e| e.host).collect();
     assert_eq!(hosts, [DOMAIN, "localhost", "localhost"]);
@@ -665,19 +607,23 @@ fn an_app_loads_from_metadata_with_a_derived_consumer_key() {
     let emulator = start(config);
     let client = client(&emulator);
     let key = &app.consumer_key;
-    let answer = post_token(
+    let answer = json_of(post_token(
         &client,
         &emulator.my_domain_url(),
         &sign(key, USER, "https://localhost"),
-    );
+    ));
     assert_token(&answer, &emulator.my_domain_url());
-    let answer = post_token(
+    let answer = json_of(post_token(
         &client,
         &emulator.my_domain_url(),
         &sign(key, "other@example.com", "https://localhost"),
-    );
+    ));
     assert_refused(&answer, NOT_ASSIGNED);
-    let answer = post_token(&client, &emulator.base_url(), &sign(key, USER, LOGIN));
+    let answer = json_of(post_token(
+        &client,
+        &emulator.base_url(),
+        &sign(key, USER, LOGIN),
+    ));
     assert_refused(&answer, APP_NOT_FOUND);
 }
 
@@ -722,11 +668,11 @@ fn metadata_may_carry_its_consumer_key_a_bare_certificate_and_no_policies() {
             .with_app_metadata(&dir.0)
             .expect("loads")
     });
-    let answer = post_token(
+    let answer = json_of(post_token(
         &client(&emulator),
         &emulator.my_domain_url(),
         &sign("3MVG9given.key", USER, "https://localhost/"),
-    );
+    ));
     assert_token(&answer, &emulator.my_domain_url());
 }
 

@@ -1,55 +1,28 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! The emulator over real HTTPS on loopback, with assertions signed by the real core.
+
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
+use common::*;
 use reqwest::blocking::{Client, Response};
-use reqwest::redirect::Policy;
-use reqwest::{Certificate, Identity, StatusCode};
+use reqwest::{Identity, StatusCode};
 use serde_json::{Value, json};
-use sfjwt::{AssertionSigner, Claims, ErrorCode, KeystoreType};
+use sfjwt::{AssertionSigner, Claims, ErrorCode};
 use sfjwt_emulator::{
     ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, Field, SObjectData, StartOptions,
     User,
 };
 
-const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-const LOGIN: &str = "https://login.salesforce.com";
 const ORG_ID: &str = "00D000000000001AAA";
 const APP: &str = "3MVG9test";
 const ADMIN_APP: &str = "3MVG9admin";
 const NO_API_APP: &str = "3MVG9noapi";
 /// An app holding `pem-pkcs8.pem`'s certificate, for assertions that openssl signs.
 const PEM_APP: &str = "3MVG9pem";
-const USER: &str = "etl@example.com";
 const SITE: &str = "https://acme.my.site.com";
-
-fn fixture(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/fixtures")
-        .join(path)
-}
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(fixture(path)).expect("fixture readable")
-}
-
-fn load_signer(keystore: &str, alias: Option<&str>) -> AssertionSigner {
-    let store = sfjwt::Keystore::open(&fixture(keystore), KeystoreType::Auto, "changeit1")
-        .expect("keystore opens");
-    AssertionSigner::new(store.signing_key(alias, "changeit1").expect("key"))
-}
-
-/// The key whose certificate every test app holds.
-fn signer() -> &'static AssertionSigner {
-    static SIGNER: OnceLock<AssertionSigner> = OnceLock::new();
-    SIGNER.get_or_init(|| load_signer("jks-same.jks", None))
-}
-
-fn app_certificate() -> String {
-    read("certs/jks-same.talend_certificate.crt")
-}
 
 fn user(name: &str, edit: impl FnOnce(&mut User)) -> User {
     let mut user = User::new(name);
@@ -81,22 +54,6 @@ fn config() -> EmulatorConfig {
         extra_audiences: vec![SITE.to_owned()],
         ..EmulatorConfig::default()
     }
-}
-
-fn start(config: EmulatorConfig) -> Emulator {
-    Emulator::start(config, StartOptions::default()).expect("emulator starts")
-}
-
-fn client_builder(emulator: &Emulator) -> reqwest::blocking::ClientBuilder {
-    let ca = Certificate::from_pem(emulator.ca_pem().as_bytes()).expect("CA parses");
-    Client::builder()
-        .tls_certs_only([ca])
-        .redirect(Policy::none())
-        .timeout(Duration::from_secs(20))
-}
-
-fn client(emulator: &Emulator) -> Client {
-    client_builder(emulator).build().expect("client builds")
 }
 
 fn sign(iss: &str, sub: &str, aud: &str, lifetime: u32, now: SystemTime) -> String {
@@ -153,21 +110,6 @@ fn unix_now() -> u64 {
 
 fn good_assertion() -> String {
     sign(APP, USER, LOGIN, 180, SystemTime::now())
-}
-
-fn post_token(client: &Client, base: &str, assertion: &str) -> Response {
-    client
-        .post(format!("{base}/services/oauth2/token"))
-        .form(&[("grant_type", JWT_BEARER), ("assertion", assertion)])
-        .send()
-        .expect("token request answered")
-}
-
-fn json_of(response: Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body = response.text().expect("body");
-    let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
-    (status, value)
 }
 
 fn login(client: &Client, emulator: &Emulator) -> String {
