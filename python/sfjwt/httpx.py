@@ -20,18 +20,25 @@ from typing import AsyncGenerator, Generator
 
 import httpx
 
-from ._client import Client
-from ._session import is_invalid_session
+from ._client import AccessToken, Client
+from ._session import is_invalid_session, token_for
 
 __all__ = ["SalesforceAuth"]
 
 
 class SalesforceAuth(httpx.Auth):
-    """Authenticates each request with the client's current token (``Authorization:
-    Bearer …``). When Salesforce answers 401 ``INVALID_SESSION_ID`` (the session
-    expired or was revoked), forgets that token, gets a new one and sends the request
-    again, once. With ``httpx.AsyncClient``, a login runs in a worker thread
+    """Authenticates each request to the org with the client's current token
+    (``Authorization: Bearer …``). When Salesforce answers 401 ``INVALID_SESSION_ID``
+    (the session expired or was revoked), forgets that token, gets a new one and sends
+    the request again, once. With ``httpx.AsyncClient``, a login runs in a worker thread
     (:meth:`sfjwt.Client.token_async`), never on the event loop.
+
+    Only requests to the org carry the token: those whose origin (scheme, host, port)
+    is the token's ``instance_url`` or the client's ``my_domain``; a client that also
+    talks to other services sends those requests untouched. httpx follows redirects
+    (with ``follow_redirects=True``) without the auth flow and drops ``Authorization``
+    when one leaves the origin; a 401 that came from another origin is not answered
+    with a new login.
     """
 
     # The body is read before it is sent, so that a retry can send it again.
@@ -42,24 +49,39 @@ class SalesforceAuth(httpx.Auth):
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.read()
-        token = self._client.token()
+        token = token_for(self._client, self._client.token(), str(request.url))
+        if token is None:
+            yield request
+            return
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         response = yield request
-        if response.status_code == 401 and is_invalid_session(response.read()):
+        if _expired_here(self._client, token, response) and is_invalid_session(response.read()):
             self._client.invalidate(token)
-            request.headers["Authorization"] = f"Bearer {self._client.token().access_token}"
-            yield request
+            fresh = token_for(self._client, self._client.token(), str(request.url))
+            if fresh is not None:
+                request.headers["Authorization"] = f"Bearer {fresh.access_token}"
+                yield request
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
-        token = await self._client.token_async()
+        token = token_for(self._client, await self._client.token_async(), str(request.url))
+        if token is None:
+            yield request
+            return
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         response = yield request
-        if response.status_code == 401 and is_invalid_session(await response.aread()):
+        if _expired_here(self._client, token, response) and is_invalid_session(await response.aread()):
             self._client.invalidate(token)
-            fresh = await self._client.token_async()
-            request.headers["Authorization"] = f"Bearer {fresh.access_token}"
-            yield request
+            fresh = token_for(self._client, await self._client.token_async(), str(request.url))
+            if fresh is not None:
+                request.headers["Authorization"] = f"Bearer {fresh.access_token}"
+                yield request
 
     def __repr__(self) -> str:
         return f"SalesforceAuth({self._client!r})"
+
+
+def _expired_here(client: Client, token: AccessToken, response: httpx.Response) -> bool:
+    """A 401 from the org itself: after a redirect, ``response.request`` is the last
+    request sent, and a 401 from another origin is that service's."""
+    return response.status_code == 401 and token_for(client, token, str(response.request.url)) is not None

@@ -21,16 +21,23 @@ from requests import PreparedRequest, Response
 from requests.auth import AuthBase
 
 from ._client import AccessToken, Client
-from ._session import is_invalid_session
+from ._session import is_invalid_session, token_for
 
 __all__ = ["SalesforceAuth"]
 
 
 class SalesforceAuth(AuthBase):
-    """Authenticates each request with the client's current token (``Authorization:
-    Bearer …``). When Salesforce answers 401 ``INVALID_SESSION_ID`` (the session
-    expired or was revoked), forgets that token, gets a new one and sends the request
-    again, once. Many threads sharing one client share that one new login.
+    """Authenticates each request to the org with the client's current token
+    (``Authorization: Bearer …``). When Salesforce answers 401 ``INVALID_SESSION_ID``
+    (the session expired or was revoked), forgets that token, gets a new one and sends
+    the request again, once. Many threads sharing one client share that one new login.
+
+    Only requests to the org carry the token: those whose origin (scheme, host, port)
+    is the token's ``instance_url`` or the client's ``my_domain``. A session that also
+    talks to other services (object storage, a webhook, another API) sends those
+    requests untouched. Redirects are followed as requests does, and requests drops
+    ``Authorization`` when one leaves the origin; the adapter never adds it back, and
+    never answers a 401 from another origin with a new login.
 
     A request whose body is a stream that cannot be rewound is not resent: its 401
     is returned as it is.
@@ -40,7 +47,9 @@ class SalesforceAuth(AuthBase):
         self._client = client
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        token = self._client.token()
+        token = token_for(self._client, self._client.token(), request.url or "")
+        if token is None:
+            return request
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         request.hooks["response"].append(self._retry_once(token))
         return request
@@ -50,10 +59,16 @@ class SalesforceAuth(AuthBase):
             sent = response.request
             if getattr(sent, "_sfjwt_retry", False) or response.status_code != 401:
                 return response
+            # The hook follows the request through redirects: a 401 from another
+            # origin is that service's, not a dead Salesforce session.
+            if token_for(self._client, token, sent.url or "") is None:
+                return response
             if not is_invalid_session(response.content) or not _rewind(sent.body):
                 return response
             self._client.invalidate(token)
-            fresh = self._client.token()
+            fresh = token_for(self._client, self._client.token(), sent.url or "")
+            if fresh is None:  # the org moved to another instance meanwhile
+                return response
             retry = sent.copy()
             retry.headers["Authorization"] = f"Bearer {fresh.access_token}"
             # Not retried again, and not given this hook again by __call__: the copy

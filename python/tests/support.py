@@ -74,6 +74,10 @@ OWN_USERS = [
     "eca@example.com",
     "my-domain-connected-app@example.com",
     "eca-explicit-audience@example.com",
+    "origins-requests@example.com",
+    "origins-httpx@example.com",
+    "origins-httpx-async@example.com",
+    "origins-my-domain@example.com",
 ]
 
 
