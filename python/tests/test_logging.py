@@ -1,11 +1,13 @@
 # Copyright sfjwt contributors. Licensed under Apache-2.0.
 """sfjwt's events in Python's ``logging`` (logger ``sfjwt``): a login's start and end with
 its URL, user and duration, cache hits at level 5 (trace), retries and failed logins as
-warnings, and no secret in any record."""
+warnings, and no secret in any record; a handler may itself call sfjwt."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from typing import List
 
 import pytest
 
@@ -13,6 +15,8 @@ import sfjwt
 from support import KEYS, Emulator
 
 TRACE = 5
+#: How long a call may take before the test calls it hung (a guard, not a measurement).
+HANG_GUARD_SECS = 60
 
 
 def test_a_login_logs_its_start_and_end_and_no_secret(emulator: Emulator, caplog: pytest.LogCaptureFixture) -> None:
@@ -62,3 +66,60 @@ def test_nothing_is_formatted_for_a_quiet_logger(emulator: Emulator, caplog: pyt
     client.invalidate()
     client.token()
     assert not [r for r in caplog.records if user in r.getMessage()]
+
+
+def test_a_handler_that_calls_token_for_the_same_identity_does_not_hang(emulator: Emulator) -> None:
+    """A handler that ships records with the job's own client calls ``token()`` from inside
+    ``emit``, during a login on a cold cache. sfjwt emits a login's records once its single
+    flight has landed, on the calling thread, before ``token()`` returns: the nested call
+    finds that login's token instead of waiting, for good, for the flight its own thread
+    runs (issue 25, finding 3)."""
+    user = "logging-reentrant@example.com"
+    client = sfjwt.Client(**emulator.settings(subject=user))
+    client.invalidate()
+    nested: List[sfjwt.AccessToken] = []
+    nested_errors: List[BaseException] = []
+    emitting = threading.local()
+
+    class ShipWithTheClient(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if getattr(emitting, "active", False):
+                return  # the records of its own call
+            emitting.active = True
+            try:
+                nested.append(client.token())
+            except BaseException as error:  # logging would swallow it
+                nested_errors.append(error)
+            finally:
+                emitting.active = False
+
+    outer: List[sfjwt.AccessToken] = []
+    outer_errors: List[BaseException] = []
+
+    def log_in() -> None:
+        try:
+            outer.append(client.token())
+        except BaseException as error:
+            outer_errors.append(error)
+
+    logger = logging.getLogger("sfjwt")
+    handler = ShipWithTheClient(logging.DEBUG)
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        # In a thread: a hang fails the test instead of the run.
+        caller = threading.Thread(target=log_in, daemon=True)
+        caller.start()
+        caller.join(HANG_GUARD_SECS)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    if caller.is_alive():
+        # The hung thread holds the handler's lock, which logging.shutdown takes at exit.
+        handler.createLock()
+        pytest.fail("token() hung: the handler's token() waited for the login of its own thread")
+    assert not outer_errors and not nested_errors, (outer_errors, nested_errors)
+    assert len(outer) == 1 and nested, "the handler ran during the call"
+    assert {token.access_token for token in nested} == {outer[0].access_token}
+    assert emulator.logins(user) == 1
