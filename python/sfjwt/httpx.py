@@ -10,7 +10,7 @@ Needs httpx (not a dependency of sfjwt: ``pip install httpx``)::
     auth = SalesforceAuth(client)
     with httpx.Client(auth=auth) as http:
         http.get(f"{client.token().instance_url}/services/data/v62.0/limits")
-    async with httpx.AsyncClient(auth=auth) as http:     # logins off the event loop
+    async with httpx.AsyncClient(auth=auth) as http:     # sfjwt's calls off the event loop
         await http.get(...)
 """
 
@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import AsyncGenerator, Generator
 
+# httpx's own dependency: worker threads under asyncio and trio alike.
+import anyio.to_thread
 import httpx
 
 from ._client import AccessToken, Client
@@ -30,8 +32,10 @@ class SalesforceAuth(httpx.Auth):
     """Authenticates each request to the org with the client's current token
     (``Authorization: Bearer …``). When Salesforce answers 401 ``INVALID_SESSION_ID``
     (the session expired or was revoked), forgets that token, gets a new one and sends
-    the request again, once. With ``httpx.AsyncClient``, a login runs in a worker thread
-    (:meth:`sfjwt.Client.token_async`), never on the event loop.
+    the request again, once. With ``httpx.AsyncClient``, sfjwt's calls run in a worker
+    thread (anyio's, as httpx uses it), never on the event loop: a login, and forgetting a
+    token, which with ``token_cache_dir`` waits for the directory's lock while another
+    process logs in.
 
     Only requests to the org carry the token: those whose origin (scheme, host, port)
     is the token's ``instance_url`` or the client's ``my_domain``; a client that also
@@ -64,15 +68,15 @@ class SalesforceAuth(httpx.Auth):
 
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
         await request.aread()
-        token = token_for(self._client, await self._client.token_async(), str(request.url))
+        token = token_for(self._client, await anyio.to_thread.run_sync(self._client.token), str(request.url))
         if token is None:
             yield request
             return
         request.headers["Authorization"] = f"Bearer {token.access_token}"
         response = yield request
         if _expired_here(self._client, token, response) and is_invalid_session(await response.aread()):
-            self._client.invalidate(token)
-            fresh = token_for(self._client, await self._client.token_async(), str(request.url))
+            await anyio.to_thread.run_sync(self._client.invalidate, token)
+            fresh = token_for(self._client, await anyio.to_thread.run_sync(self._client.token), str(request.url))
             if fresh is not None:
                 request.headers["Authorization"] = f"Bearer {fresh.access_token}"
                 yield request

@@ -6,8 +6,10 @@ mid-run (POST /__emulator/revoke) with exactly one new login."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import io
-from typing import Iterator, cast
+from pathlib import Path
+from typing import Iterator, List, Optional, cast
 
 import httpx
 import pytest
@@ -123,6 +125,49 @@ def test_httpx_auth_async_logs_in_off_the_event_loop(emulator: Emulator) -> None
             return [first.status_code, *(r.status_code for r in again)]
 
     assert asyncio.run(job()) == [200] * 9
+    assert emulator.logins(user) == 2
+
+
+def test_httpx_async_forgets_an_expired_session_off_the_event_loop(emulator: Emulator, tmp_path: Path) -> None:
+    """After a 401, ``invalidate()`` waits for the ``token_cache_dir`` lock (up to the longest
+    a login can take) while another process logs in: the adapter runs it in a worker thread,
+    so the loop's other tasks go on meanwhile (issue 25, finding 7). Here the test holds the
+    lock, and a heartbeat task of the same loop ticks and only then lets it go: invalidate()
+    cannot end before that tick, and the tick cannot come while invalidate() blocks the loop."""
+    user = "httpx-async-lock@example.com"
+    # retries 0: a waiter gives up after one timeout_secs, which ends the test on a blocked loop.
+    settings = emulator.settings(subject=user, token_cache_dir=str(tmp_path / "tokens"), retries=0, timeout_secs=10)
+    order: List[str] = []
+
+    async def job() -> int:
+        loop = asyncio.get_running_loop()
+        forgetting = asyncio.Event()
+
+        class SaysWhenItForgets(sfjwt.Client):
+            def invalidate(self, token: Optional[sfjwt.AccessToken] = None) -> None:
+                loop.call_soon_threadsafe(forgetting.set)
+                super().invalidate(token)
+                order.append("forgotten")
+
+        client = SaysWhenItForgets(**settings)
+        base = (await client.token_async()).instance_url + API
+        [lock_file] = (tmp_path / "tokens").glob("*.lock")
+        emulator.revoke()
+        with lock_file.open("rb") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # another process's login, as far as sfjwt can tell
+
+            async def heartbeat() -> None:
+                await forgetting.wait()
+                order.append("heartbeat")
+                fcntl.flock(held, fcntl.LOCK_UN)
+
+            async with httpx.AsyncClient(auth=HttpxAuth(client), verify=emulator.context) as http:
+                answer, _ = await asyncio.wait_for(asyncio.gather(http.get(f"{base}/limits"), heartbeat()), 120)
+        return answer.status_code
+
+    status = asyncio.run(job())
+    assert order == ["heartbeat", "forgotten"], "the event loop stood still while invalidate() waited"
+    assert status == 200
     assert emulator.logins(user) == 2
 
 
