@@ -62,8 +62,8 @@ class ClientConfig(TypedDict, total=False):
     as data (``keystore_data`` or ``keystore_base64``); not both."""
     keystore_data: Optional[Union[bytes, bytearray, memoryview]]
     """The keystore file's contents instead of its path, e.g. from a secret store. Copied
-    into memory that sfjwt wipes (wipe a ``bytearray`` of yours afterwards); errors call
-    it "keystore from keystore_data"."""
+    into memory that sfjwt wipes, a ``memoryview`` included, with no other copy left behind
+    (wipe a ``bytearray`` of yours afterwards); errors call it "keystore from keystore_data"."""
     keystore_base64: Optional[str]
     """The keystore file's contents as base64 text (``base64 keystore.jks``, line breaks
     allowed), as ``dbutils.secrets.get`` or a Kubernetes secret gives it; also

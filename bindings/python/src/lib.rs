@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyMemoryView, PyString, PyType};
 use sfjwt::{AccessToken, ConfigBuilder, ConnectionReport, Error, ErrorCode, TokenCopy, TokenId};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 // The exception classes live in Python (`sfjwt/exceptions.py`) so that users can
 // subclass, pickle and document them like any Python exception.
@@ -140,7 +140,8 @@ const DATA_KEYS: [(&str, &str); 2] = [
 ];
 
 /// A keystore's bytes from `bytes`, `bytearray` or `memoryview`, copied into memory
-/// that is wiped (the Python object is the caller's), or empty for `None`.
+/// that is wiped (the Python object is the caller's), or empty for `None`. No other
+/// copy is left behind: a `memoryview` is read through a `bytearray` that is wiped.
 fn setting_bytes(key: &str, value: &Bound<'_, PyAny>) -> Result<Zeroizing<Vec<u8>>, Error> {
     let wrong_type = || Error::Config {
         key: key.to_owned(),
@@ -155,9 +156,15 @@ fn setting_bytes(key: &str, value: &Bound<'_, PyAny>) -> Result<Zeroizing<Vec<u8
     } else if let Ok(array) = value.cast::<PyByteArray>() {
         Ok(Zeroizing::new(array.to_vec()))
     } else if value.is_instance_of::<PyMemoryView>() {
-        let bytes = value.call_method0("tobytes").map_err(|_| wrong_type())?;
-        let bytes = bytes.cast::<PyBytes>().map_err(|_| wrong_type())?;
-        Ok(Zeroizing::new(bytes.as_bytes().to_vec()))
+        // Not `tobytes()`: its `bytes` would go back to the allocator unwiped. pyo3's
+        // `PyBuffer` would read the view directly, but the buffer protocol is not in the
+        // abi3-py39 API; `bytearray(view)` copies it once, into memory we can wipe.
+        let array = PyByteArray::from(value).map_err(|_| wrong_type())?;
+        // SAFETY: `array` is ours alone, and no Python code runs while the slice lives.
+        let copy = unsafe { array.as_bytes_mut() };
+        let bytes = Zeroizing::new(copy.to_vec());
+        copy.zeroize();
+        Ok(bytes)
     } else {
         Err(wrong_type())
     }
