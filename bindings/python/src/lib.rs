@@ -459,12 +459,14 @@ fn _testing_panic(py: Python<'_>) -> PyResult<()> {
     })
 }
 
-/// The compiled core of the `sfjwt` package; private: use `sfjwt`.
 /// sfjwt's events (the core's `log` records: logins, retries, warnings; never a
 /// secret) into Python's `logging`, logger `sfjwt`, with trace as level 5. A record
-/// comes from the thread that causes it, inside [`call`] with the GIL released; the GIL
-/// is taken for it there, which is safe because no code of this module waits for a
-/// core lock while holding the GIL.
+/// comes from the thread that causes it, inside [`call`] with the GIL released, and a
+/// login's records only once its single flight has landed; the GIL is taken for it
+/// there, with nothing of this module locked, so a handler may call sfjwt again, for
+/// the same identity too. Nor does this module hold the GIL while it waits for a core
+/// lock that a logging thread could hold: a warm `token()` takes none, and dropping a
+/// client takes only the slot map's, under which the core logs nothing.
 struct PythonLogger;
 
 /// `logging.getLogger("sfjwt")`.
@@ -505,6 +507,7 @@ impl log::Log for PythonLogger {
     fn flush(&self) {}
 }
 
+/// The compiled core of the `sfjwt` package; private: use `sfjwt`.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
