@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::events::event;
 use crate::oauth::{AccessToken, Session};
 
 /// The first bytes of an entry; another value is another (older) format, ignored.
@@ -132,19 +133,24 @@ impl SharedCache {
         login: impl FnOnce() -> Result<AccessToken>,
     ) -> Result<(AccessToken, Duration)> {
         if let Some(found) = self.read() {
-            log::trace!("token from the shared cache {}", self.token_path.display());
+            event!(
+                Trace,
+                "token from the shared cache {}",
+                self.token_path.display()
+            );
             return Ok(found);
         }
         let _lock = self.lock()?;
         // Another process may have logged in while this one waited.
         if let Some(found) = self.read() {
-            log::trace!(
+            event!(
+                Trace,
                 "token from the shared cache {}, after waiting for another process's login",
                 self.token_path.display()
             );
             return Ok(found);
         }
-        log::trace!("shared cache miss: {}", self.token_path.display());
+        event!(Trace, "shared cache miss: {}", self.token_path.display());
         let token = login()?;
         // A token that cannot be written is still good for this process: the cache only
         // saves logins, and the next process to log in tries the write again.
