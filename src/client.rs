@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_lc_rs::digest;
 
 use crate::assertion::{Assertion, AssertionSigner, Claims};
-use crate::cache::shared::{Identity, SharedCache};
+use crate::cache::shared::{self, Identity, SharedCache};
 use crate::cache::{self, CacheKey, Slot};
 use crate::config::{Config, KeystoreSource};
 use crate::connection_test::{self, ConnectionReport};
@@ -87,7 +87,7 @@ impl Client {
                     audience: &config.audience,
                     key_fingerprint: &key_fingerprint,
                 },
-                signer.key().pkcs8_der(),
+                &signer.key().secret_for(shared::KEY_LABEL)?,
                 http.longest_send(),
             )?),
             _ => None,

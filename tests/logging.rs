@@ -140,7 +140,9 @@ fn a_login_logs_its_start_and_end_and_a_cache_hit_and_no_secret() {
 fn a_handler_that_calls_token_during_the_login_gets_the_token_of_that_login() {
     capture();
     let org = org_with_users(&[REENTRANT_USER], |_| {});
-    let config = with(org.builder(), &[("subject", REENTRANT_USER)]).build().unwrap();
+    let config = with(org.builder(), &[("subject", REENTRANT_USER)])
+        .build()
+        .unwrap();
     let client = REENTRANT.get_or_init(|| Client::new(config).unwrap());
     let (done, outcome) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -153,7 +155,11 @@ fn a_handler_that_calls_token_during_the_login_gets_the_token_of_that_login() {
         .unwrap();
     let nested = std::mem::take(&mut *NESTED.lock().unwrap());
     assert_eq!(nested.len(), 1, "the handler ran once");
-    assert_eq!(nested[0].as_ref().unwrap(), &outer, "the same token, no second login");
+    assert_eq!(
+        nested[0].as_ref().unwrap(),
+        &outer,
+        "the same token, no second login"
+    );
     assert_eq!(org.emulator.login_count(), 1);
 }
 

@@ -4,8 +4,9 @@
 //!
 //! One file per identity, `<id>.token`, written atomically and readable only by its
 //! owner, holds the token encrypted and authenticated with AES-256-GCM under a key
-//! derived (HKDF-SHA256) from the signing private key: only a process holding that
-//! key can read an entry or forge one. Anything else found there (tampered, truncated,
+//! derived (HKDF-SHA256) from the signing key's RS256 signature of [`KEY_LABEL`]: only
+//! a process holding that key can read an entry or forge one, and every encoding of
+//! one key (a JKS and a PEM of it) reads the same entries. Anything else found there (tampered, truncated,
 //! foreign, of another format) is ignored and replaced.
 //!
 //! Single flight across processes: `<id>.lock`, locked with the operating system's
@@ -30,12 +31,14 @@ use crate::events::event;
 use crate::oauth::{AccessToken, Session};
 
 /// The first bytes of an entry; another value is another (older) format, ignored.
-const MAGIC: &[u8; 8] = b"SFJWTTC1";
+const MAGIC: &[u8; 8] = b"SFJWTTC2";
 /// Entries are a few hundred bytes; a larger file is not one.
 const MAX_ENTRY_BYTES: u64 = 64 * 1024;
 /// How often a waiter tries the lock again.
 const LOCK_POLL: Duration = Duration::from_millis(20);
 const KEY_SALT: &[u8] = b"sfjwt token cache v1";
+/// What the signing key signs to make the secret the entries' key comes from.
+pub(crate) const KEY_LABEL: &[u8] = b"sfjwt token cache key v2";
 const KEY: &str = "token_cache_dir";
 
 /// The who and where of a login that decide which token serves it.
@@ -95,12 +98,13 @@ struct Entry {
 impl SharedCache {
     /// The entry of `identity` in `dir`, which is created (0700) if missing; CONFIG
     /// naming `token_cache_dir` when it is not a directory of this user's that only
-    /// this user can change, or another user could replace it (see [`dir`]). `pkcs8`
-    /// is the signing key, from which the entry's key is derived.
+    /// this user can change, or another user could replace it (see [`dir`]). `secret`
+    /// is the signing key's signature of [`KEY_LABEL`], from which the entry's key is
+    /// derived.
     pub fn open(
         dir: &Path,
         identity: &Identity<'_>,
-        pkcs8: &[u8],
+        secret: &[u8],
         lock_wait: Duration,
     ) -> Result<SharedCache> {
         let dir = dir::CacheDir::open(dir)?;
@@ -111,7 +115,7 @@ impl SharedCache {
             .collect();
         let mut key_bytes = Zeroizing::new([0u8; 32]);
         hkdf::Salt::new(hkdf::HKDF_SHA256, KEY_SALT)
-            .extract(pkcs8)
+            .extract(secret)
             .expand(&[digest.as_ref()], hkdf::HKDF_SHA256)
             .and_then(|okm| okm.fill(&mut key_bytes[..]))
             .map_err(|_| Error::config(KEY, "cannot derive the token cache's key"))?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::*;
 
-const PKCS8: &[u8] = b"not a real key, but key material all the same";
+const SECRET: &[u8] = b"not a real signature, but a secret all the same";
 
 fn identity(subject: &str) -> Identity<'_> {
     Identity {
@@ -18,8 +18,8 @@ fn identity(subject: &str) -> Identity<'_> {
     }
 }
 
-fn cache(dir: &Path, subject: &str, pkcs8: &[u8]) -> SharedCache {
-    SharedCache::open(dir, &identity(subject), pkcs8, Duration::from_secs(5)).unwrap()
+fn cache(dir: &Path, subject: &str, secret: &[u8]) -> SharedCache {
+    SharedCache::open(dir, &identity(subject), secret, Duration::from_secs(5)).unwrap()
 }
 
 fn token(secret: &str) -> AccessToken {
@@ -42,12 +42,12 @@ fn temp_dir(name: &str) -> PathBuf {
 #[test]
 fn a_token_written_by_one_cache_is_read_by_another_of_the_same_identity() {
     let dir = temp_dir("roundtrip");
-    let first = cache(&dir, "etl@example.com", PKCS8);
+    let first = cache(&dir, "etl@example.com", SECRET);
     let (written, ttl) = first
         .get_or_login(Duration::from_secs(60), || Ok(token("SESSION-1")))
         .unwrap();
     assert_eq!(ttl, Duration::from_secs(60));
-    let second = cache(&dir, "etl@example.com", PKCS8);
+    let second = cache(&dir, "etl@example.com", SECRET);
     let (read, remaining) = second
         .get_or_login(Duration::from_secs(60), || panic!("no login expected"))
         .unwrap();
@@ -66,14 +66,14 @@ fn a_token_written_by_one_cache_is_read_by_another_of_the_same_identity() {
 #[test]
 fn another_key_or_identity_cannot_read_the_entry() {
     let dir = temp_dir("foreign");
-    let owner = cache(&dir, "etl@example.com", PKCS8);
+    let owner = cache(&dir, "etl@example.com", SECRET);
     owner
         .get_or_login(Duration::from_secs(60), || Ok(token("SESSION-1")))
         .unwrap();
     let other_key = cache(&dir, "etl@example.com", b"another signing key");
     assert!(other_key.read().is_none());
     // An entry copied under another identity's name does not decrypt either.
-    let other_user = cache(&dir, "other@example.com", PKCS8);
+    let other_user = cache(&dir, "other@example.com", SECRET);
     std::fs::copy(
         owner.dir.path().join(&owner.token_name),
         other_user.dir.path().join(&other_user.token_name),
@@ -86,7 +86,7 @@ fn another_key_or_identity_cannot_read_the_entry() {
 #[test]
 fn forget_if_leaves_a_newer_token_alone() {
     let dir = temp_dir("forget");
-    let cache = cache(&dir, "etl@example.com", PKCS8);
+    let cache = cache(&dir, "etl@example.com", SECRET);
     let (first, _) = cache
         .get_or_login(Duration::from_secs(60), || Ok(token("SESSION-1")))
         .unwrap();
@@ -107,7 +107,7 @@ fn forget_if_leaves_a_newer_token_alone() {
 #[test]
 fn an_expired_entry_is_not_used() {
     let dir = temp_dir("expired");
-    let cache = cache(&dir, "etl@example.com", PKCS8);
+    let cache = cache(&dir, "etl@example.com", SECRET);
     cache
         .write(
             &token("SESSION-1"),
@@ -123,7 +123,7 @@ fn an_expired_entry_is_not_used() {
 fn the_directory_and_files_are_the_owners_alone() {
     use std::os::unix::fs::PermissionsExt;
     let dir = temp_dir("modes").join("nested");
-    let cache = cache(&dir, "etl@example.com", PKCS8);
+    let cache = cache(&dir, "etl@example.com", SECRET);
     cache
         .get_or_login(Duration::from_secs(60), || Ok(token("SESSION-1")))
         .unwrap();
@@ -136,7 +136,7 @@ fn the_directory_and_files_are_the_owners_alone() {
     let refused = SharedCache::open(
         &dir,
         &identity("etl@example.com"),
-        PKCS8,
+        SECRET,
         Duration::from_secs(1),
     )
     .err()
@@ -169,7 +169,7 @@ mod hostile {
         SharedCache::open(
             dir,
             &identity("etl@example.com"),
-            PKCS8,
+            SECRET,
             Duration::from_secs(1),
         )
         .err()
@@ -204,7 +204,7 @@ mod hostile {
         let decoy = base.join("decoy");
         std::fs::create_dir(&decoy).unwrap();
         let path = base.join("tokens");
-        let cache = cache(&path, "etl@example.com", PKCS8);
+        let cache = cache(&path, "etl@example.com", SECRET);
         std::fs::rename(&path, base.join("moved")).unwrap();
         symlink(&decoy, &path).unwrap();
         login_ok(&cache).unwrap();
@@ -232,7 +232,7 @@ mod hostile {
         );
         // A sticky one (like /tmp) is fine: others cannot rename what is not theirs.
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
-        login_ok(&cache(&shared.join("tokens"), "etl@example.com", PKCS8)).unwrap();
+        login_ok(&cache(&shared.join("tokens"), "etl@example.com", SECRET)).unwrap();
         std::fs::remove_dir_all(&base).unwrap();
     }
 
@@ -242,7 +242,7 @@ mod hostile {
         let victim = base.join("victim");
         std::fs::write(&victim, "precious").unwrap();
         let path = base.join("tokens");
-        let cache = cache(&path, "etl@example.com", PKCS8);
+        let cache = cache(&path, "etl@example.com", SECRET);
         // The name the temporary file had: <id>.<pid>.tmp.
         let guessed = path.join(format!("{}.{}.tmp", cache.name, std::process::id()));
         symlink(&victim, guessed).unwrap();
@@ -258,7 +258,7 @@ mod hostile {
     fn a_fifo_in_place_of_the_entry_does_not_block() {
         let base = base("fifo");
         let path = base.join("tokens");
-        let cache = cache(&path, "etl@example.com", PKCS8);
+        let cache = cache(&path, "etl@example.com", SECRET);
         let fifo = std::ffi::CString::new(
             path.join(&cache.token_name)
                 .into_os_string()
@@ -286,7 +286,7 @@ mod hostile {
         std::fs::write(&victim, "precious").unwrap();
         std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
         let path = base.join("tokens");
-        let cache = cache(&path, "etl@example.com", PKCS8);
+        let cache = cache(&path, "etl@example.com", SECRET);
         symlink(&victim, path.join(&cache.lock_name)).unwrap();
         let refused = login_ok(&cache).expect_err("refused");
         assert_eq!(refused.code(), ErrorCode::Config);
@@ -349,7 +349,7 @@ mod hostile {
 
         // A lock file another user made (and could hold) in the job's own directory.
         let path = base.join("tokens");
-        let cache = cache(&path, "etl@example.com", PKCS8);
+        let cache = cache(&path, "etl@example.com", SECRET);
         std::fs::rename(theirs.join("held.lock"), path.join(&cache.lock_name)).unwrap();
         let refused = login_ok(&cache).expect_err("refused");
         assert_eq!(refused.code(), ErrorCode::Config);
