@@ -17,7 +17,7 @@
 mod dir;
 
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -26,6 +26,7 @@ use aws_lc_rs::{constant_time, digest, hkdf};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::cache::FAILED_LOGIN_BACKOFF;
 use crate::error::{Error, Result};
 use crate::events::event;
 use crate::oauth::{AccessToken, Session};
@@ -86,13 +87,33 @@ pub(crate) struct SharedCache {
     token_url: String,
 }
 
-/// What an entry holds, encrypted.
+/// What an entry holds, encrypted: the last login's token, or its failure. Times are
+/// milliseconds since the Unix epoch: a wall clock, which every process reads alike.
 #[derive(Serialize, Deserialize)]
-struct Entry {
-    session: Session,
-    /// Until when the token is trusted, in milliseconds since the Unix epoch: a wall
-    /// clock, which every process reads alike.
-    fresh_until_ms: u64,
+enum Entry {
+    Token {
+        session: Session,
+        written_ms: u64,
+        /// Until when the writer trusts the token; a reader trusts it no longer than
+        /// its own `token_ttl_secs` after `written_ms`.
+        fresh_until_ms: u64,
+    },
+    /// A failed login, answered to the processes that come within
+    /// [`FAILED_LOGIN_BACKOFF`] of it instead of a login of their own each.
+    Failure { error: Error, until_ms: u64 },
+}
+
+fn what(found: &Result<(AccessToken, Duration)>) -> &'static str {
+    if found.is_ok() {
+        "token"
+    } else {
+        "a failed login"
+    }
+}
+
+fn millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl SharedCache {
@@ -135,49 +156,72 @@ impl SharedCache {
         })
     }
 
-    /// The token in the file while it is fresh, with how long it stays fresh; else the
-    /// token of `login`, run under the lock by one process at a time and written for
-    /// the others, fresh for `ttl`.
+    /// The token in the file while it is fresh (for `ttl` at most), with how long it
+    /// stays fresh; else the token of `login`, run under the lock by one process at a
+    /// time and written for the others, fresh for `ttl`. A login's failure is written
+    /// too, and answered to the processes that come within [`FAILED_LOGIN_BACKOFF`].
     pub fn get_or_login(
         &self,
         ttl: Duration,
         login: impl FnOnce() -> Result<AccessToken>,
     ) -> Result<(AccessToken, Duration)> {
-        if let Some(found) = self.read() {
-            event!(Trace, "token from the shared cache {}", self.token_path());
-            return Ok(found);
-        }
-        let _lock = self.lock()?;
-        // Another process may have logged in while this one waited.
-        if let Some(found) = self.read() {
+        if let Some(found) = self.read(ttl) {
             event!(
                 Trace,
-                "token from the shared cache {}, after waiting for another process's login",
+                "{} from the shared cache {}",
+                what(&found),
                 self.token_path()
             );
-            return Ok(found);
+            return found;
+        }
+        let _lock = self.lock()?;
+        // Another process may have logged in, or failed to, while this one waited.
+        if let Some(found) = self.read(ttl) {
+            event!(
+                Trace,
+                "{} from the shared cache {}, after waiting for another process's login",
+                what(&found),
+                self.token_path()
+            );
+            return found;
         }
         event!(Trace, "shared cache miss: {}", self.token_path());
-        let token = login()?;
-        // A token that cannot be written is still good for this process: the cache only
-        // saves logins, and the next process to log in tries the write again.
-        let _ = self.write(&token, SystemTime::now() + ttl);
-        Ok((token, ttl))
+        // What cannot be written is still this process's answer: the cache only saves
+        // logins, and the next process to log in tries the write again.
+        let now = SystemTime::now();
+        match login() {
+            Ok(token) => {
+                let _ = self.write(&Entry::Token {
+                    session: token.session().clone(),
+                    written_ms: millis(now),
+                    fresh_until_ms: millis(now + ttl),
+                });
+                Ok((token, ttl))
+            }
+            Err(error) => {
+                let _ = self.write(&Entry::Failure {
+                    error: error.clone(),
+                    until_ms: millis(SystemTime::now() + FAILED_LOGIN_BACKOFF),
+                });
+                Err(error)
+            }
+        }
     }
 
     /// Deletes the entry if it still holds `stale`: after a 401 with `stale`, without
     /// throwing away the token another process got meanwhile.
     pub fn forget_if(&self, stale: &AccessToken) {
-        self.forget_when(|entry| {
-            constant_time::verify_slices_are_equal(
-                entry.session.access_token.as_bytes(),
+        self.forget_when(|entry| match entry {
+            Entry::Token { session, .. } => constant_time::verify_slices_are_equal(
+                session.access_token.as_bytes(),
                 stale.access_token().as_bytes(),
             )
-            .is_ok()
+            .is_ok(),
+            Entry::Failure { .. } => false,
         });
     }
 
-    /// Deletes the entry, whichever token it holds.
+    /// Deletes the entry, whichever token or failure it holds.
     pub fn forget(&self) {
         self.forget_when(|_| true);
     }
@@ -192,12 +236,31 @@ impl SharedCache {
         }
     }
 
-    /// The entry's token if it decrypts and is fresh, with its remaining freshness.
-    fn read(&self) -> Option<(AccessToken, Duration)> {
-        let entry = self.decrypt()?;
-        let fresh_until = UNIX_EPOCH + Duration::from_millis(entry.fresh_until_ms);
-        let remaining = fresh_until.duration_since(SystemTime::now()).ok()?;
-        Some((AccessToken::from_session(entry.session), remaining))
+    /// The entry's token if it decrypts and is fresh, with its remaining freshness (no
+    /// more than `ttl` after it was written), or its recent failure. A token written
+    /// "later" than now is not trusted: the clock was stepped back, and its age is
+    /// unknown.
+    fn read(&self, ttl: Duration) -> Option<Result<(AccessToken, Duration)>> {
+        let now = millis(SystemTime::now());
+        match self.decrypt()? {
+            Entry::Token {
+                session,
+                written_ms,
+                fresh_until_ms,
+            } => {
+                if written_ms > now {
+                    return None;
+                }
+                let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+                let until = fresh_until_ms.min(written_ms.saturating_add(ttl_ms));
+                let remaining = until.checked_sub(now).filter(|&ms| ms > 0)?;
+                Some(Ok((
+                    AccessToken::from_session(session),
+                    Duration::from_millis(remaining),
+                )))
+            }
+            Entry::Failure { error, until_ms } => (now < until_ms).then_some(Err(error)),
+        }
     }
 
     /// The entry, or `None` for a missing, foreign, old, tampered or truncated file.
@@ -221,17 +284,11 @@ impl SharedCache {
         serde_json::from_slice(plain).ok()
     }
 
-    /// Writes the token, atomically: a reader sees the old entry or the new one.
-    fn write(&self, token: &AccessToken, fresh_until: SystemTime) -> std::io::Result<()> {
-        let entry = Entry {
-            session: token.session().clone(),
-            fresh_until_ms: fresh_until
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-        };
+    /// Writes the entry, atomically: a reader sees the old entry or the new one.
+    fn write(&self, entry: &Entry) -> std::io::Result<()> {
         // Room enough that serializing never reallocates and leaves an unwiped copy.
         let mut in_out = Zeroizing::new(Vec::with_capacity(8192));
-        serde_json::to_writer(&mut *in_out, &entry)?;
+        serde_json::to_writer(&mut *in_out, entry)?;
         let nonce = self
             .key
             .seal_in_place_append_tag(Aad::from(&self.aad[..]), &mut *in_out)
@@ -262,22 +319,32 @@ impl SharedCache {
             .dir
             .open_lock(&self.lock_name)
             .map_err(|e| Error::config(KEY, format!("cannot open {}: {e}", self.lock_path())))?;
-
         let deadline = Instant::now() + self.lock_wait;
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(file),
+                Ok(()) => {
+                    record_holder(&file);
+                    return Ok(file);
+                }
                 Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                     std::thread::sleep(LOCK_POLL);
                 }
                 Err(std::fs::TryLockError::WouldBlock) => {
                     return Err(Error::Timeout {
                         url: self.token_url.clone(),
-                        reason: format!(
-                            "waited {} s for another process's login (it holds {})",
-                            self.lock_wait.as_secs(),
-                            self.lock_path()
-                        ),
+                        reason: match holder(&file) {
+                            Some(pid) => format!(
+                                "waited {} s for the login of process {pid}, which holds {}: \
+                                 if that process is stuck, ending it frees the lock",
+                                self.lock_wait.as_secs(),
+                                self.lock_path()
+                            ),
+                            None => format!(
+                                "waited {} s for another process's login (it holds {})",
+                                self.lock_wait.as_secs(),
+                                self.lock_path()
+                            ),
+                        },
                     });
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
@@ -289,6 +356,23 @@ impl SharedCache {
             }
         }
     }
+}
+
+/// Writes this process's id into the lock it holds, for the TIMEOUT of a waiter.
+fn record_holder(mut file: &File) {
+    let _ = file
+        .set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)))
+        .and_then(|_| write!(file, "{}", std::process::id()));
+}
+
+/// The id of the process that holds the lock, if it wrote one (Windows does not let
+/// another process read a locked file).
+fn holder(mut file: &File) -> Option<u32> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.take(16).read_to_string(&mut text).ok()?;
+    text.trim().parse().ok()
 }
 
 #[cfg(test)]

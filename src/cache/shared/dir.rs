@@ -363,6 +363,7 @@ mod portable {
 
         pub fn open_lock(&self, name: &str) -> io::Result<File> {
             OpenOptions::new()
+                .read(true)
                 .write(true)
                 .create(true)
                 .truncate(false)

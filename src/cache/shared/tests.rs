@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::*;
 
+const TTL: Duration = Duration::from_secs(60);
 const SECRET: &[u8] = b"not a real signature, but a secret all the same";
 
 fn identity(subject: &str) -> Identity<'_> {
@@ -71,7 +72,7 @@ fn another_key_or_identity_cannot_read_the_entry() {
         .get_or_login(Duration::from_secs(60), || Ok(token("SESSION-1")))
         .unwrap();
     let other_key = cache(&dir, "etl@example.com", b"another signing key");
-    assert!(other_key.read().is_none());
+    assert!(other_key.read(TTL).is_none());
     // An entry copied under another identity's name does not decrypt either.
     let other_user = cache(&dir, "other@example.com", SECRET);
     std::fs::copy(
@@ -79,7 +80,7 @@ fn another_key_or_identity_cannot_read_the_entry() {
         other_user.dir.path().join(&other_user.token_name),
     )
     .unwrap();
-    assert!(other_user.read().is_none());
+    assert!(other_user.read(TTL).is_none());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -96,25 +97,132 @@ fn forget_if_leaves_a_newer_token_alone() {
         .unwrap();
     cache.forget_if(&first);
     assert_eq!(
-        cache.read().unwrap().0.access_token(),
+        cache.read(TTL).unwrap().unwrap().0.access_token(),
         second.access_token()
     );
     cache.forget_if(&second);
-    assert!(cache.read().is_none());
+    assert!(cache.read(TTL).is_none());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A token entry written at `written` (an offset from now), trusted by its writer for
+/// `writer_ttl`.
+fn write_token(cache: &SharedCache, written: i64, writer_ttl: Duration) {
+    let now = SystemTime::now();
+    let written = if written < 0 {
+        now - Duration::from_secs(written.unsigned_abs())
+    } else {
+        now + Duration::from_secs(written.unsigned_abs())
+    };
+    cache
+        .write(&Entry::Token {
+            session: token("SESSION-1").session().clone(),
+            written_ms: millis(written),
+            fresh_until_ms: millis(written + writer_ttl),
+        })
+        .unwrap();
 }
 
 #[test]
 fn an_expired_entry_is_not_used() {
     let dir = temp_dir("expired");
     let cache = cache(&dir, "etl@example.com", SECRET);
-    cache
-        .write(
-            &token("SESSION-1"),
-            SystemTime::now() - Duration::from_secs(1),
-        )
-        .unwrap();
-    assert!(cache.read().is_none());
+    write_token(&cache, -61, TTL);
+    assert!(cache.read(TTL).is_none());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_reader_trusts_an_entry_no_longer_than_its_own_ttl() {
+    let dir = temp_dir("reader-ttl");
+    let cache = cache(&dir, "etl@example.com", SECRET);
+    write_token(&cache, -10, Duration::from_secs(3600));
+    let (_, remaining) = cache.read(TTL).unwrap().unwrap();
+    assert!(remaining <= TTL - Duration::from_secs(10), "{remaining:?}");
+    write_token(&cache, -61, Duration::from_secs(3600));
+    assert!(cache.read(TTL).is_none(), "older than this reader's ttl");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_entry_written_after_now_is_not_trusted_after_the_clock_steps_back() {
+    let dir = temp_dir("clock-back");
+    let cache = cache(&dir, "etl@example.com", SECRET);
+    write_token(&cache, 600, TTL);
+    assert!(cache.read(TTL).is_none());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn outage() -> Error {
+    Error::Network {
+        url: "https://login.example.com/services/oauth2/token".to_owned(),
+        reason: "connection refused".to_owned(),
+    }
+}
+
+#[test]
+fn a_failed_login_is_answered_to_the_other_processes_until_its_back_off_ends() {
+    let dir = temp_dir("failure");
+    let first = cache(&dir, "etl@example.com", SECRET);
+    let second = cache(&dir, "etl@example.com", SECRET);
+    assert!(first.get_or_login(TTL, || Err(outage())).is_err());
+    let answered = second
+        .get_or_login(TTL, || panic!("no login of its own within the back-off"))
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(answered, Some(outage().to_string()));
+    std::thread::sleep(FAILED_LOGIN_BACKOFF + Duration::from_millis(50));
+    let (token, _) = second.get_or_login(TTL, || Ok(token("SESSION-2"))).unwrap();
+    assert_eq!(token.access_token(), "SESSION-2");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_process_that_waited_for_a_failing_login_gets_its_failure() {
+    let dir = temp_dir("wait-failure");
+    let first = &cache(&dir, "etl@example.com", SECRET);
+    let second = cache(&dir, "etl@example.com", SECRET);
+    let (locked, holding) = std::sync::mpsc::channel();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            first.get_or_login(TTL, || {
+                locked.send(()).unwrap();
+                released.recv().unwrap();
+                Err(outage())
+            })
+        });
+        holding.recv().unwrap();
+        let waiter = scope.spawn(|| second.get_or_login(TTL, || panic!("a second login")));
+        // The waiter is waiting for the lock (or about to): the login fails now.
+        release.send(()).unwrap();
+        let answered = waiter.join().unwrap().err().map(|e| e.code());
+        assert_eq!(answered, Some(crate::ErrorCode::Network));
+    });
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_waiter_that_times_out_names_the_process_holding_the_lock() {
+    let dir = temp_dir("stuck");
+    let holder = cache(&dir, "etl@example.com", SECRET);
+    let waiter = SharedCache::open(
+        &dir,
+        &identity("etl@example.com"),
+        SECRET,
+        Duration::from_millis(100),
+    )
+    .unwrap();
+    let _held = holder.lock().unwrap();
+    let timed_out = waiter
+        .get_or_login(TTL, || panic!("no login without the lock"))
+        .expect_err("TIMEOUT");
+    assert_eq!(timed_out.code(), crate::ErrorCode::Timeout);
+    let text = timed_out.to_string();
+    assert!(
+        text.contains(&format!("process {}", std::process::id())),
+        "{text}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
