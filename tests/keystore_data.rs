@@ -264,8 +264,7 @@ fn data_larger_than_a_keystore_can_be_is_config_before_any_decoding() {
     let mut builder = ConfigBuilder::default();
     let refused = builder
         .set_data("keystore_base64", &vec![0u8; over], "keystore_data")
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(refused.code(), ErrorCode::Config);
     assert_eq!(refused.config_key(), Some("keystore_base64"));
     assert!(
@@ -276,8 +275,7 @@ fn data_larger_than_a_keystore_can_be_is_config_before_any_decoding() {
     let text = "QUFB".repeat(over / 3 + 1);
     let refused = builder
         .set("client_cert_base64", &text)
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     assert_eq!(refused.config_key(), Some("client_cert_base64"));
     assert!(
         refused.to_string().contains("more than a keystore can be"),
