@@ -118,6 +118,21 @@ pub extern "system" fn Java_dev_sfjwt_Native_clientInvalidateIfCurrent<'local>(
     })
 }
 
+/// `String clientMyDomain(long handle)`: the configured My Domain as an origin
+/// (`https://acme.my.salesforce.com`), or null: besides the instance, where the token
+/// may go.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_Native_clientMyDomain<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObject<'local> {
+    boundary(env, |env| {
+        let my_domain = client(handle)?.client.config().my_domain.as_deref();
+        Ok(optional_string(env, my_domain)?)
+    })
+}
+
 /// `ConnectionReport clientTestConnection(long handle)`: the diagnostic with the
 /// client's configuration.
 #[unsafe(no_mangle)]
@@ -416,6 +431,6 @@ mod tests {
                 entry_points += 1;
             }
         }
-        assert_eq!(entry_points, 9);
+        assert_eq!(entry_points, 10);
     }
 }
