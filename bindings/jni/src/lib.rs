@@ -170,6 +170,13 @@ struct JavaClient {
     java_token: TokenCopy<Global<JObject<'static>>>,
 }
 
+/// Java threads share a client handle (the `&JavaClient` of [`client`] is used by
+/// many at once): a change that made `JavaClient` thread-unsafe must break this build.
+const _: () = {
+    const fn shared_between_threads<T: Send + Sync>() {}
+    shared_between_threads::<JavaClient>();
+};
+
 impl JavaClient {
     /// The token as a Java object: the one made before while the core's token is still
     /// current, so that a warm `token()` converts nothing and creates nothing
@@ -197,7 +204,8 @@ fn client<'a>(handle: jlong) -> Result<&'a JavaClient, JniError> {
     }
     // SAFETY: a non-zero handle is the `Box::into_raw` result of `clientNew`;
     // NativeHandle keeps it alive (not freed) for the whole native call that uses it,
-    // and `JavaClient` is `Sync`, so shared references from many threads are sound.
+    // and `JavaClient` is `Sync` (asserted at compile time), so shared references from
+    // many threads are sound.
     Ok(unsafe { &*(handle as *const JavaClient) })
 }
 
