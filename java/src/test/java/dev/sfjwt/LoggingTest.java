@@ -212,6 +212,19 @@ class LoggingTest extends EmulatorTestBase {
         client.close();
     }
 
+    @Test
+    void aHandlerThatThrowsDoesNotFailTheCallThatLogged() throws Exception {
+        Handler throwing = onceFor("", record -> {
+            throw new IllegalStateException("the handler's own bug");
+        });
+        logger.addHandler(throwing);
+        try (SalesforceJwtClient client = new SalesforceJwtClient(emulator.jks().build())) {
+            assertInstanceOf(AccessToken.class, client.token());
+        } finally {
+            logger.removeHandler(throwing);
+        }
+    }
+
     private synchronized List<LogRecord> recordsWith(String needle) {
         return records.stream().filter(r -> r.getMessage().contains(needle)).collect(Collectors.toList());
     }
