@@ -174,7 +174,11 @@ typedef struct sfjwt_token sfjwt_token;
  * Receives one event: its level, its message (NUL-terminated UTF-8, borrowed for
  * the call only) and the `userdata` given to `sfjwt_set_log_callback`. It may be
  * called from any thread that uses sfjwt, several at once, so it must be
- * thread-safe; it must not call `sfjwt_set_log_callback`.
+ * thread-safe. It may call sfjwt (`sfjwt_client_token` for the same client
+ * included: events of a login reach it once the login has ended), but not
+ * `sfjwt_set_log_callback` (CONFIG), and it must not wait for another thread that
+ * uses sfjwt. It must return normally: no `longjmp` out of it, no C++ exception
+ * through it.
  */
 typedef void (*sfjwt_log_callback)(enum sfjwt_log_level level, const char *message, void *userdata);
 
@@ -402,7 +406,8 @@ struct sfjwt_error *sfjwt_config_load_properties(struct sfjwt_config *cfg, const
  * caller's buffer stays the caller's, to wipe. Returns NULL on success, else an error
  * the caller frees with `sfjwt_error_free`.
  *
- * Errors: CONFIG for a NULL `cfg`, or a NULL `data` with a length.
+ * Errors: CONFIG for a NULL `cfg`, a NULL `data` with a length, or a length over
+ * 16 MiB (no keystore is that large; nothing is read).
  *
  * Thread-safety: no other thread may use `cfg` during the call.
  *
@@ -424,7 +429,8 @@ struct sfjwt_error *sfjwt_config_set_keystore_data(struct sfjwt_config *cfg,
  * Ownership: the bytes are copied into `cfg` and zeroized when `cfg` is freed.
  * Returns NULL on success, else an error the caller frees with `sfjwt_error_free`.
  *
- * Errors: CONFIG for a NULL `cfg`, or a NULL `data` with a length.
+ * Errors: CONFIG for a NULL `cfg`, a NULL `data` with a length, or a length over
+ * 16 MiB (no keystore is that large; nothing is read).
  *
  * Thread-safety: no other thread may use `cfg` during the call.
  *
@@ -843,17 +849,19 @@ void sfjwt_report_free(struct sfjwt_report **report);
  * Sends sfjwt's log events of `min_level` and more severe to `callback`, with
  * `userdata` passed back on each call; a NULL `callback` or `SFJWT_LOG_LEVEL_OFF`
  * stops them. One callback for the whole process; a new call replaces the previous
- * one. Events come from the thread that causes them (the one calling
- * `sfjwt_client_token`, say), while the call runs.
+ * one, once the calls of the previous one under way on other threads have returned:
+ * after this returns, the previous callback and its `userdata` are never used again,
+ * and `userdata` may be freed. Events come from the thread that causes them (the one
+ * calling `sfjwt_client_token`, say), while the call runs.
  *
  * Ownership: `userdata` stays the caller's; sfjwt only passes it back. Messages are
  * borrowed for the duration of one callback call. Returns NULL on success, else an
  * error the caller frees with `sfjwt_error_free`.
  *
- * Errors: CONFIG naming `min_level` when it is not a `sfjwt_log_level`.
+ * Errors: CONFIG naming `min_level` when it is not a `sfjwt_log_level`; CONFIG when
+ * called from a log callback (it would wait for itself).
  *
- * Thread-safety: callable from any thread; events already under way on other threads
- * may still reach the previous callback.
+ * Thread-safety: callable from any thread except from within a log callback.
  *
  * # Safety
  *

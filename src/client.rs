@@ -10,11 +10,12 @@ use std::time::{Duration, Instant, SystemTime};
 use aws_lc_rs::digest;
 
 use crate::assertion::{Assertion, AssertionSigner, Claims};
-use crate::cache::shared::{Identity, SharedCache};
+use crate::cache::shared::{self, Identity, SharedCache};
 use crate::cache::{self, CacheKey, Slot};
 use crate::config::{Config, KeystoreSource};
 use crate::connection_test::{self, ConnectionReport};
 use crate::error::{Error, Result};
+use crate::events::event;
 use crate::oauth::{self, AccessToken, HintContext, Http, TokenId};
 
 /// Logs in to Salesforce with the JWT Bearer flow and keeps the token.
@@ -58,7 +59,7 @@ impl Client {
         let key = config.keystore.signing_key()?;
         if key.certificate().is_some() {
             for warning in connection_test::certificate_warnings(&key, SystemTime::now()) {
-                log::warn!("{warning}");
+                event!(Warn, "{warning}");
             }
         }
         Client::with_signer(config, AssertionSigner::new(key))
@@ -86,7 +87,7 @@ impl Client {
                     audience: &config.audience,
                     key_fingerprint: &key_fingerprint,
                 },
-                signer.key().pkcs8_der(),
+                &signer.key().secret_for(shared::KEY_LABEL)?,
                 http.longest_send(),
             )?),
             _ => None,
@@ -156,7 +157,8 @@ impl Client {
         let mut missed = false;
         let token = slot.get_or_login(|| {
             missed = true;
-            log::trace!(
+            event!(
+                Trace,
                 "token cache miss for {} at {}",
                 self.config.subject,
                 self.config.login_url
@@ -167,7 +169,8 @@ impl Client {
             }
         });
         if !missed {
-            log::trace!(
+            event!(
+                Trace,
                 "token cache hit for {} at {}",
                 self.config.subject,
                 self.config.login_url
@@ -264,16 +267,18 @@ impl Client {
         attempts: &mut Vec<TokenAttempt>,
     ) -> Result<AccessToken> {
         let (login_url, subject) = (&self.config.login_url, &self.config.subject);
-        log::debug!("logging in to {login_url} as {subject}");
+        event!(Debug, "logging in to {login_url} as {subject}");
         let started = Instant::now();
         let result = self.exchange(signed, attempts);
         let millis = started.elapsed().as_millis();
         match &result {
-            Ok(token) => log::info!(
+            Ok(token) => event!(
+                Info,
                 "logged in to {login_url} as {subject} in {millis} ms (instance {})",
                 token.instance_url()
             ),
-            Err(error) => log::warn!(
+            Err(error) => event!(
+                Warn,
                 "login to {login_url} as {subject} failed after {millis} ms: [{}] {error}",
                 error.code()
             ),
@@ -302,7 +307,8 @@ impl Client {
             (Err(error), Some(second)) if oauth::is_audience_refusal(error) => second,
             _ => return result,
         };
-        log::info!(
+        event!(
+            Info,
             "{} refused aud {first}; trying aud {second} once",
             self.config.login_url
         );

@@ -102,6 +102,16 @@ impl fmt::Debug for ProxyUrl {
     }
 }
 
+/// The largest keystore taken as data, as for a file: real ones are a few kilobytes.
+pub const MAX_KEYSTORE_BYTES: usize = crate::files::MAX_SECRET_FILE_BYTES as usize;
+
+fn too_large(len: usize) -> String {
+    format!(
+        "{len} bytes is more than a keystore can be (at most {} MiB; real ones are a few kilobytes)",
+        MAX_KEYSTORE_BYTES / (1024 * 1024)
+    )
+}
+
 /// A keystore handed over as bytes instead of a file: the contents of
 /// `keystore_base64` (a secret store's environment variable), Python's `keystore_data`,
 /// Java's `keystoreData`, C's `sfjwt_config_set_keystore_data`. Wiped on drop; `Debug`
@@ -126,11 +136,17 @@ impl KeystoreData {
     fn from_base64(key: &str, origin: &str, text: &str) -> Result<KeystoreData, String> {
         use base64::engine::general_purpose::{STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT};
         use base64::{DecodeError, Engine};
-        let compact = Zeroizing::new(
-            text.chars()
-                .filter(|c| !c.is_ascii_whitespace())
-                .collect::<String>(),
-        );
+        // Every 4 characters make 3 bytes; whitespace aside, a longer text decodes to
+        // more than a keystore can be.
+        if text.len() / 4 * 3 > MAX_KEYSTORE_BYTES * 2 {
+            return Err(too_large(text.len() / 4 * 3));
+        }
+        // Capacity up front, as below: a growing String would leave unwiped copies.
+        let mut compact = Zeroizing::new(String::with_capacity(text.len()));
+        compact.extend(text.chars().filter(|c| !c.is_ascii_whitespace()));
+        if compact.len() / 4 * 3 > MAX_KEYSTORE_BYTES {
+            return Err(too_large(compact.len() / 4 * 3));
+        }
         // Capacity up front: growing the buffer would leave unwiped copies behind.
         let mut bytes = Zeroizing::new(Vec::with_capacity(base64::decoded_len_estimate(
             compact.len(),
@@ -376,6 +392,9 @@ impl ConfigBuilder {
     /// `client_cert_base64`, whose decoded form `data` is, and `origin` is what
     /// messages call it (`keystore_data`, `keystoreData(byte[])`). Empty data clears it.
     pub fn set_data(&mut self, key: &str, data: &[u8], origin: &str) -> Result<&mut Self> {
+        if data.len() > MAX_KEYSTORE_BYTES {
+            return Err(Error::config(key, too_large(data.len())));
+        }
         let data = (!data.is_empty()).then(|| KeystoreData::new(origin, data));
         match key {
             "keystore_base64" => self.keystore_data = data,
@@ -822,16 +841,29 @@ pub fn parse_properties(text: &str) -> Vec<(String, Zeroizing<String>)> {
     let mut pairs = Vec::new();
     let mut lines = text.lines();
     while let Some(first) = lines.next() {
-        let mut logical = Zeroizing::new(first.trim_start().to_owned());
-        if logical.is_empty() || logical.starts_with('#') || logical.starts_with('!') {
+        let first = first.trim_start();
+        if first.is_empty() || first.starts_with('#') || first.starts_with('!') {
             continue;
         }
-        while ends_with_continuation(&logical) {
-            logical.pop();
+        // The physical lines of this logical line, then one buffer of their size: a
+        // growing one would leave unwiped copies of a password behind.
+        let mut parts = vec![first];
+        while parts
+            .last()
+            .is_some_and(|part| ends_with_continuation(part))
+        {
             match lines.next() {
-                Some(next) => logical.push_str(next.trim_start()),
+                Some(next) => parts.push(next.trim_start()),
                 None => break,
             }
+        }
+        let mut logical = Zeroizing::new(String::with_capacity(
+            parts.iter().map(|part| part.len()).sum(),
+        ));
+        let continued = parts.len() - 1;
+        for (i, part) in parts.into_iter().enumerate() {
+            let ends = i < continued || ends_with_continuation(part);
+            logical.push_str(if ends { &part[..part.len() - 1] } else { part });
         }
         let (key, value) = split_key_value(&logical);
         pairs.push((unescape(key), Zeroizing::new(unescape(value))));
@@ -878,10 +910,10 @@ fn unescape(text: &str) -> String {
             Some('r') => out.push('\r'),
             Some('f') => out.push('\x0c'),
             Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
+                let hex = Zeroizing::new(chars.by_ref().take(4).collect::<String>());
                 match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
                     Some(decoded) => out.push(decoded),
-                    None => out.push_str(&hex),
+                    None => out.push_str(hex.as_str()),
                 }
             }
             Some(other) => out.push(other),

@@ -104,7 +104,7 @@ impl fmt::Display for ErrorCode {
 }
 
 /// Everything that can go wrong in sfjwt.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum Error {
     /// A missing or invalid setting.
     #[error("invalid setting '{key}': {reason}")]
@@ -263,7 +263,7 @@ pub enum Error {
 }
 
 /// A refusal from the token endpoint: Salesforce's words and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Rejection {
     /// Salesforce's `error` (`invalid_grant`, ...).
     pub error: String,

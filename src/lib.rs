@@ -17,6 +17,7 @@ mod client;
 pub mod config;
 pub mod connection_test;
 pub mod error;
+mod events;
 mod files;
 // Not API: the entry points of the fuzz targets (fuzz/) and of their regression tests.
 #[cfg(feature = "fuzzing")]

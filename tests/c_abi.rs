@@ -33,7 +33,7 @@ use sfjwt_emulator::{Fault, FaultAction};
 use support::{ECA_ISSUER, ISSUER, STORE_PASSWORD, USER, fixture};
 
 /// The test programs and the logins each must cause.
-const PROGRAMS: [(&str, RangeInclusive<usize>); 8] = [
+const PROGRAMS: [(&str, RangeInclusive<usize>); 9] = [
     ("test_success", 10..=10),
     ("test_errors", 0..=0),
     ("test_null", 0..=0),
@@ -47,6 +47,7 @@ const PROGRAMS: [(&str, RangeInclusive<usize>); 8] = [
     ),
     ("test_secrets", 0..=0),
     ("test_my_domain", 4..=4),
+    ("test_logging", 2..=2),
 ];
 
 /// `THREADS` of test_stress.c, and its rounds per thread (fewer under valgrind).

@@ -257,3 +257,32 @@ fn the_mutual_tls_keystore_can_be_data_too() {
         .expect("accepted with the client certificate given as data");
     assert_eq!(token.instance_url(), mtls_url);
 }
+
+#[test]
+fn data_larger_than_a_keystore_can_be_is_config_before_any_decoding() {
+    let over = sfjwt::config::MAX_KEYSTORE_BYTES + 1;
+    let mut builder = ConfigBuilder::default();
+    let refused = builder
+        .set_data("keystore_base64", &vec![0u8; over], "keystore_data")
+        .expect_err("refused");
+    assert_eq!(refused.code(), ErrorCode::Config);
+    assert_eq!(refused.config_key(), Some("keystore_base64"));
+    assert!(
+        refused.to_string().contains("more than a keystore can be"),
+        "{refused}"
+    );
+
+    let text = "QUFB".repeat(over / 3 + 1);
+    let refused = builder
+        .set("client_cert_base64", &text)
+        .expect_err("refused");
+    assert_eq!(refused.config_key(), Some("client_cert_base64"));
+    assert!(
+        refused.to_string().contains("more than a keystore can be"),
+        "{refused}"
+    );
+    // At the cap, the bytes are taken (and are not a keystore, which loading tells).
+    builder
+        .set_data("keystore_base64", &vec![0u8; over - 1], "keystore_data")
+        .expect("at the cap");
+}

@@ -5,7 +5,8 @@
 
 mod support;
 
-use std::sync::{Mutex, Once};
+use std::sync::{Mutex, Once, OnceLock};
+use std::time::Duration;
 
 use log::{Level, Log, Metadata, Record};
 use sfjwt::Client;
@@ -27,6 +28,15 @@ impl Log for Capture {
         if !sfjwt::is_own_log_record(record.metadata()) {
             return;
         }
+        let message = record.args().to_string();
+        if let Some(client) = REENTRANT.get()
+            && message.starts_with("logged in to")
+            && message.contains(REENTRANT_USER)
+        {
+            // What a handler that ships warnings with the job's own client does.
+            let nested = client.token().map(|t| t.access_token().to_owned());
+            NESTED.lock().unwrap().push(nested);
+        }
         RECORDS.lock().unwrap().push((
             record.level(),
             record.target().to_owned(),
@@ -36,6 +46,11 @@ impl Log for Capture {
 
     fn flush(&self) {}
 }
+
+/// The client a handler calls `token()` on, from inside the login's own record.
+static REENTRANT: OnceLock<Client> = OnceLock::new();
+const REENTRANT_USER: &str = "reentrant@example.com";
+static NESTED: Mutex<Vec<sfjwt::Result<String>>> = Mutex::new(Vec::new());
 
 fn capture() {
     static INSTALL: Once = Once::new();
@@ -119,6 +134,33 @@ fn a_login_logs_its_start_and_end_and_a_cache_hit_and_no_secret() {
     for secret in [token.access_token(), assertion.as_str(), STORE_PASSWORD] {
         assert!(!all.contains(secret), "a secret in the log");
     }
+}
+
+#[test]
+fn a_handler_that_calls_token_during_the_login_gets_the_token_of_that_login() {
+    capture();
+    let org = org_with_users(&[REENTRANT_USER], |_| {});
+    let config = with(org.builder(), &[("subject", REENTRANT_USER)])
+        .build()
+        .unwrap();
+    let client = REENTRANT.get_or_init(|| Client::new(config).unwrap());
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(client.token().map(|t| t.access_token().to_owned()));
+    });
+    // A guard against a hang only: the login takes milliseconds.
+    let outer = outcome
+        .recv_timeout(Duration::from_secs(60))
+        .expect("token() returned (a handler calling token() must not hang it)")
+        .unwrap();
+    let nested = std::mem::take(&mut *NESTED.lock().unwrap());
+    assert_eq!(nested.len(), 1, "the handler ran once");
+    assert_eq!(
+        nested[0].as_ref().unwrap(),
+        &outer,
+        "the same token, no second login"
+    );
+    assert_eq!(org.emulator.login_count(), 1);
 }
 
 #[test]

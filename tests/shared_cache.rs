@@ -98,3 +98,89 @@ fn without_the_in_process_cache_the_directory_is_not_used() {
     assert_eq!(org.emulator.login_count(), 2);
     assert!(!tokens.exists());
 }
+
+/// `cmd` with `args`, its stdout; the test's own tools (keytool, openssl).
+fn run(cmd: &str, args: &[&str], dir: &std::path::Path) -> Vec<u8> {
+    let out = std::process::Command::new(cmd)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn two_encodings_of_one_key_share_the_entry() {
+    let org = start(default_org_config());
+    let dir = TempDir::new("shared-encodings");
+    let cache_dir = dir.0.join("tokens").display().to_string();
+    // The fixture's key, exported by keytool and openssl, with its other valid private
+    // exponent (tests/support/other_exponent.py): other bytes, the same key.
+    let jks = fixture("jks-same.jks").display().to_string();
+    let pass = format!("pass:{STORE_PASSWORD}");
+    #[rustfmt::skip]
+    run("keytool", &["-importkeystore", "-srckeystore", &jks, "-srcstorepass", STORE_PASSWORD,
+        "-destkeystore", "k.p12", "-deststoretype", "PKCS12", "-deststorepass", STORE_PASSWORD,
+        "-noprompt"], &dir.0);
+    #[rustfmt::skip]
+    run("openssl", &["pkcs12", "-in", "k.p12", "-passin", &pass, "-nocerts", "-nodes",
+        "-out", "k.pem"], &dir.0);
+    run(
+        "openssl",
+        &[
+            "pkey",
+            "-in",
+            "k.pem",
+            "-traditional",
+            "-outform",
+            "DER",
+            "-out",
+            "k.der",
+        ],
+        &dir.0,
+    );
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/other_exponent.py");
+    let other = run("python3", &[&script.display().to_string(), "k.der"], &dir.0);
+    assert_ne!(std::fs::read(dir.0.join("k.der")).unwrap(), other);
+    dir.write("other.der", &other);
+    #[rustfmt::skip]
+    run("openssl", &["rsa", "-inform", "DER", "-in", "other.der", "-traditional",
+        "-out", "other.pem"], &dir.0);
+    let pem_path = dir.0.join("other.pem").display().to_string();
+
+    let from_jks = Client::new(
+        with(org.builder(), &[("token_cache_dir", &cache_dir)])
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let written = from_jks.token().unwrap();
+    // The last client of the identity gone, its slot goes: the next reads the file.
+    drop(from_jks);
+    let from_pem = Client::new(
+        with(
+            org.builder(),
+            &[
+                ("token_cache_dir", &cache_dir),
+                ("keystore_path", &pem_path),
+                ("keystore_type", "PEM"),
+                ("keystore_password", ""),
+            ],
+        )
+        .build()
+        .unwrap(),
+    )
+    .unwrap();
+    assert!(same(&written, &from_pem.token().unwrap()));
+    assert_eq!(
+        org.emulator.login_count(),
+        1,
+        "the PEM client read the JKS client's entry"
+    );
+}

@@ -26,6 +26,7 @@ use arc_swap::ArcSwapOption;
 
 use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::events::HeldRecords;
 use crate::oauth::{AccessToken, TokenId};
 
 /// How long a failed login answers for the logins that would follow it. Callers that
@@ -175,6 +176,10 @@ impl Slot {
         flight.failure = None;
         drop(flight);
 
+        // Dropped after `landing`: the records go out once the flight has landed, so
+        // that a log handler calling `token()` finds its token instead of waiting for
+        // the flight its own thread runs.
+        let _held = HeldRecords::start();
         let mut landing = Landing {
             slot: self,
             failure: None,

@@ -107,6 +107,22 @@ impl SigningKey {
     pub(crate) fn key_pair(&self) -> &RsaKeyPair {
         &self.key_pair
     }
+
+    /// A secret that only a holder of this key can make, the same whatever encoding
+    /// the key came in (PKCS#8 with or without attributes, PKCS#1, any keystore): its
+    /// RS256 signature of `label`, which RSASSA-PKCS1-v1_5 makes deterministic.
+    pub(crate) fn secret_for(&self, label: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        let mut signature = Zeroizing::new(vec![0u8; self.key_pair.public_modulus_len()]);
+        self.key_pair
+            .sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                label,
+                &mut signature,
+            )
+            .map_err(|_| Error::config("token_cache_dir", "cannot derive the token cache's key"))?;
+        Ok(signature)
+    }
 }
 
 impl fmt::Debug for SigningKey {

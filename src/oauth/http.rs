@@ -19,6 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::events::event;
 use crate::keystore::SigningKey;
 
 /// Salesforce's answers are small; a bigger body is not Salesforce.
@@ -176,7 +177,8 @@ impl Http {
                 Ok((response, _)) => format!("HTTP {}", response.status),
                 Err(error) => format!("[{}] {error}", error.code()),
             };
-            log::warn!(
+            event!(
+                Warn,
                 "{}: {reason}; retry {} of {} in {} ms",
                 scrub_query(url),
                 attempt + 1,

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::assertion::Assertion;
 use crate::error::{Error, Rejection, Result};
+use crate::events::event;
 pub(crate) use hints::HintContext;
 pub use hints::authorize_url;
 pub(crate) use http::Http;
@@ -183,7 +184,8 @@ pub(crate) fn request_token(
     let response = http.send(&url, |client| client.post(&url).form(&form))?;
     let now = SystemTime::now();
     if let Some(offset) = clock_offset(response.date, now) {
-        log::warn!(
+        event!(
+            Warn,
             "this machine's clock is {} s {} {login_url}'s (its Date header): assertions carry \
              this clock's times, and Salesforce refuses an expired one; sync it with NTP",
             offset.unsigned_abs(),

@@ -298,6 +298,9 @@ static void keystore_data_logs_in(void) {
     CHECK_OK(sfjwt_config_set_keystore_data(cfg, NULL, 0));
     CHECK_FAILS(sfjwt_client_new(cfg, &client), SFJWT_CODE_CONFIG, "keystore_path");
     CHECK_FAILS(sfjwt_config_set_keystore_data(cfg, NULL, 10), SFJWT_CODE_CONFIG, "'data'");
+    /* A length from a failed ftell ((size_t)-1): refused before anything is read. */
+    CHECK_FAILS(sfjwt_config_set_keystore_data(cfg, keystore, (size_t)-1), SFJWT_CODE_CONFIG,
+                "more than a keystore can be");
     CHECK_FAILS(sfjwt_config_set(cfg, "keystore_base64", "%%% not base64"), SFJWT_CODE_CONFIG,
                 "keystore_base64");
     CHECK_OK(sfjwt_config_set_client_cert_data(cfg, keystore, len));

@@ -8,7 +8,7 @@ use std::path::Path;
 use sfjwt_core::ConfigBuilder;
 
 use crate::error::sfjwt_error;
-use crate::guard::{arg_bytes, arg_mut, arg_str, free, guard};
+use crate::guard::{arg_keystore_bytes, arg_mut, arg_str, free, guard};
 
 /// Settings not yet validated: the keys of design.md (`issuer`, `subject`,
 /// `keystore_path`, `keystore_password`, ...). Passwords held here are zeroized
@@ -134,7 +134,8 @@ pub unsafe extern "C" fn sfjwt_config_load_properties(
 /// caller's buffer stays the caller's, to wipe. Returns NULL on success, else an error
 /// the caller frees with `sfjwt_error_free`.
 ///
-/// Errors: CONFIG for a NULL `cfg`, or a NULL `data` with a length.
+/// Errors: CONFIG for a NULL `cfg`, a NULL `data` with a length, or a length over
+/// 16 MiB (no keystore is that large; nothing is read).
 ///
 /// Thread-safety: no other thread may use `cfg` during the call.
 ///
@@ -153,7 +154,7 @@ pub unsafe extern "C" fn sfjwt_config_set_keystore_data(
         // SAFETY: forwarded from this function's contract (1).
         let cfg = unsafe { arg_mut(cfg, "cfg") }?;
         // SAFETY: forwarded from this function's contract (2).
-        let bytes = unsafe { arg_bytes(data, len, "data") }?;
+        let bytes = unsafe { arg_keystore_bytes(data, len, "data") }?;
         cfg.builder
             .set_data("keystore_base64", bytes, "sfjwt_config_set_keystore_data")?;
         Ok(())
@@ -167,7 +168,8 @@ pub unsafe extern "C" fn sfjwt_config_set_keystore_data(
 /// Ownership: the bytes are copied into `cfg` and zeroized when `cfg` is freed.
 /// Returns NULL on success, else an error the caller frees with `sfjwt_error_free`.
 ///
-/// Errors: CONFIG for a NULL `cfg`, or a NULL `data` with a length.
+/// Errors: CONFIG for a NULL `cfg`, a NULL `data` with a length, or a length over
+/// 16 MiB (no keystore is that large; nothing is read).
 ///
 /// Thread-safety: no other thread may use `cfg` during the call.
 ///
@@ -186,7 +188,7 @@ pub unsafe extern "C" fn sfjwt_config_set_client_cert_data(
         // SAFETY: forwarded from this function's contract (1).
         let cfg = unsafe { arg_mut(cfg, "cfg") }?;
         // SAFETY: forwarded from this function's contract (2).
-        let bytes = unsafe { arg_bytes(data, len, "data") }?;
+        let bytes = unsafe { arg_keystore_bytes(data, len, "data") }?;
         cfg.builder.set_data(
             "client_cert_base64",
             bytes,

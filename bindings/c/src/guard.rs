@@ -119,13 +119,15 @@ pub(crate) unsafe fn arg_mut<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T
     unsafe { ptr.as_mut() }.ok_or_else(|| null_argument(name))
 }
 
-/// A byte buffer argument: `len` bytes at `ptr`; NULL is allowed with a length of 0
-/// only, and gives an empty slice.
+/// A keystore's bytes as an argument: `len` bytes at `ptr`; NULL is allowed with a
+/// length of 0 only, and gives an empty slice. A length over
+/// [`sfjwt_core::config::MAX_KEYSTORE_BYTES`] (a `(size_t)-1` from a failed `ftell`,
+/// say) is CONFIG before anything is read.
 ///
 /// # Safety
 ///
 /// `ptr` is NULL or points to `len` bytes that stay readable and unchanged during `'a`.
-pub(crate) unsafe fn arg_bytes<'a>(
+pub(crate) unsafe fn arg_keystore_bytes<'a>(
     ptr: *const u8,
     len: usize,
     name: &str,
@@ -133,6 +135,13 @@ pub(crate) unsafe fn arg_bytes<'a>(
     match (ptr.is_null(), len) {
         (_, 0) => Ok(&[]),
         (true, _) => Err(null_argument(name)),
+        (_, len) if len > sfjwt_core::config::MAX_KEYSTORE_BYTES => Err(Error::config(
+            name,
+            format!(
+                "a length of {len} bytes is more than a keystore can be (at most {} MiB)",
+                sfjwt_core::config::MAX_KEYSTORE_BYTES / (1024 * 1024)
+            ),
+        )),
         // SAFETY: not NULL, and the caller promises `len` readable bytes for 'a.
         (false, _) => Ok(unsafe { std::slice::from_raw_parts(ptr, len) }),
     }

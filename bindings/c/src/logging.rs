@@ -3,6 +3,7 @@
 //! and misses, retries, clock-offset and certificate-expiry warnings) handed to the
 //! program's own logging. No event ever carries a password, key, assertion or token.
 
+use std::cell::Cell;
 use std::ffi::{CString, c_char, c_void};
 use std::sync::{Once, RwLock};
 
@@ -45,7 +46,11 @@ const FILTERS: [(sfjwt_log_level, log::LevelFilter); 6] = [
 /// Receives one event: its level, its message (NUL-terminated UTF-8, borrowed for
 /// the call only) and the `userdata` given to `sfjwt_set_log_callback`. It may be
 /// called from any thread that uses sfjwt, several at once, so it must be
-/// thread-safe; it must not call `sfjwt_set_log_callback`.
+/// thread-safe. It may call sfjwt (`sfjwt_client_token` for the same client
+/// included: events of a login reach it once the login has ended), but not
+/// `sfjwt_set_log_callback` (CONFIG), and it must not wait for another thread that
+/// uses sfjwt. It must return normally: no `longjmp` out of it, no C++ exception
+/// through it.
 #[allow(non_camel_case_types)]
 pub type sfjwt_log_callback = Option<
     unsafe extern "C" fn(level: sfjwt_log_level, message: *const c_char, userdata: *mut c_void),
@@ -58,7 +63,17 @@ struct Sink {
     userdata: usize,
 }
 
+/// Read-locked while a callback runs, so that replacing it waits for the calls
+/// under way: after `sfjwt_set_log_callback` returns, the old callback and its
+/// `userdata` are never used again.
 static SINK: RwLock<Option<Sink>> = RwLock::new(None);
+
+thread_local! {
+    /// The sink whose callback this thread is running: an event the callback itself
+    /// causes (it called sfjwt) goes to it without locking again, which could wait
+    /// behind a replacement that waits for this very call.
+    static RUNNING: Cell<Option<Sink>> = const { Cell::new(None) };
+}
 
 /// The `log` facade's logger for this library: forwards to the C callback.
 struct CallbackLogger;
@@ -72,11 +87,6 @@ impl log::Log for CallbackLogger {
         if !log::Log::enabled(self, record.metadata()) {
             return;
         }
-        // A copy, so that no lock is held while the callback runs.
-        let sink = *SINK.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let Some(sink) = sink else {
-            return;
-        };
         let level = match record.level() {
             log::Level::Error => sfjwt_log_level::Error,
             log::Level::Warn => sfjwt_log_level::Warn,
@@ -86,9 +96,23 @@ impl log::Log for CallbackLogger {
         };
         let text = record.args().to_string().replace('\0', " ");
         let message = CString::new(text).unwrap_or_default();
-        // SAFETY: `sfjwt_set_log_callback`'s caller promised a callback that may be
-        // called from any thread with a message borrowed for the call and its userdata.
-        unsafe { (sink.callback)(level, message.as_ptr(), sink.userdata as *mut c_void) }
+        let deliver = |sink: Sink| {
+            let outer = RUNNING.replace(Some(sink));
+            // SAFETY: `sfjwt_set_log_callback`'s caller promised a callback that may be
+            // called from any thread with a message borrowed for the call and its
+            // userdata, until it is replaced, which waits for this call (SINK's lock).
+            unsafe { (sink.callback)(level, message.as_ptr(), sink.userdata as *mut c_void) };
+            RUNNING.set(outer);
+        };
+        if let Some(sink) = RUNNING.get() {
+            // The outer call on this thread holds the read lock.
+            deliver(sink);
+            return;
+        }
+        let sink = SINK.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(sink) = *sink {
+            deliver(sink);
+        }
     }
 
     fn flush(&self) {}
@@ -97,17 +121,19 @@ impl log::Log for CallbackLogger {
 /// Sends sfjwt's log events of `min_level` and more severe to `callback`, with
 /// `userdata` passed back on each call; a NULL `callback` or `SFJWT_LOG_LEVEL_OFF`
 /// stops them. One callback for the whole process; a new call replaces the previous
-/// one. Events come from the thread that causes them (the one calling
-/// `sfjwt_client_token`, say), while the call runs.
+/// one, once the calls of the previous one under way on other threads have returned:
+/// after this returns, the previous callback and its `userdata` are never used again,
+/// and `userdata` may be freed. Events come from the thread that causes them (the one
+/// calling `sfjwt_client_token`, say), while the call runs.
 ///
 /// Ownership: `userdata` stays the caller's; sfjwt only passes it back. Messages are
 /// borrowed for the duration of one callback call. Returns NULL on success, else an
 /// error the caller frees with `sfjwt_error_free`.
 ///
-/// Errors: CONFIG naming `min_level` when it is not a `sfjwt_log_level`.
+/// Errors: CONFIG naming `min_level` when it is not a `sfjwt_log_level`; CONFIG when
+/// called from a log callback (it would wait for itself).
 ///
-/// Thread-safety: callable from any thread; events already under way on other threads
-/// may still reach the previous callback.
+/// Thread-safety: callable from any thread except from within a log callback.
 ///
 /// # Safety
 ///
@@ -129,6 +155,12 @@ pub unsafe extern "C" fn sfjwt_set_log_callback(
                 format!("{min_level} is not a sfjwt_log_level (0 = off .. 5 = trace)"),
             ));
         };
+        if RUNNING.get().is_some() {
+            return Err(Error::config(
+                "callback",
+                "sfjwt_set_log_callback cannot be called from a log callback",
+            ));
+        }
         static INSTALL: Once = Once::new();
         INSTALL.call_once(|| {
             // Fails only if this library already has a logger, which only this does.

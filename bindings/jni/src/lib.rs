@@ -118,6 +118,21 @@ pub extern "system" fn Java_dev_sfjwt_Native_clientInvalidateIfCurrent<'local>(
     })
 }
 
+/// `String clientMyDomain(long handle)`: the configured My Domain as an origin
+/// (`https://acme.my.salesforce.com`), or null: besides the instance, where the token
+/// may go.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_Native_clientMyDomain<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    handle: jlong,
+) -> JObject<'local> {
+    boundary(env, |env| {
+        let my_domain = client(handle)?.client.config().my_domain.as_deref();
+        Ok(optional_string(env, my_domain)?)
+    })
+}
+
 /// `ConnectionReport clientTestConnection(long handle)`: the diagnostic with the
 /// client's configuration.
 #[unsafe(no_mangle)]
@@ -155,6 +170,13 @@ struct JavaClient {
     java_token: TokenCopy<Global<JObject<'static>>>,
 }
 
+/// Java threads share a client handle (the `&JavaClient` of [`client`] is used by
+/// many at once): a change that made `JavaClient` thread-unsafe must break this build.
+const _: () = {
+    const fn shared_between_threads<T: Send + Sync>() {}
+    shared_between_threads::<JavaClient>();
+};
+
 impl JavaClient {
     /// The token as a Java object: the one made before while the core's token is still
     /// current, so that a warm `token()` converts nothing and creates nothing
@@ -182,7 +204,8 @@ fn client<'a>(handle: jlong) -> Result<&'a JavaClient, JniError> {
     }
     // SAFETY: a non-zero handle is the `Box::into_raw` result of `clientNew`;
     // NativeHandle keeps it alive (not freed) for the whole native call that uses it,
-    // and `JavaClient` is `Sync`, so shared references from many threads are sound.
+    // and `JavaClient` is `Sync` (asserted at compile time), so shared references from
+    // many threads are sound.
     Ok(unsafe { &*(handle as *const JavaClient) })
 }
 
@@ -416,6 +439,6 @@ mod tests {
                 entry_points += 1;
             }
         }
-        assert_eq!(entry_points, 9);
+        assert_eq!(entry_points, 10);
     }
 }

@@ -62,6 +62,14 @@ final class Native {
     static native void clientInvalidateIfCurrent(long handle, long tokenId);
 
     /**
+     * The client's My Domain as an origin URL ({@code https://acme.my.salesforce.com}).
+     *
+     * @param handle a live handle
+     * @return the My Domain, or null when {@code my_domain} is not set
+     */
+    static native String clientMyDomain(long handle);
+
+    /**
      * Runs the connection test with the client's settings.
      *
      * @param handle a live handle

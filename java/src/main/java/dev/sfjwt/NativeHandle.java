@@ -17,8 +17,20 @@ import java.util.concurrent.locks.StampedLock;
  * exactly once, and makes later calls throw {@link IllegalStateException}: a closed handle never
  * reaches native code. The lock is a {@link StampedLock}: its read lock is one atomic update
  * each way, without the per-thread hold counts of {@code ReentrantReadWriteLock}, which matters
- * for a cached {@code token()} called from many threads. Calls do not nest, so it need not be
- * reentrant.
+ * for a cached {@code token()} called from many threads (the depth below adds one thread-local
+ * look-up).
+ *
+ * <p>Calls nest: native code logs on the calling thread, and a {@code java.util.logging} handler
+ * may call sfjwt again (a handler that ships warnings with the job's client). A StampedLock
+ * reader queues behind a waiting writer, so a nested {@code readLock()} would wait for a
+ * {@code close()} from another thread that itself waits for the outer call: a deadlock. A call
+ * made inside another on the same thread therefore takes the read lock with
+ * {@code tryReadLock()}, which does not queue: for the handle of the outer call it always
+ * succeeds (that call's read lock keeps writers out), and for another handle it fails only
+ * while that handle is being freed, which then counts as closed. A per-thread depth counter
+ * (one for all handles, holding only an {@code int[]}, so it pins no class loader) tells the
+ * two apart; top-level calls still queue behind a waiting {@code close()}, so that it is not
+ * starved. A handler must not close the client whose call it runs in.
  *
  * <p>Backstop: a wrapper that is never closed is freed after the garbage collector finds it
  * unreachable. {@code java.lang.ref.Cleaner} is Java 9+, so this uses a
@@ -61,6 +73,9 @@ final class NativeHandle implements AutoCloseable {
     /** Keeps the backstops reachable until they run or their handle is closed. */
     private static final Set<Backstop> BACKSTOPS =
             Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<Backstop, Boolean>()));
+
+    /** How many {@link #call}s of any handle the thread is inside: above 0, a call is nested. */
+    private static final ThreadLocal<int[]> DEPTH = ThreadLocal.withInitial(() -> new int[1]);
 
     private final StampedLock lock = new StampedLock();
     private final Free free;
@@ -107,13 +122,19 @@ final class NativeHandle implements AutoCloseable {
      * @throws IllegalStateException when the handle is closed
      */
     public <T, E extends Exception> T call(Call<T, E> call) throws E {
-        long stamp = lock.readLock();
+        int[] depth = DEPTH.get();
+        long stamp = readLock(depth);
+        if (stamp == 0) {
+            throw new IllegalStateException(what + " is closed");
+        }
+        depth[0]++;
         try {
             if (handle == 0) {
                 throw new IllegalStateException(what + " is closed");
             }
             return call.apply(handle);
         } finally {
+            depth[0]--;
             lock.unlockRead(stamp);
         }
     }
@@ -124,12 +145,20 @@ final class NativeHandle implements AutoCloseable {
      * @return true once closed
      */
     public boolean isClosed() {
-        long stamp = lock.readLock();
+        long stamp = readLock(DEPTH.get());
+        if (stamp == 0) {
+            return true;
+        }
         try {
             return handle == 0;
         } finally {
             lock.unlockRead(stamp);
         }
+    }
+
+    /** The read lock, queued at the top level, not queued when nested (0: being freed). */
+    private long readLock(int[] depth) {
+        return depth[0] == 0 ? lock.readLock() : lock.tryReadLock();
     }
 
     /** Waits for running calls, then frees the handle; later calls are no-ops. */
@@ -172,8 +201,15 @@ final class NativeHandle implements AutoCloseable {
         return BACKSTOPS.size();
     }
 
-    /** Frees the handles of wrappers that were collected without being closed. */
+    /**
+     * Frees the handles of wrappers that were collected without being closed. Not inside a call
+     * (a log handler that creates a client): the collected wrapper may be the one whose call
+     * runs, and its write lock would wait for this thread. The next top-level drain frees it.
+     */
     private static void drainBackstops() {
+        if (DEPTH.get()[0] > 0) {
+            return;
+        }
         Reference<?> reference;
         while ((reference = QUEUE.poll()) != null) {
             Backstop backstop = (Backstop) reference;

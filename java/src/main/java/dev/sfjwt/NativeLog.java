@@ -29,6 +29,11 @@ final class NativeLog {
                 : level == 3 ? Level.INFO
                 : level == 4 ? Level.FINE
                 : Level.FINER;
-        LOGGER.log(julLevel, message);
+        try {
+            LOGGER.log(julLevel, message);
+        } catch (RuntimeException e) {
+            // A handler's failure is the handler's: left pending, it would replace the result
+            // of the call that logged (a token, say) with the handler's exception.
+        }
     }
 }

@@ -29,6 +29,8 @@ package dev.sfjwt;
  */
 public final class SalesforceJwtClient implements AutoCloseable {
     private final NativeHandle handle;
+    /** The configured My Domain as an origin URL, or null: where else the token may go. */
+    private final String myDomain;
 
     /**
      * Validates the configuration, loads and decrypts the signing key, and sets up HTTPS. No
@@ -51,6 +53,16 @@ public final class SalesforceJwtClient implements AutoCloseable {
             settings.wipe();
         }
         this.handle = NativeHandle.register(this, live, Native::clientFree, "SalesforceJwtClient");
+        this.myDomain = handle.call(Native::clientMyDomain);
+    }
+
+    /**
+     * For the HTTP helpers, which send the token to the org's origins only.
+     *
+     * @return the My Domain as an origin URL ({@code https://acme.my.salesforce.com}), or null
+     */
+    String myDomain() {
+        return myDomain;
     }
 
     /**

@@ -1,13 +1,13 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 package dev.sfjwt;
 
-import java.io.ByteArrayOutputStream;
 import java.io.CharArrayReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -164,22 +164,29 @@ public final class SalesforceJwtConfig {
         }
     }
 
-    /** A byte buffer whose storage can be wiped: the file may hold passwords. */
-    private static final class WipedBuffer extends ByteArrayOutputStream {
-        void wipe() {
-            Arrays.fill(buf, (byte) 0);
+    /**
+     * The text of {@code bytes} as UTF-8, else ISO-8859-1, in one buffer that the caller wipes.
+     * {@code CharsetDecoder.decode(ByteBuffer)} would drop a failed UTF-8 attempt's partial text
+     * unwiped; neither encoding makes more chars than bytes, so one buffer of that size serves both.
+     */
+    private static CharBuffer decode(byte[] bytes) {
+        CharBuffer text = CharBuffer.allocate(bytes.length);
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CoderResult result = utf8.decode(ByteBuffer.wrap(bytes), text, true);
+        if (!result.isError()) {
+            result = utf8.flush(text);
         }
-    }
-
-    private static CharBuffer decode(byte[] bytes) throws CharacterCodingException {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
-        } catch (CharacterCodingException notUtf8) {
-            return StandardCharsets.ISO_8859_1.newDecoder().decode(ByteBuffer.wrap(bytes));
+        if (result.isError()) {
+            Arrays.fill(text.array(), '\0');
+            text.clear();
+            CharsetDecoder latin1 = StandardCharsets.ISO_8859_1.newDecoder();
+            latin1.decode(ByteBuffer.wrap(bytes), text, true);
+            latin1.flush(text);
         }
+        text.flip();
+        return text;
     }
 
     /**

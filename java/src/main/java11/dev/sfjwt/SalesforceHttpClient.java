@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
@@ -30,18 +31,32 @@ import javax.net.ssl.SSLSession;
  * }</pre>
  *
  * <p>A request is given as a function from the instance URL to a request builder: the instance is
- * known only once logged in, and a retry needs the request again. Keep the {@link HttpClient}'s
- * default of not following redirects: a redirect would carry the session elsewhere.
+ * known only once logged in, and a retry needs the request again.
+ *
+ * <p>The session is a bearer credential of the integration user, so it goes to the org only: a
+ * request whose origin (scheme, host, port) is the token's instance or the configured My Domain
+ * carries it; a request to any other origin (object storage, a webhook, or a {@code //host/...}
+ * path that {@code instance.resolve} takes off the instance) is sent as built, without it, and
+ * its response, a 401 included, is returned as it is. The {@link HttpClient} must not follow
+ * redirects ({@link HttpClient.Redirect#NEVER}, its default), or a redirect would carry the
+ * session elsewhere: the constructor refuses one that does.
  */
 public final class SalesforceHttpClient {
+    private static final int HTTPS_PORT = 443;
+    private static final int HTTP_PORT = 80;
+
     private final SalesforceJwtClient client;
     private final HttpClient http;
+    /** The My Domain's origin, or null. */
+    private final String myDomain;
 
     /**
      * Wraps an {@link HttpClient}.
      *
      * @param client the client whose tokens to send
-     * @param http the HTTP client
+     * @param http the HTTP client; it must not follow redirects
+     * @throws IllegalArgumentException when {@code http} follows redirects
+     * @throws IllegalStateException when {@code client} is closed
      */
     public SalesforceHttpClient(SalesforceJwtClient client, HttpClient http) {
         if (client == null) {
@@ -50,14 +65,21 @@ public final class SalesforceHttpClient {
         if (http == null) {
             throw new NullPointerException("http");
         }
+        if (http.followRedirects() != HttpClient.Redirect.NEVER) {
+            throw new IllegalArgumentException("the HttpClient follows redirects (" + http.followRedirects()
+                    + "), which would carry the Salesforce session elsewhere: build it with Redirect.NEVER");
+        }
         this.client = client;
         this.http = http;
+        String configured = client.myDomain();
+        this.myDomain = configured == null ? null : origin(URI.create(configured));
     }
 
     /**
      * Sends a request with the current token; after HTTP 401 {@code INVALID_SESSION_ID} forgets
      * that token, logs in again and sends the request once more. Any other response is returned
-     * as {@code handler} makes it.
+     * as {@code handler} makes it. A request to another origin than the org's goes without the
+     * token, once.
      *
      * @param request the request, from the instance URL ({@code instance.resolve("/services/...")})
      * @param handler what to make of the body
@@ -70,7 +92,11 @@ public final class SalesforceHttpClient {
     public <T> HttpResponse<T> send(Function<URI, HttpRequest.Builder> request, HttpResponse.BodyHandler<T> handler)
             throws IOException, InterruptedException, SfJwtException {
         AccessToken token = client.token();
-        HttpResponse<Outcome<T>> first = http.send(build(request, token), new Unauthorized<>(handler));
+        HttpRequest built = build(request, token);
+        if (!toOrg(built.uri(), token)) {
+            return http.send(built, handler);
+        }
+        HttpResponse<Outcome<T>> first = http.send(built, new Unauthorized<>(handler));
         Outcome<T> outcome = first.body();
         if (outcome.unauthorized == null) {
             return new Answered<>(first, outcome.body);
@@ -82,10 +108,39 @@ public final class SalesforceHttpClient {
         return http.send(build(request, client.token()), handler);
     }
 
-    private static HttpRequest build(Function<URI, HttpRequest.Builder> request, AccessToken token) {
-        return request.apply(URI.create(token.getInstanceUrl()))
-                .setHeader("Authorization", "Bearer " + token.getAccessToken())
-                .build();
+    /** The request for the token's instance, with the token only if it goes to the org. */
+    private HttpRequest build(Function<URI, HttpRequest.Builder> request, AccessToken token) {
+        HttpRequest.Builder builder = request.apply(URI.create(token.getInstanceUrl()));
+        HttpRequest plain = builder.build();
+        if (!toOrg(plain.uri(), token)) {
+            return plain;
+        }
+        return builder.setHeader("Authorization", "Bearer " + token.getAccessToken()).build();
+    }
+
+    /** Whether {@code uri} is on the token's instance or the My Domain. */
+    private boolean toOrg(URI uri, AccessToken token) {
+        String target = origin(uri);
+        return target != null
+                && (target.equals(origin(URI.create(token.getInstanceUrl()))) || target.equals(myDomain));
+    }
+
+    /**
+     * {@code scheme://host:port}, the scheme and host in lower case and the port spelled out;
+     * null for a URI of no origin (no host, an unknown scheme's default port).
+     */
+    private static String origin(URI uri) {
+        String scheme = uri.getScheme();
+        String host = uri.getHost();
+        if (scheme == null || host == null) {
+            return null;
+        }
+        scheme = scheme.toLowerCase(Locale.ROOT);
+        int port = uri.getPort();
+        if (port == -1) {
+            port = scheme.equals("https") ? HTTPS_PORT : scheme.equals("http") ? HTTP_PORT : -1;
+        }
+        return port == -1 ? null : scheme + "://" + host.toLowerCase(Locale.ROOT) + ":" + port;
     }
 
     /** A 401's body handed to the caller's handler after all, for a 401 that is not a session's. */

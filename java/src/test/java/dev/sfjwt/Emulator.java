@@ -40,9 +40,13 @@ final class Emulator implements AutoCloseable {
     static final String SHARED_CACHE_USER = "shared-cache@example.com";
     /** A user only LoggingTest logs in as. */
     static final String LOGGING_USER = "logging@example.com";
+    /** Users of LoggingTest's handlers that call token(), one per test. */
+    static final String[] NESTED_USERS = {"nested-close@example.com", "nested-login@example.com"};
+    /** A user only SalesforceHttpClientTest logs in as. */
+    static final String HTTP_CLIENT_USER = "http-client@example.com";
     /** Users of the examples' tests (ExamplesIT), one each, whose logins they count. */
     static final String[] EXAMPLE_USERS = {"urlconnection@example.com", "httpclient@example.com",
-        "talend@example.com"};
+        "talend@example.com", "talend-rotation@example.com"};
     static final char[] STORE_PASSWORD = "changeit1".toCharArray();
 
     final Path dir;
@@ -88,6 +92,10 @@ final class Emulator implements AutoCloseable {
                 + "{\"username\":\"" + EXAMPLE_USERS[0] + "\"},"
                 + "{\"username\":\"" + EXAMPLE_USERS[1] + "\"},"
                 + "{\"username\":\"" + EXAMPLE_USERS[2] + "\"},"
+                + "{\"username\":\"" + EXAMPLE_USERS[3] + "\"},"
+                + "{\"username\":\"" + NESTED_USERS[0] + "\"},"
+                + "{\"username\":\"" + NESTED_USERS[1] + "\"},"
+                + "{\"username\":\"" + HTTP_CLIENT_USER + "\"},"
                 + "{\"username\":\"" + LOGGING_USER + "\"},"
                 + "{\"username\":\"" + MY_DOMAIN_USERS[0] + "\"},"
                 + "{\"username\":\"" + MY_DOMAIN_USERS[1] + "\"},"

@@ -4,18 +4,24 @@ package dev.sfjwt;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,6 +124,45 @@ class ExamplesIT extends EmulatorTestBase {
         assertTrue(output.contains("query again: HTTP 200, 5 records"), output);
         assertTrue(output.contains("missing record: HTTP 404"), output);
         assertEquals(2, emulator.logins(Emulator.EXAMPLE_USERS[1]), "one login, one after the revocation");
+    }
+
+    /**
+     * The Talend routine, compiled against the jar and run in this JVM: a change of the job's
+     * secret settings (here the key password, spelled out) replaces the identity's client and
+     * closes the old one, and what the routine keeps for the JVM's lifetime holds no password.
+     */
+    @Test
+    void talendRoutineClosesTheClientItReplacesAndKeepsNoPassword(@TempDir Path dir) throws Exception {
+        Path classes = javac(dir, 8, EXAMPLES.resolve("talend/routines/SalesforceJwt.java"));
+        String user = Emulator.EXAMPLE_USERS[3];
+        Properties context = new Properties();
+        context.setProperty("sfjwt_issuer", Emulator.JKS_APP);
+        context.setProperty("sfjwt_subject", user);
+        context.setProperty("sfjwt_login_url", emulator.baseUrl());
+        context.setProperty("sfjwt_ca_file", emulator.caFile.toString());
+        context.setProperty("sfjwt_keystore_path", Emulator.fixture("jks-same.jks").toString());
+        context.setProperty("sfjwt_keystore_password", "changeit1");
+        context.setProperty("sfjwt_key_alias", "talend_certificate");
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()},
+                ExamplesIT.class.getClassLoader())) {
+            Class<?> routine = loader.loadClass("routines.SalesforceJwt");
+            Method login = routine.getMethod("login", Properties.class, String.class);
+            int before = NativeHandle.registered();
+            AccessToken first = (AccessToken) login.invoke(null, context, "sfjwt_");
+            assertSame(first, login.invoke(null, context, "sfjwt_"), "the same client: the same token");
+            assertEquals(before + 1, NativeHandle.registered());
+
+            context.setProperty("sfjwt_key_password", "changeit1");
+            AccessToken second = (AccessToken) login.invoke(null, context, "sfjwt_");
+            assertEquals(before + 1, NativeHandle.registered(), "the replaced client is closed");
+            assertEquals(first.getAccessToken(), second.getAccessToken(), "the new client shares the cached token");
+            assertEquals(1, emulator.logins(user));
+
+            Field clients = routine.getDeclaredField("CLIENTS");
+            clients.setAccessible(true);
+            String kept = String.valueOf(clients.get(null));
+            assertFalse(kept.contains("changeit1"), "a password in the routine's map");
+        }
     }
 
     /**

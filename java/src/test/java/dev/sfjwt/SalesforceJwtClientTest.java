@@ -302,6 +302,18 @@ class SalesforceJwtClientTest extends EmulatorTestBase {
         }
     }
 
+    /** UTF-8, else ISO-8859-1 (a failed UTF-8 attempt is wiped, not reused). */
+    @Test
+    void aPropertiesFileIsReadAsUtf8ElseAsLatin1(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("conn.properties");
+        for (java.nio.charset.Charset charset : new java.nio.charset.Charset[] {UTF_8,
+                java.nio.charset.StandardCharsets.ISO_8859_1}) {
+            Files.write(file, "issuer=x\nsubject=jos\u00e9@example.com\n".getBytes(charset));
+            String text = SalesforceJwtConfig.fromProperties(file).toString();
+            assertTrue(text.contains("subject=jos\u00e9@example.com"), charset + ": " + text);
+        }
+    }
+
     @Test
     void anOversizedPropertiesFileIsRefused(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("huge.properties");
