@@ -39,11 +39,15 @@ pub enum Select {
     Fields(Vec<String>),
 }
 
-/// A `WHERE` condition.
+/// A `WHERE` condition. `AND` and `OR` hold every term of a flat chain in one node,
+/// so that only parentheses and `NOT` (bounded by [`MAX_DEPTH`]) make the tree deeper:
+/// matching, comparing and dropping a tree recurse no deeper than that.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    And(Box<Condition>, Box<Condition>),
-    Or(Box<Condition>, Box<Condition>),
+    /// Two terms or more.
+    And(Vec<Condition>),
+    /// Two terms or more.
+    Or(Vec<Condition>),
     Not(Box<Condition>),
     Compare {
         field: String,
@@ -351,20 +355,21 @@ impl Parser {
         })
     }
 
+    /// `a OR b OR ...`, read in a loop: a chain of any length is one node.
     fn or(&mut self, depth: usize) -> Result<Condition, RestError> {
-        let mut left = self.and(depth)?;
+        let mut terms = vec![self.and(depth)?];
         while self.eat_keyword("OR") {
-            left = Condition::Or(Box::new(left), Box::new(self.and(depth)?));
+            terms.push(self.and(depth)?);
         }
-        Ok(left)
+        Ok(chain(terms, Condition::Or))
     }
 
     fn and(&mut self, depth: usize) -> Result<Condition, RestError> {
-        let mut left = self.unary(depth)?;
+        let mut terms = vec![self.unary(depth)?];
         while self.eat_keyword("AND") {
-            left = Condition::And(Box::new(left), Box::new(self.unary(depth)?));
+            terms.push(self.unary(depth)?);
         }
-        Ok(left)
+        Ok(chain(terms, Condition::And))
     }
 
     fn unary(&mut self, depth: usize) -> Result<Condition, RestError> {
@@ -434,6 +439,14 @@ impl Parser {
     }
 }
 
+/// One term as itself, more as `node` of them.
+fn chain(terms: Vec<Condition>, node: fn(Vec<Condition>) -> Condition) -> Condition {
+    match <[Condition; 1]>::try_from(terms) {
+        Ok([only]) => only,
+        Err(terms) => node(terms),
+    }
+}
+
 fn is_reserved(word: &str) -> bool {
     [
         "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "LIMIT",
@@ -446,9 +459,10 @@ fn is_reserved(word: &str) -> bool {
 /// The fields a condition names, for the store to check.
 pub fn condition_fields<'q>(condition: &'q Condition, into: &mut Vec<&'q str>) {
     match condition {
-        Condition::And(a, b) | Condition::Or(a, b) => {
-            condition_fields(a, into);
-            condition_fields(b, into);
+        Condition::And(terms) | Condition::Or(terms) => {
+            for term in terms {
+                condition_fields(term, into);
+            }
         }
         Condition::Not(inner) => condition_fields(inner, into),
         Condition::Compare { field, .. }
@@ -460,8 +474,8 @@ pub fn condition_fields<'q>(condition: &'q Condition, into: &mut Vec<&'q str>) {
 /// Whether a record matches; `get` reads a field of it (names already checked).
 pub fn matches(condition: &Condition, get: &dyn Fn(&str) -> Value) -> bool {
     match condition {
-        Condition::And(a, b) => matches(a, get) && matches(b, get),
-        Condition::Or(a, b) => matches(a, get) || matches(b, get),
+        Condition::And(terms) => terms.iter().all(|term| matches(term, get)),
+        Condition::Or(terms) => terms.iter().any(|term| matches(term, get)),
         Condition::Not(inner) => !matches(inner, get),
         Condition::Compare { field, op, value } => {
             let actual = get(field);
@@ -638,6 +652,45 @@ mod tests {
             "x".repeat(MAX_QUERY_CHARS)
         );
         assert!(parse(&long).unwrap_err().message.contains("longer than"));
+    }
+
+    #[test]
+    fn a_flat_chain_is_one_node_and_nesting_is_bounded() {
+        let terms = 12_000;
+        let chain = format!(
+            "SELECT Id FROM Account WHERE Id=1{}",
+            " OR Id=1".repeat(terms - 1)
+        );
+        let query = parse(&chain).unwrap();
+        let Some(Condition::Or(or)) = &query.filter else {
+            panic!("one OR node");
+        };
+        assert_eq!(or.len(), terms);
+        assert!(!matches(query.filter.as_ref().unwrap(), &|_| json!("x")));
+        let mixed =
+            parse("SELECT Id FROM Account WHERE Id=1 AND Id=2 OR Id=3 AND NOT Id=4").unwrap();
+        let Some(Condition::Or(or)) = &mixed.filter else {
+            panic!("OR of ANDs");
+        };
+        assert!(
+            matches!(or.as_slice(), [Condition::And(a), Condition::And(b)] if a.len() == 2 && b.len() == 2)
+        );
+
+        let nested = |depth: usize, unit: &str, close: &str| {
+            parse(&format!(
+                "SELECT Id FROM Account WHERE {}Id=1{}",
+                unit.repeat(depth),
+                close.repeat(depth)
+            ))
+        };
+        assert!(nested(MAX_DEPTH - 1, "(", ")").is_ok());
+        assert!(nested(MAX_DEPTH - 1, "NOT ", "").is_ok());
+        for (unit, close) in [("(", ")"), ("NOT ", ""), ("(Id=2 OR NOT (", "))")] {
+            let error = nested(MAX_DEPTH, unit, close).unwrap_err();
+            assert_eq!(error.error_code, "MALFORMED_QUERY");
+            assert!(error.message.contains("nested too deeply"), "{unit}");
+            assert!(nested(5_000, unit, close).is_err(), "{unit}");
+        }
     }
 
     #[test]

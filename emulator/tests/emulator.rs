@@ -1887,3 +1887,61 @@ fn composite_sobjects_loads_up_to_200_records_all_or_none_or_each() {
     );
     assert_eq!(count("Contact"), 206);
 }
+
+/// Issue 25, finding 4: a flat chain of 6,000 `OR` terms is answered (the parser and
+/// the matcher take a flat chain without a level per term), and nesting past the
+/// depth bound is refused as Salesforce refuses a malformed query, never a crash.
+#[test]
+fn a_long_or_chain_is_answered_and_deep_nesting_is_a_malformed_query() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let token = login(&client, &emulator);
+    let query = "/services/data/v62.0/query";
+
+    // Terms this short keep the URL under the 64 KiB that HTTP libraries send.
+    let chain = format!(
+        "SELECT Name FROM Account WHERE Name = 'Globex'{}",
+        " OR Id=1".repeat(6000)
+    );
+    let (status, body) = soql(&client, &base, &token, query, Some(&chain));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["totalSize"], 1, "{body}");
+    assert_eq!(body["records"][0]["Name"], "Globex");
+
+    for deep in [
+        format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'{}",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        ),
+        format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'",
+            "NOT ".repeat(5000)
+        ),
+        format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'{}",
+            "(Name = 'y' OR (NOT ".repeat(1000),
+            "))".repeat(1000)
+        ),
+    ] {
+        let (status, body) = soql(&client, &base, &token, query, Some(&deep));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body[0]["errorCode"], "MALFORMED_QUERY", "{body}");
+        assert!(
+            body[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("nested too deeply")),
+            "{body}"
+        );
+    }
+    // The emulator still serves.
+    let (status, _) = soql(
+        &client,
+        &base,
+        &token,
+        query,
+        Some("SELECT Id FROM Account"),
+    );
+    assert_eq!(status, StatusCode::OK);
+}
