@@ -12,8 +12,8 @@ use reqwest::{Identity, StatusCode};
 use serde_json::{Value, json};
 use sfjwt::{AssertionSigner, Claims, ErrorCode};
 use sfjwt_emulator::{
-    ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, Field, SObjectData, StartOptions,
-    User,
+    ADMIN_HEADER, ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, Field, SObjectData,
+    StartOptions, User,
 };
 
 const ORG_ID: &str = "00D000000000001AAA";
@@ -994,7 +994,7 @@ fn faults_from_the_config_apply_from_the_start() {
 #[test]
 fn admin_endpoints_control_faults_tokens_and_log() {
     let emulator = start(config());
-    let client = client(&emulator);
+    let client = admin_client(&emulator);
     let base = emulator.base_url();
     let token = login(&client, &emulator);
 
@@ -1071,7 +1071,7 @@ fn tls_handshakes_count_connections_not_requests() {
     assert_eq!(emulator.tls_handshakes(), 1);
 
     // A second client opens a second connection.
-    let second = client(&emulator);
+    let second = admin_client(&emulator);
     let (status, stats) = json_of(get(&second, &format!("{base}/__emulator/stats"), None));
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stats["handshakes"], 2, "{stats}");
@@ -1944,4 +1944,73 @@ fn a_long_or_chain_is_answered_and_deep_nesting_is_a_malformed_query() {
         Some("SELECT Id FROM Account"),
     );
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Issue 25, finding 4: every local user reaches the loopback port, so the admin
+/// endpoints answer only requests with this run's secret.
+#[test]
+fn admin_requests_need_this_runs_secret() {
+    let emulator = start(config());
+    let base = emulator.base_url();
+    let plain = client(&emulator);
+    let faults = json!([{"action": {"kind": "status", "status": 503}}]);
+    let other_secret = "0".repeat(emulator.admin_secret().len());
+    for secret in [None, Some(""), Some("wrong"), Some(other_secret.as_str())] {
+        for (method, path) in [
+            ("POST", "faults"),
+            ("POST", "revoke"),
+            ("GET", "log"),
+            ("GET", "stats"),
+        ] {
+            let mut request = plain.request(
+                method.parse().expect("a method"),
+                format!("{base}/__emulator/{path}"),
+            );
+            if method == "POST" {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(faults.to_string());
+            }
+            if let Some(secret) = secret {
+                request = request.header(ADMIN_HEADER, secret);
+            }
+            let (status, body) = json_of(request.send().expect("answered"));
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{path} with {secret:?}: {body}"
+            );
+            assert_eq!(body["error"], "forbidden", "{body}");
+            assert!(
+                body["error_description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(ADMIN_HEADER) && d.contains(".admin")),
+                "{body}"
+            );
+        }
+    }
+    // Nothing the refused requests asked for happened.
+    assert_eq!(emulator.faults_pending(), 0);
+    assert_eq!(
+        post_token(&plain, &base, &good_assertion()).status(),
+        StatusCode::OK
+    );
+
+    let admin = admin_client(&emulator);
+    let response = post_json(&admin, &format!("{base}/__emulator/faults"), &faults);
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(emulator.faults_pending(), 1);
+    let (status, log) = json_of(get(&admin, &format!("{base}/__emulator/log"), None));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        log.as_array().map(Vec::len),
+        Some(1),
+        "admin requests are not logged: {log}"
+    );
+    assert_eq!(emulator.admin_secret().len(), 64);
+    assert_ne!(
+        emulator.admin_secret(),
+        start(config()).admin_secret(),
+        "new at each start"
+    );
 }
