@@ -444,7 +444,6 @@ impl SObject {
     }
 
     /// How many records it holds.
-    #[cfg(feature = "fuzzing")]
     pub fn record_count(&self) -> usize {
         self.records.len()
     }
@@ -580,6 +579,8 @@ fn stored(value: Value, field_type: &str) -> Result<Value, String> {
 #[derive(Debug, Clone)]
 pub(super) struct Store {
     objects: Vec<SObject>,
+    /// Creates beyond it are refused (`max_records` of the config).
+    max_records: usize,
 }
 
 /// What a query selected: the object's name, and each record's id and selected fields
@@ -591,9 +592,12 @@ pub(super) struct Rows {
 }
 
 impl Store {
-    /// A store of `objects` (from [`objects`]).
-    pub fn new(objects: Vec<SObject>) -> Store {
-        Store { objects }
+    /// A store of `objects` (from [`objects`]), holding at most `max_records`.
+    pub fn new(objects: Vec<SObject>, max_records: usize) -> Store {
+        Store {
+            objects,
+            max_records,
+        }
     }
 
     /// Every object, in the order of the config (the default ones first).
@@ -639,8 +643,16 @@ impl Store {
 
     /// Creates a record of `object` from the fields of a request body; its new id.
     pub fn create(&mut self, object: &str, given: Map<String, Value>) -> Result<String, RestError> {
+        let held: usize = self.objects.iter().map(SObject::record_count).sum();
+        let full = held >= self.max_records;
         let object = self.sobject_mut(object)?;
         let mut record = object.checked(given)?;
+        if full {
+            return Err(RestError::new(
+                "STORAGE_LIMIT_EXCEEDED",
+                "storage limit exceeded",
+            ));
+        }
         let id = loop {
             let id = record_id(&object.key_prefix, object.next_number);
             object.next_number += 1;
@@ -785,7 +797,7 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> Result<Rows, RestError> {
-        Store::new(objects(&[]).unwrap()).query(&soql::parse(text).unwrap())
+        Store::new(objects(&[]).unwrap(), usize::MAX).query(&soql::parse(text).unwrap())
     }
 
     fn column(rows: &Rows, field: &str) -> Vec<Value> {
@@ -891,7 +903,7 @@ mod tests {
                 json!({"Id": "001000000000042AAA", "Name": "Only"}),
             )],
         };
-        let store = Store::new(objects(&[invoices.clone(), accounts]).unwrap());
+        let store = Store::new(objects(&[invoices.clone(), accounts]).unwrap(), usize::MAX);
         let query = |text: &str| store.query(&soql::parse(text).unwrap()).unwrap();
         let rows = query("SELECT Id, Name FROM Invoice__c ORDER BY Name DESC");
         assert_eq!(rows.total_size, 3);

@@ -53,7 +53,10 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
         fields: fields.iter().map(|(n, t)| Field::new(*n, *t)).collect(),
         records,
     };
-    Store::new(data::objects(&[every_type]).expect("a valid object"))
+    Store::new(
+        data::objects(&[every_type]).expect("a valid object"),
+        usize::MAX,
+    )
 });
 
 /// A template's text: `text NUL unit NUL count NUL text NUL unit NUL count ...` is

@@ -52,6 +52,14 @@
 //! `mtls_certificates` (PEM strings) and `mtls_certificates_files`, `faults` (see
 //! [`Fault`]), `objects` (see [`SObjectData`]: the records `query` answers from).
 //!
+//! Bounds, so that a long run or a hostile client cannot grow the emulator without
+//! end: `max_records` (100,000: the records of every object together; a create
+//! beyond it gets 400 `STORAGE_LIMIT_EXCEEDED`, a seed beyond it is a CONFIG error),
+//! `max_sessions` (10,000: a login beyond it ends the oldest session, whose token then
+//! gets 401 `INVALID_SESSION_ID`), `request_log_capacity` (10,000: the newest requests
+//! kept in memory for [`Emulator::log`] and `GET /__emulator/log`; the `--log` file
+//! keeps every one). Query cursors are bounded too (the newest 100 stay open).
+//!
 //! An app (connected app, in `apps`): `consumer_key`, `certificate_pem` or
 //! `certificate_file` (the certificate uploaded to the connected app, RSA),
 //! `admin_approved_only` (false), `assigned_users` (usernames, for admin-approved
@@ -239,7 +247,7 @@ impl Emulator {
             &org.my_domain,
         )?;
         let my_domain = org.my_domain.clone();
-        let log = log::RequestLog::new(options.log_file.as_deref())?;
+        let log = log::RequestLog::new(options.log_file.as_deref(), org.request_log_capacity)?;
         let admin_secret = server::random_bytes::<32>()
             .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
             .ok_or_else(|| {

@@ -48,11 +48,19 @@ pub(super) struct Session {
     pub(super) id_url: String,
 }
 
+/// The sessions held, by token, and their tokens oldest first (each token is random
+/// and issued once, so the two always hold the same tokens).
+#[derive(Debug, Default)]
+struct Sessions {
+    by_token: HashMap<String, Session>,
+    order: VecDeque<String>,
+}
+
 /// Everything the requests share.
 #[derive(Debug)]
 pub(super) struct State {
     pub(super) org: Org,
-    sessions: Mutex<HashMap<String, Session>>,
+    sessions: Mutex<Sessions>,
     logins: Mutex<HashMap<String, VecDeque<Instant>>>,
     login_count: AtomicUsize,
     api_calls: AtomicU64,
@@ -82,29 +90,39 @@ impl State {
         admin_secret: String,
     ) -> State {
         let objects = std::mem::take(&mut org.objects);
+        let max_records = org.max_records;
         State {
             org,
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::default(),
             logins: Mutex::new(HashMap::new()),
             login_count: AtomicUsize::new(0),
             api_calls: AtomicU64::new(0),
             handshakes: AtomicU64::new(0),
             faults: Mutex::new(FaultPlan::new(faults)),
             log,
-            store: RwLock::new(Store::new(objects)),
+            store: RwLock::new(Store::new(objects, max_records)),
             cursors: Mutex::default(),
             admin_secret,
         }
     }
 
+    /// Holds a new session, ending the oldest beyond `max_sessions`.
     pub(super) fn add_session(&self, token: String, session: Session) {
-        lock(&self.sessions).insert(token, session);
+        let mut sessions = lock(&self.sessions);
+        sessions.order.push_back(token.clone());
+        sessions.by_token.insert(token, session);
+        while sessions.by_token.len() > self.org.max_sessions {
+            let Some(oldest) = sessions.order.pop_front() else {
+                break;
+            };
+            sessions.by_token.remove(&oldest);
+        }
         self.login_count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The session of a bearer token; counts as an API call.
     pub(super) fn session(&self, token: &str) -> Option<Session> {
-        let session = lock(&self.sessions).get(token).cloned()?;
+        let session = lock(&self.sessions).by_token.get(token).cloned()?;
         self.api_calls.fetch_add(1, Ordering::Relaxed);
         Some(session)
     }
@@ -142,8 +160,8 @@ impl State {
     /// Invalidates every token; returns how many there were.
     pub(super) fn revoke_tokens(&self) -> usize {
         let mut sessions = lock(&self.sessions);
-        let count = sessions.len();
-        sessions.clear();
+        let count = sessions.by_token.len();
+        *sessions = Sessions::default();
         count
     }
 

@@ -2014,3 +2014,106 @@ fn admin_requests_need_this_runs_secret() {
         "new at each start"
     );
 }
+
+/// Issue 25, finding 4: the store, the sessions and the in-memory log are bounded, so
+/// that a long run or a hostile client cannot grow the emulator without end.
+#[test]
+fn records_sessions_and_the_log_are_bounded() {
+    use reqwest::Method;
+    // The default objects hold 11 records: room for two more.
+    let emulator = start(EmulatorConfig {
+        max_records: 13,
+        max_sessions: 2,
+        request_log_capacity: 3,
+        ..config()
+    });
+    let client = client(&emulator);
+    let tokens: Vec<String> = (0..3).map(|_| login(&client, &emulator)).collect();
+    let userinfo = format!("{}/services/oauth2/userinfo", emulator.base_url());
+    // A fourth login ends the oldest session, as if it had expired.
+    assert_invalid_session(get(&client, &userinfo, Some(&tokens[0])));
+    for token in &tokens[1..] {
+        assert_eq!(
+            get(&client, &userinfo, Some(token)).status(),
+            StatusCode::OK
+        );
+    }
+    let token = &tokens[2];
+
+    let data = format!("{}/services/data/v62.0", emulator.base_url());
+    let accounts = format!("{data}/sobjects/Account");
+    let account = json!({"Name": "Full"});
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (status, created) = call(&client, Method::POST, &accounts, token, Some(&account));
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        ids.push(created["id"].as_str().expect("an id").to_owned());
+    }
+    let (status, body) = call(&client, Method::POST, &accounts, token, Some(&account));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "STORAGE_LIMIT_EXCEEDED", "{body}");
+    assert_eq!(body[0]["message"], "storage limit exceeded");
+    let collection = format!("{data}/composite/sobjects");
+    let load = json!({"allOrNone": false, "records": [
+        {"attributes": {"type": "Account"}, "Name": "One more"}]});
+    let (status, results) = call(&client, Method::POST, &collection, token, Some(&load));
+    assert_eq!(status, StatusCode::OK, "{results}");
+    assert_eq!(
+        results[0]["errors"][0]["statusCode"], "STORAGE_LIMIT_EXCEEDED",
+        "{results}"
+    );
+    // A delete makes room again.
+    let (status, _) = call(
+        &client,
+        Method::DELETE,
+        &format!("{accounts}/{}", ids[0]),
+        token,
+        None,
+    );
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, created) = call(&client, Method::POST, &accounts, token, Some(&account));
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    // The newest three requests: the delete, then the create.
+    let log = emulator.log();
+    assert_eq!(log.len(), 3, "{log:?}");
+    assert_eq!(log[1].method, "DELETE");
+    assert_eq!((log[2].method.as_str(), log[2].status), ("POST", 201));
+
+    for (key, bad) in [
+        (
+            "max_sessions",
+            EmulatorConfig {
+                max_sessions: 0,
+                ..config()
+            },
+        ),
+        (
+            "max_records",
+            EmulatorConfig {
+                max_records: 10,
+                ..config()
+            },
+        ),
+    ] {
+        let error = Emulator::start(bad, StartOptions::default()).expect_err("refused");
+        assert_eq!(error.code(), ErrorCode::Config, "{error}");
+        assert!(error.to_string().contains(key), "{error}");
+    }
+    let file = temp_path("bounds.json");
+    std::fs::write(
+        &file,
+        r#"{"max_records": 50, "max_sessions": 5, "request_log_capacity": 0}"#,
+    )
+    .expect("written");
+    let read = EmulatorConfig::from_file(&file).expect("the bounds are config keys");
+    assert_eq!(
+        (
+            read.max_records,
+            read.max_sessions,
+            read.request_log_capacity
+        ),
+        (50, 5, 0)
+    );
+    let _ = std::fs::remove_file(file);
+}
