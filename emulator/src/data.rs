@@ -5,6 +5,7 @@
 //! object and fields as Salesforce does.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -321,6 +322,9 @@ fn key_prefix(name: &str, position: usize) -> String {
     }
 }
 
+/// The most values a Salesforce picklist holds.
+const MAX_PICKLIST_VALUES: usize = 1_000;
+
 /// One object as the store keeps it: fields with `Id` first, records with ids and
 /// field names spelled as the fields are.
 #[derive(Debug, Clone)]
@@ -453,16 +457,17 @@ impl SObject {
         &self.fields
     }
 
-    /// The distinct values of a field among the records, in order of appearance: what
-    /// describe lists as a picklist's values.
+    /// The distinct values of a field among the records, in order of appearance, at
+    /// most a picklist's 1,000: what describe lists as a picklist's values. One pass
+    /// over the records.
     pub fn values_of(&self, field: &str) -> Vec<&str> {
-        let mut values: Vec<&str> = Vec::new();
-        for value in self.records.iter().filter_map(|r| r.get(field)?.as_str()) {
-            if !values.contains(&value) {
-                values.push(value);
-            }
-        }
-        values
+        let mut seen = HashSet::new();
+        self.records
+            .iter()
+            .filter_map(|record| record.get(field)?.as_str())
+            .filter(|value| seen.insert(*value))
+            .take(MAX_PICKLIST_VALUES)
+            .collect()
     }
 
     /// The field's name as the object spells it, for a name as a query wrote it.
@@ -946,6 +951,25 @@ mod tests {
             let error = objects(&broken).err().unwrap();
             assert!(error.to_string().contains(why), "{error}");
         }
+    }
+
+    #[test]
+    fn picklist_values_are_distinct_in_order_and_at_most_1000() {
+        let stages = SObjectData {
+            name: "Deal__c".to_owned(),
+            fields: vec![Field::new("Stage__c", "picklist")],
+            // 20,000 records, 5,000 values: each value four times, apart.
+            records: (0..20_000)
+                .map(|n| record_of(json!({"Stage__c": format!("S{}", n % 5_000)})))
+                .collect(),
+        };
+        let store = Store::new(objects(&[stages]).unwrap(), usize::MAX);
+        let values = store.sobject("Deal__c").unwrap().values_of("Stage__c");
+        assert_eq!(values.len(), MAX_PICKLIST_VALUES);
+        let expected: Vec<String> = (0..1_000).map(|n| format!("S{n}")).collect();
+        assert_eq!(values, expected);
+        let accounts = store.sobject("Account").unwrap();
+        assert_eq!(accounts.values_of("Industry").len(), 4, "Technology twice");
     }
 
     fn record_of(value: Value) -> Map<String, Value> {
