@@ -580,12 +580,34 @@ fn stored(value: Value, field_type: &str) -> Result<Value, String> {
     converted.ok_or_else(|| shown(&value))
 }
 
-/// The records of every object.
-#[derive(Debug, Clone)]
+/// The records of every object. Not `Clone`: an all-or-none call journals what it
+/// changes ([`Store::all_or_none`]) instead of copying the store.
+#[derive(Debug)]
 pub(super) struct Store {
     objects: Vec<SObject>,
     /// Creates beyond it are refused (`max_records` of the config).
     max_records: usize,
+    /// While an all-or-none call runs: how to undo each of its writes, in order.
+    journal: Option<Vec<Undo>>,
+}
+
+/// How to undo one write, by the position of its object in the store.
+#[derive(Debug)]
+enum Undo {
+    /// A record was appended, and the object's id counter was this before.
+    Created { object: usize, next_number: usize },
+    /// A record's fields were these before.
+    Updated {
+        object: usize,
+        position: usize,
+        before: Map<String, Value>,
+    },
+    /// This record was removed from this position.
+    Deleted {
+        object: usize,
+        position: usize,
+        record: Map<String, Value>,
+    },
 }
 
 /// What a query selected: the object's name, and each record's id and selected fields
@@ -602,6 +624,52 @@ impl Store {
         Store {
             objects,
             max_records,
+            journal: None,
+        }
+    }
+
+    /// Runs `writes`, then undoes every change they made unless `keep` says otherwise
+    /// of their outcome. The journal holds only what the writes changed (a record's old
+    /// fields, a deleted record), so the cost follows the call, not the store's size.
+    pub fn all_or_none<T>(
+        &mut self,
+        writes: impl FnOnce(&mut Store) -> T,
+        keep: impl FnOnce(&T) -> bool,
+    ) -> T {
+        self.journal = Some(Vec::new());
+        let outcome = writes(self);
+        let journal = self.journal.take().unwrap_or_default();
+        if !keep(&outcome) {
+            // In reverse, so that each undo finds the positions its write left.
+            for undo in journal.into_iter().rev() {
+                match undo {
+                    Undo::Created {
+                        object,
+                        next_number,
+                    } => {
+                        let object = &mut self.objects[object];
+                        object.records.pop();
+                        object.next_number = next_number;
+                    }
+                    Undo::Updated {
+                        object,
+                        position,
+                        before,
+                    } => self.objects[object].records[position] = before,
+                    Undo::Deleted {
+                        object,
+                        position,
+                        record,
+                    } => self.objects[object].records.insert(position, record),
+                }
+            }
+        }
+        outcome
+    }
+
+    fn journal(&mut self, undo: Undo) {
+        if let Some(journal) = &mut self.journal {
+            journal.push(undo);
         }
     }
 
@@ -618,10 +686,11 @@ impl Store {
             .ok_or_else(RestError::not_found)
     }
 
-    fn sobject_mut(&mut self, name: &str) -> Result<&mut SObject, RestError> {
+    /// The position of the object of a URL; NOT_FOUND for another name.
+    fn index(&self, name: &str) -> Result<usize, RestError> {
         self.objects
-            .iter_mut()
-            .find(|o| o.name.eq_ignore_ascii_case(name))
+            .iter()
+            .position(|o| o.name.eq_ignore_ascii_case(name))
             .ok_or_else(RestError::not_found)
     }
 
@@ -650,7 +719,8 @@ impl Store {
     pub fn create(&mut self, object: &str, given: Map<String, Value>) -> Result<String, RestError> {
         let held: usize = self.objects.iter().map(SObject::record_count).sum();
         let full = held >= self.max_records;
-        let object = self.sobject_mut(object)?;
+        let index = self.index(object)?;
+        let object = &mut self.objects[index];
         let mut record = object.checked(given)?;
         if full {
             return Err(RestError::new(
@@ -658,6 +728,7 @@ impl Store {
                 "storage limit exceeded",
             ));
         }
+        let next_number = object.next_number;
         let id = loop {
             let id = record_id(&object.key_prefix, object.next_number);
             object.next_number += 1;
@@ -667,6 +738,10 @@ impl Store {
         };
         record.insert("Id".to_owned(), Value::String(id.clone()));
         object.records.push(record);
+        self.journal(Undo::Created {
+            object: index,
+            next_number,
+        });
         Ok(id)
     }
 
@@ -677,18 +752,34 @@ impl Store {
         id: &str,
         given: Map<String, Value>,
     ) -> Result<(), RestError> {
-        let object = self.sobject_mut(object)?;
+        let index = self.index(object)?;
+        let object = &mut self.objects[index];
         let position = object.position(id).ok_or_else(RestError::not_found)?;
         let fields = object.checked(given)?;
-        object.records[position].extend(fields);
+        let record = &mut object.records[position];
+        let before = self.journal.is_some().then(|| record.clone());
+        record.extend(fields);
+        if let Some(before) = before {
+            self.journal(Undo::Updated {
+                object: index,
+                position,
+                before,
+            });
+        }
         Ok(())
     }
 
     /// Deletes a record.
     pub fn delete(&mut self, object: &str, id: &str) -> Result<(), RestError> {
-        let object = self.sobject_mut(object)?;
+        let index = self.index(object)?;
+        let object = &mut self.objects[index];
         let position = object.position(id).ok_or_else(RestError::not_found)?;
-        object.records.remove(position);
+        let record = object.records.remove(position);
+        self.journal(Undo::Deleted {
+            object: index,
+            position,
+            record,
+        });
         Ok(())
     }
 
@@ -970,6 +1061,57 @@ mod tests {
         assert_eq!(values, expected);
         let accounts = store.sobject("Account").unwrap();
         assert_eq!(accounts.values_of("Industry").len(), 4, "Technology twice");
+    }
+
+    /// An all-or-none call that fails is undone exactly (records, their order, the
+    /// next ids), from its journal; one that succeeds keeps every write.
+    #[test]
+    fn all_or_none_undoes_every_write_from_its_journal() {
+        let mut store = Store::new(objects(&[]).unwrap(), usize::MAX);
+        let before = format!("{:?}", store.objects());
+        let second_contact = store.objects()[1].records[1]["Id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let writes = |store: &mut Store| {
+            vec![
+                store.update(
+                    "Account",
+                    "001000000000002AAA",
+                    record_of(json!({"Name": "X"})),
+                ),
+                store.delete("Contact", &second_contact),
+                store
+                    .create("Contact", record_of(json!({"LastName": "New"})))
+                    .map(drop),
+                store.update(
+                    "Account",
+                    "001000000000002AAA",
+                    record_of(json!({"Industry": "Y"})),
+                ),
+                store.delete("Account", "001000000000001AAA"),
+                store
+                    .create("Account", record_of(json!({"Nope": 1})))
+                    .map(drop),
+            ]
+        };
+        let results = store.all_or_none(writes, |results| results.iter().all(Result::is_ok));
+        assert!(results[..5].iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(results[5].as_ref().unwrap_err().error_code, "INVALID_FIELD");
+        assert_eq!(format!("{:?}", store.objects()), before, "undone exactly");
+        assert_eq!(
+            store.create("Contact", Map::new()).unwrap(),
+            "003000000000007AAA",
+            "the id counter is back too"
+        );
+
+        let kept = store.all_or_none(
+            |store| store.delete("Account", "001000000000003AAA"),
+            Result::is_ok,
+        );
+        assert!(kept.is_ok());
+        assert!(store.record("Account", "001000000000003AAA").is_err());
+        assert!(store.journal.is_none(), "nothing journaled outside a call");
     }
 
     fn record_of(value: Value) -> Map<String, Value> {
