@@ -209,10 +209,12 @@ class Emulator:
         return file
 
     def logins(self) -> int:
-        """The tokens issued so far (the emulator's loopback-only stats endpoint)."""
+        """The tokens issued so far (the emulator's stats endpoint, with this run's admin secret)."""
         context = ssl.create_default_context(cafile=str(self.ca))
-        with urllib.request.urlopen(f"{self.url}/__emulator/stats", context=context,
-                                    timeout=10) as response:
+        secret = (self.directory / "port.admin").read_text().strip()
+        request = urllib.request.Request(f"{self.url}/__emulator/stats",
+                                         headers={"X-Sfjwt-Emulator-Admin": secret})
+        with urllib.request.urlopen(request, context=context, timeout=10) as response:
             return int(json.load(response)["logins"])
 
     def stop(self) -> None:

@@ -79,6 +79,8 @@ class EmulatorProcess:
         # The generic login host (login.salesforce.com's stand-in) and the org's My
         # Domain, which the emulator tells apart by host name.
         self.base_url = f"https://127.0.0.1:{bound}"
+        # This run's secret for /__emulator/, written before the port file.
+        self.admin_secret = Path(f"{port_file}.admin").read_text().strip()
         self.my_domain_url = f"https://localhost:{bound}"
         self.context = ssl.create_default_context(cafile=str(self.ca_file))
 
@@ -110,7 +112,7 @@ class EmulatorProcess:
             f"{self.base_url}/__emulator/{path}",
             data=data,
             method="GET" if data is None else "POST",
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "X-Sfjwt-Emulator-Admin": self.admin_secret},
         )
         with urllib.request.urlopen(request, context=self.context, timeout=10) as response:
             text = response.read().decode()

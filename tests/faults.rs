@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sfjwt::{Client, Error, ErrorCode};
-use sfjwt_emulator::{Fault, FaultAction};
+use sfjwt_emulator::{ADMIN_HEADER, Fault, FaultAction};
 use support::*;
 
 /// Slack on top of the configured time, for a loaded machine.
@@ -512,6 +512,7 @@ fn raw_client(org: &Org) -> reqwest::blocking::Client {
 fn post_faults(client: &reqwest::blocking::Client, org: &Org, faults: &Value) -> (u16, Value) {
     let response = client
         .post(format!("{}/__emulator/faults", org.emulator.base_url()))
+        .header(ADMIN_HEADER, org.emulator.admin_secret())
         .header("content-type", "application/json")
         .body(faults.to_string())
         .send()

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sfjwt::{Client, ConfigBuilder, ErrorCode, Keystore, KeystoreType};
-use sfjwt_emulator::{ConnectedApp, EmulatorConfig, User};
+use sfjwt_emulator::{ADMIN_HEADER, ConnectedApp, EmulatorConfig, User, admin_secret_file};
 use support::TempDir;
 
 const STORE_SECRET: &str = "Zx9-Store-Secret-7781";
@@ -249,6 +249,8 @@ impl Audit {
 struct EmulatorProcess {
     child: Child,
     base_url: String,
+    /// What `/__emulator/` requests must carry (`<port file>.admin`).
+    admin_secret: String,
     ca_file: PathBuf,
     log_file: PathBuf,
     stderr_file: PathBuf,
@@ -290,6 +292,8 @@ impl EmulatorProcess {
             std::thread::sleep(Duration::from_millis(20));
         };
         let ca = std::fs::read(&ca_file).expect("CA written before the port");
+        let admin_secret = std::fs::read_to_string(admin_secret_file(&port_file))
+            .expect("admin secret written before the port");
         let http = reqwest::blocking::Client::builder()
             .tls_certs_only([reqwest::Certificate::from_pem(&ca).expect("CA")])
             .timeout(Duration::from_secs(20))
@@ -298,6 +302,7 @@ impl EmulatorProcess {
         EmulatorProcess {
             child,
             base_url: format!("https://127.0.0.1:{port}"),
+            admin_secret,
             ca_file,
             log_file,
             stderr_file,
@@ -309,6 +314,7 @@ impl EmulatorProcess {
         let response = self
             .http
             .post(format!("{}/__emulator/faults", self.base_url))
+            .header(ADMIN_HEADER, &self.admin_secret)
             .header("content-type", "application/json")
             .body(faults.to_string())
             .send()

@@ -56,6 +56,15 @@ pub struct EmulatorConfig {
     /// Objects and records the REST API serves, besides (or instead of) the default
     /// Accounts and Contacts.
     pub objects: Vec<SObjectData>,
+    /// The most records the org holds, every object together: a create beyond it is
+    /// refused with `STORAGE_LIMIT_EXCEEDED`, as an org out of data storage is.
+    pub max_records: usize,
+    /// The most sessions held at once: a login beyond it ends the oldest session, whose
+    /// token then gets `INVALID_SESSION_ID`, as an expired one.
+    pub max_sessions: usize,
+    /// How many requests the in-memory log ([`Emulator::log`](crate::Emulator::log),
+    /// `GET /__emulator/log`) keeps, the oldest dropped first; the log file keeps all.
+    pub request_log_capacity: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -74,6 +83,9 @@ impl Default for EmulatorConfig {
             mtls_certificates: Vec::new(),
             faults: Vec::new(),
             objects: Vec::new(),
+            max_records: DEFAULT_MAX_RECORDS,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            request_log_capacity: DEFAULT_REQUEST_LOG_CAPACITY,
         }
     }
 }
@@ -274,6 +286,9 @@ const DEFAULT_ORG_ID: &str = "00D000000000001AAA";
 const DEFAULT_API_VERSION: &str = "62.0";
 const DEFAULT_LOGIN_RATE_LIMIT: u32 = 3600;
 const DEFAULT_MY_DOMAIN: &str = "localhost";
+const DEFAULT_MAX_RECORDS: usize = 100_000;
+const DEFAULT_MAX_SESSIONS: usize = 10_000;
+const DEFAULT_REQUEST_LOG_CAPACITY: usize = 10_000;
 
 fn yes() -> bool {
     true
@@ -317,6 +332,24 @@ struct ConfigFile {
     faults: Vec<Fault>,
     #[serde(default)]
     objects: Vec<SObjectFile>,
+    #[serde(default = "default_max_records")]
+    max_records: usize,
+    #[serde(default = "default_max_sessions")]
+    max_sessions: usize,
+    #[serde(default = "default_request_log_capacity")]
+    request_log_capacity: usize,
+}
+
+fn default_max_records() -> usize {
+    DEFAULT_MAX_RECORDS
+}
+
+fn default_max_sessions() -> usize {
+    DEFAULT_MAX_SESSIONS
+}
+
+fn default_request_log_capacity() -> usize {
+    DEFAULT_REQUEST_LOG_CAPACITY
 }
 
 fn default_org_id() -> String {
@@ -502,6 +535,9 @@ impl ConfigFile {
             mtls_certificates,
             faults: self.faults,
             objects,
+            max_records: self.max_records,
+            max_sessions: self.max_sessions,
+            request_log_capacity: self.request_log_capacity,
         })
     }
 }
@@ -572,6 +608,11 @@ pub(super) struct Org {
     pub(super) mtls_certificates: Vec<CertificateDer<'static>>,
     /// Checked, with their ids; the server's store takes them.
     pub(super) objects: Vec<SObject>,
+    /// At least as many as `objects` hold.
+    pub(super) max_records: usize,
+    /// At least 1.
+    pub(super) max_sessions: usize,
+    pub(super) request_log_capacity: usize,
 }
 
 impl Org {
@@ -590,6 +631,9 @@ impl Org {
             fault.check()?;
         }
         let my_domain = check_my_domain(&config.my_domain)?;
+        let max_sessions = Some(config.max_sessions)
+            .filter(|&max| max >= 1)
+            .ok_or_else(|| Error::config("max_sessions", "must be at least 1"))?;
         let mut apps = HashMap::new();
         for app in &config.apps {
             let checked = App {
@@ -683,9 +727,24 @@ impl Org {
             apps,
             users,
             mtls_certificates,
-            objects: data::objects(&config.objects)?,
+            objects: with_room(data::objects(&config.objects)?, config.max_records)?,
+            max_records: config.max_records,
+            max_sessions,
+            request_log_capacity: config.request_log_capacity,
         })
     }
+}
+
+/// The seeded objects, when `max_records` holds them all.
+fn with_room(objects: Vec<SObject>, max_records: usize) -> Result<Vec<SObject>> {
+    let held: usize = objects.iter().map(SObject::record_count).sum();
+    if held > max_records {
+        return Err(Error::config(
+            "max_records",
+            format!("the objects hold {held} records, more than max_records ({max_records})"),
+        ));
+    }
+    Ok(objects)
 }
 
 /// `"62.0"` → 62. Salesforce versions always end in `.0`.

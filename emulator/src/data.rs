@@ -5,6 +5,7 @@
 //! object and fields as Salesforce does.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -321,6 +322,9 @@ fn key_prefix(name: &str, position: usize) -> String {
     }
 }
 
+/// The most values a Salesforce picklist holds.
+const MAX_PICKLIST_VALUES: usize = 1_000;
+
 /// One object as the store keeps it: fields with `Id` first, records with ids and
 /// field names spelled as the fields are.
 #[derive(Debug, Clone)]
@@ -444,7 +448,6 @@ impl SObject {
     }
 
     /// How many records it holds.
-    #[cfg(feature = "fuzzing")]
     pub fn record_count(&self) -> usize {
         self.records.len()
     }
@@ -454,16 +457,17 @@ impl SObject {
         &self.fields
     }
 
-    /// The distinct values of a field among the records, in order of appearance: what
-    /// describe lists as a picklist's values.
+    /// The distinct values of a field among the records, in order of appearance, at
+    /// most a picklist's 1,000: what describe lists as a picklist's values. One pass
+    /// over the records.
     pub fn values_of(&self, field: &str) -> Vec<&str> {
-        let mut values: Vec<&str> = Vec::new();
-        for value in self.records.iter().filter_map(|r| r.get(field)?.as_str()) {
-            if !values.contains(&value) {
-                values.push(value);
-            }
-        }
-        values
+        let mut seen = HashSet::new();
+        self.records
+            .iter()
+            .filter_map(|record| record.get(field)?.as_str())
+            .filter(|value| seen.insert(*value))
+            .take(MAX_PICKLIST_VALUES)
+            .collect()
     }
 
     /// The field's name as the object spells it, for a name as a query wrote it.
@@ -576,10 +580,34 @@ fn stored(value: Value, field_type: &str) -> Result<Value, String> {
     converted.ok_or_else(|| shown(&value))
 }
 
-/// The records of every object.
-#[derive(Debug, Clone)]
+/// The records of every object. Not `Clone`: an all-or-none call journals what it
+/// changes ([`Store::all_or_none`]) instead of copying the store.
+#[derive(Debug)]
 pub(super) struct Store {
     objects: Vec<SObject>,
+    /// Creates beyond it are refused (`max_records` of the config).
+    max_records: usize,
+    /// While an all-or-none call runs: how to undo each of its writes, in order.
+    journal: Option<Vec<Undo>>,
+}
+
+/// How to undo one write, by the position of its object in the store.
+#[derive(Debug)]
+enum Undo {
+    /// A record was appended, and the object's id counter was this before.
+    Created { object: usize, next_number: usize },
+    /// A record's fields were these before.
+    Updated {
+        object: usize,
+        position: usize,
+        before: Map<String, Value>,
+    },
+    /// This record was removed from this position.
+    Deleted {
+        object: usize,
+        position: usize,
+        record: Map<String, Value>,
+    },
 }
 
 /// What a query selected: the object's name, and each record's id and selected fields
@@ -591,9 +619,58 @@ pub(super) struct Rows {
 }
 
 impl Store {
-    /// A store of `objects` (from [`objects`]).
-    pub fn new(objects: Vec<SObject>) -> Store {
-        Store { objects }
+    /// A store of `objects` (from [`objects`]), holding at most `max_records`.
+    pub fn new(objects: Vec<SObject>, max_records: usize) -> Store {
+        Store {
+            objects,
+            max_records,
+            journal: None,
+        }
+    }
+
+    /// Runs `writes`, then undoes every change they made unless `keep` says otherwise
+    /// of their outcome. The journal holds only what the writes changed (a record's old
+    /// fields, a deleted record), so the cost follows the call, not the store's size.
+    pub fn all_or_none<T>(
+        &mut self,
+        writes: impl FnOnce(&mut Store) -> T,
+        keep: impl FnOnce(&T) -> bool,
+    ) -> T {
+        self.journal = Some(Vec::new());
+        let outcome = writes(self);
+        let journal = self.journal.take().unwrap_or_default();
+        if !keep(&outcome) {
+            // In reverse, so that each undo finds the positions its write left.
+            for undo in journal.into_iter().rev() {
+                match undo {
+                    Undo::Created {
+                        object,
+                        next_number,
+                    } => {
+                        let object = &mut self.objects[object];
+                        object.records.pop();
+                        object.next_number = next_number;
+                    }
+                    Undo::Updated {
+                        object,
+                        position,
+                        before,
+                    } => self.objects[object].records[position] = before,
+                    Undo::Deleted {
+                        object,
+                        position,
+                        record,
+                    } => self.objects[object].records.insert(position, record),
+                }
+            }
+        }
+        outcome
+    }
+
+    fn journal(&mut self, undo: Undo) {
+        if let Some(journal) = &mut self.journal {
+            journal.push(undo);
+        }
     }
 
     /// Every object, in the order of the config (the default ones first).
@@ -609,10 +686,11 @@ impl Store {
             .ok_or_else(RestError::not_found)
     }
 
-    fn sobject_mut(&mut self, name: &str) -> Result<&mut SObject, RestError> {
+    /// The position of the object of a URL; NOT_FOUND for another name.
+    fn index(&self, name: &str) -> Result<usize, RestError> {
         self.objects
-            .iter_mut()
-            .find(|o| o.name.eq_ignore_ascii_case(name))
+            .iter()
+            .position(|o| o.name.eq_ignore_ascii_case(name))
             .ok_or_else(RestError::not_found)
     }
 
@@ -639,8 +717,18 @@ impl Store {
 
     /// Creates a record of `object` from the fields of a request body; its new id.
     pub fn create(&mut self, object: &str, given: Map<String, Value>) -> Result<String, RestError> {
-        let object = self.sobject_mut(object)?;
+        let held: usize = self.objects.iter().map(SObject::record_count).sum();
+        let full = held >= self.max_records;
+        let index = self.index(object)?;
+        let object = &mut self.objects[index];
         let mut record = object.checked(given)?;
+        if full {
+            return Err(RestError::new(
+                "STORAGE_LIMIT_EXCEEDED",
+                "storage limit exceeded",
+            ));
+        }
+        let next_number = object.next_number;
         let id = loop {
             let id = record_id(&object.key_prefix, object.next_number);
             object.next_number += 1;
@@ -650,6 +738,10 @@ impl Store {
         };
         record.insert("Id".to_owned(), Value::String(id.clone()));
         object.records.push(record);
+        self.journal(Undo::Created {
+            object: index,
+            next_number,
+        });
         Ok(id)
     }
 
@@ -660,18 +752,34 @@ impl Store {
         id: &str,
         given: Map<String, Value>,
     ) -> Result<(), RestError> {
-        let object = self.sobject_mut(object)?;
+        let index = self.index(object)?;
+        let object = &mut self.objects[index];
         let position = object.position(id).ok_or_else(RestError::not_found)?;
         let fields = object.checked(given)?;
-        object.records[position].extend(fields);
+        let record = &mut object.records[position];
+        let before = self.journal.is_some().then(|| record.clone());
+        record.extend(fields);
+        if let Some(before) = before {
+            self.journal(Undo::Updated {
+                object: index,
+                position,
+                before,
+            });
+        }
         Ok(())
     }
 
     /// Deletes a record.
     pub fn delete(&mut self, object: &str, id: &str) -> Result<(), RestError> {
-        let object = self.sobject_mut(object)?;
+        let index = self.index(object)?;
+        let object = &mut self.objects[index];
         let position = object.position(id).ok_or_else(RestError::not_found)?;
-        object.records.remove(position);
+        let record = object.records.remove(position);
+        self.journal(Undo::Deleted {
+            object: index,
+            position,
+            record,
+        });
         Ok(())
     }
 
@@ -785,7 +893,7 @@ mod tests {
     use super::*;
 
     fn run(text: &str) -> Result<Rows, RestError> {
-        Store::new(objects(&[]).unwrap()).query(&soql::parse(text).unwrap())
+        Store::new(objects(&[]).unwrap(), usize::MAX).query(&soql::parse(text).unwrap())
     }
 
     fn column(rows: &Rows, field: &str) -> Vec<Value> {
@@ -891,7 +999,7 @@ mod tests {
                 json!({"Id": "001000000000042AAA", "Name": "Only"}),
             )],
         };
-        let store = Store::new(objects(&[invoices.clone(), accounts]).unwrap());
+        let store = Store::new(objects(&[invoices.clone(), accounts]).unwrap(), usize::MAX);
         let query = |text: &str| store.query(&soql::parse(text).unwrap()).unwrap();
         let rows = query("SELECT Id, Name FROM Invoice__c ORDER BY Name DESC");
         assert_eq!(rows.total_size, 3);
@@ -934,6 +1042,76 @@ mod tests {
             let error = objects(&broken).err().unwrap();
             assert!(error.to_string().contains(why), "{error}");
         }
+    }
+
+    #[test]
+    fn picklist_values_are_distinct_in_order_and_at_most_1000() {
+        let stages = SObjectData {
+            name: "Deal__c".to_owned(),
+            fields: vec![Field::new("Stage__c", "picklist")],
+            // 20,000 records, 5,000 values: each value four times, apart.
+            records: (0..20_000)
+                .map(|n| record_of(json!({"Stage__c": format!("S{}", n % 5_000)})))
+                .collect(),
+        };
+        let store = Store::new(objects(&[stages]).unwrap(), usize::MAX);
+        let values = store.sobject("Deal__c").unwrap().values_of("Stage__c");
+        assert_eq!(values.len(), MAX_PICKLIST_VALUES);
+        let expected: Vec<String> = (0..1_000).map(|n| format!("S{n}")).collect();
+        assert_eq!(values, expected);
+        let accounts = store.sobject("Account").unwrap();
+        assert_eq!(accounts.values_of("Industry").len(), 4, "Technology twice");
+    }
+
+    /// An all-or-none call that fails is undone exactly (records, their order, the
+    /// next ids), from its journal; one that succeeds keeps every write.
+    #[test]
+    fn all_or_none_undoes_every_write_from_its_journal() {
+        let mut store = Store::new(objects(&[]).unwrap(), usize::MAX);
+        let before = format!("{:?}", store.objects());
+        let second_contact = store.objects()[1].records[1]["Id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let writes = |store: &mut Store| {
+            vec![
+                store.update(
+                    "Account",
+                    "001000000000002AAA",
+                    record_of(json!({"Name": "X"})),
+                ),
+                store.delete("Contact", &second_contact),
+                store
+                    .create("Contact", record_of(json!({"LastName": "New"})))
+                    .map(drop),
+                store.update(
+                    "Account",
+                    "001000000000002AAA",
+                    record_of(json!({"Industry": "Y"})),
+                ),
+                store.delete("Account", "001000000000001AAA"),
+                store
+                    .create("Account", record_of(json!({"Nope": 1})))
+                    .map(drop),
+            ]
+        };
+        let results = store.all_or_none(writes, |results| results.iter().all(Result::is_ok));
+        assert!(results[..5].iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(results[5].as_ref().unwrap_err().error_code, "INVALID_FIELD");
+        assert_eq!(format!("{:?}", store.objects()), before, "undone exactly");
+        assert_eq!(
+            store.create("Contact", Map::new()).unwrap(),
+            "003000000000007AAA",
+            "the id counter is back too"
+        );
+
+        let kept = store.all_or_none(
+            |store| store.delete("Account", "001000000000003AAA"),
+            Result::is_ok,
+        );
+        assert!(kept.is_ok());
+        assert!(store.record("Account", "001000000000003AAA").is_err());
+        assert!(store.journal.is_none(), "nothing journaled outside a call");
     }
 
     fn record_of(value: Value) -> Map<String, Value> {

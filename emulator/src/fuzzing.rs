@@ -7,6 +7,10 @@
 //! object with a field of every type, and panics when an invariant breaks: a refusal
 //! is MALFORMED_QUERY, INVALID_TYPE or INVALID_FIELD, parsing is deterministic, and a
 //! query never answers more records than the object holds.
+//!
+//! An input with NUL bytes is a template (see [`expand`]), so that the fuzzer reaches
+//! with a few bytes what only long texts hold: chains of thousands of terms and
+//! nesting thousands deep.
 
 use std::sync::LazyLock;
 
@@ -49,12 +53,37 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
         fields: fields.iter().map(|(n, t)| Field::new(*n, *t)).collect(),
         records,
     };
-    Store::new(data::objects(&[every_type]).expect("a valid object"))
+    Store::new(
+        data::objects(&[every_type]).expect("a valid object"),
+        usize::MAX,
+    )
 });
 
-/// What a query text came to: the number of records it matched, or its error code.
+/// A template's text: `text NUL unit NUL count NUL text NUL unit NUL count ...` is
+/// each `text` with each `unit` repeated `count` (decimal) times between them, up to
+/// one byte past the longest query, so that the length bound is reached too. A query
+/// has no NUL of its own: the tokenizer refuses it like any other stray character.
+pub fn expand(input: &[u8]) -> Vec<u8> {
+    const LONGEST: usize = soql::MAX_QUERY_CHARS + 1;
+    let mut parts = input.split(|&byte| byte == 0);
+    let mut text = parts.next().unwrap_or_default().to_vec();
+    while let (Some(unit), Some(count)) = (parts.next(), parts.next()) {
+        let count: usize = std::str::from_utf8(count)
+            .ok()
+            .and_then(|count| count.trim().parse().ok())
+            .unwrap_or(0);
+        let room = LONGEST.saturating_sub(text.len()) / unit.len().max(1);
+        text.extend(unit.repeat(count.min(room)));
+        text.extend(parts.next().unwrap_or_default());
+    }
+    text
+}
+
+/// What a query text (or template) came to: the number of records it matched, or its
+/// error code.
 pub fn soql(input: &[u8]) -> Result<usize, &'static str> {
-    let Ok(text) = std::str::from_utf8(input) else {
+    let input = expand(input);
+    let Ok(text) = std::str::from_utf8(&input) else {
         return Err("not UTF-8");
     };
     let parsed = soql::parse(text);

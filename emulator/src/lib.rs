@@ -52,6 +52,14 @@
 //! `mtls_certificates` (PEM strings) and `mtls_certificates_files`, `faults` (see
 //! [`Fault`]), `objects` (see [`SObjectData`]: the records `query` answers from).
 //!
+//! Bounds, so that a long run or a hostile client cannot grow the emulator without
+//! end: `max_records` (100,000: the records of every object together; a create
+//! beyond it gets 400 `STORAGE_LIMIT_EXCEEDED`, a seed beyond it is a CONFIG error),
+//! `max_sessions` (10,000: a login beyond it ends the oldest session, whose token then
+//! gets 401 `INVALID_SESSION_ID`), `request_log_capacity` (10,000: the newest requests
+//! kept in memory for [`Emulator::log`] and `GET /__emulator/log`; the `--log` file
+//! keeps every one). Query cursors are bounded too (the newest 100 stay open).
+//!
 //! An app (connected app, in `apps`): `consumer_key`, `certificate_pem` or
 //! `certificate_file` (the certificate uploaded to the connected app, RSA),
 //! `admin_approved_only` (false), `assigned_users` (usernames, for admin-approved
@@ -104,8 +112,15 @@
 //! invalid), `GET /__emulator/log` (the request log as a JSON array), `GET
 //! /__emulator/stats` (`{"handshakes": n, "logins": n, "api_calls": n}`: completed TLS
 //! handshakes, tokens issued, authorized REST calls). They are neither
-//! faulted nor logged. Anyone who can reach the loopback port can use them: the
-//! emulator holds no real secret.
+//! faulted nor logged.
+//!
+//! Every local user can reach the loopback port, so each request to them must carry
+//! this run's admin secret in the [`ADMIN_HEADER`] header (`X-Sfjwt-Emulator-Admin`),
+//! else it gets 403 `{"error": "forbidden", ...}`. The secret is 32 random bytes in
+//! hex, new at each start: [`Emulator::admin_secret`] in Rust; `sfjwt emulator
+//! --port-file PORT` writes it to `PORT.admin` (mode 0600, before the port file) and
+//! without `--port-file` prints it on stderr. It is the run's own, not a Salesforce
+//! credential.
 
 mod config;
 mod data;
@@ -149,6 +164,16 @@ use sfjwt::{Error, Result};
 /// `https://emulator.sfjwt.test:<port>` and its proxy connects to 127.0.0.1 (`.test`
 /// is reserved: the name never resolves anywhere).
 pub const PROXIED_HOST: &str = "emulator.sfjwt.test";
+
+/// The header that carries the admin secret to `/__emulator/...` (see the crate docs).
+pub const ADMIN_HEADER: &str = "X-Sfjwt-Emulator-Admin";
+
+/// The file `sfjwt emulator` writes the admin secret to: `<port file>.admin`.
+pub fn admin_secret_file(port_file: &Path) -> PathBuf {
+    let mut name = port_file.as_os_str().to_owned();
+    name.push(".admin");
+    PathBuf::from(name)
+}
 
 /// Where to listen and log.
 #[derive(Debug, Clone, Default)]
@@ -222,8 +247,13 @@ impl Emulator {
             &org.my_domain,
         )?;
         let my_domain = org.my_domain.clone();
-        let log = log::RequestLog::new(options.log_file.as_deref())?;
-        let state = Arc::new(State::new(org, config.faults, log));
+        let log = log::RequestLog::new(options.log_file.as_deref(), org.request_log_capacity)?;
+        let admin_secret = server::random_bytes::<32>()
+            .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+            .ok_or_else(|| {
+                Error::Internal("emulator: no randomness for the admin secret".into())
+            })?;
+        let state = Arc::new(State::new(org, config.faults, log, admin_secret));
 
         let listener = bind(options.port)?;
         let port = local_port(&listener)?;
@@ -334,6 +364,12 @@ impl Emulator {
         &self.ca_pem
     }
 
+    /// This run's admin secret: the value of [`ADMIN_HEADER`] that `/__emulator/...`
+    /// requests must carry.
+    pub fn admin_secret(&self) -> &str {
+        self.state.admin_secret()
+    }
+
     /// The requests so far, oldest first.
     pub fn log(&self) -> Vec<LogEntry> {
         self.state.log()
@@ -418,7 +454,8 @@ pub struct EmulatorArgs {
 /// elsewhere) and returns `Ok` after a clean stop.
 ///
 /// Files are written whole (to a temporary file, then renamed), the TLS port file
-/// last: once it exists, the CA and the mutual-TLS port file are in place too.
+/// last: once it exists, the CA, the mutual-TLS port file and the admin secret
+/// (`<port file>.admin`, owner-only) are in place too.
 pub fn run_cli(args: EmulatorArgs) -> Result<()> {
     if args.mtls_port_file.is_some() && args.mtls_port.is_none() {
         return Err(Error::config(
@@ -455,13 +492,23 @@ pub fn run_cli(args: EmulatorArgs) -> Result<()> {
         eprintln!("External Client App {name}: consumer key {consumer_key}");
     }
     if let Some(path) = &args.ca_out {
-        write_whole(path, emulator.ca_pem(), "ca_out")?;
+        write_whole(path, emulator.ca_pem(), "ca_out", false)?;
     }
     if let (Some(path), Some(port)) = (&args.mtls_port_file, emulator.mtls_port()) {
-        write_whole(path, &port.to_string(), "mtls_port_file")?;
+        write_whole(path, &port.to_string(), "mtls_port_file", false)?;
     }
-    if let Some(path) = &args.port_file {
-        write_whole(path, &emulator.port().to_string(), "port_file")?;
+    match &args.port_file {
+        Some(path) => {
+            let secret_file = admin_secret_file(path);
+            write_whole(&secret_file, emulator.admin_secret(), "port_file", true)?;
+            eprintln!("emulator admin secret in {}", secret_file.display());
+            write_whole(path, &emulator.port().to_string(), "port_file", false)?;
+        }
+        // The user's own per-run secret, for the admin endpoints only.
+        None => eprintln!(
+            "emulator admin secret {} (send it as {ADMIN_HEADER} to /__emulator/...)",
+            emulator.admin_secret()
+        ),
     }
     match emulator.mtls_base_url() {
         Some(mtls) => eprintln!(
@@ -553,19 +600,24 @@ impl StopSignal {
 /// Writes `contents` to a temporary sibling, then renames it over `path`, so that a
 /// reader polling for `path` never sees a partial file. The temporary file is created
 /// new: a file or symlink planted at its (predictable) name is neither followed nor
-/// replaced.
-fn write_whole(path: &Path, contents: &str, key: &str) -> Result<()> {
+/// replaced. `owner_only` files get mode 0600 from their creation on.
+fn write_whole(path: &Path, contents: &str, key: &str, owner_only: bool) -> Result<()> {
     use std::io::Write;
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(format!(".tmp-{}", std::process::id()));
     let temporary = PathBuf::from(temporary);
     let failed =
         |e: std::io::Error| Error::config(key, format!("cannot write {}: {e}", path.display()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temporary)
-        .map_err(failed)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if owner_only {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = owner_only; // Windows: the directory's ACL decides
+    let mut file = options.open(&temporary).map_err(failed)?;
     file.write_all(contents.as_bytes())
         .and_then(|()| std::fs::rename(&temporary, path))
         .map_err(|e| {
@@ -590,14 +642,41 @@ mod tests {
         let planted = dir.join(format!("port.tmp-{}", std::process::id()));
         std::os::unix::fs::symlink(&victim, &planted).expect("symlink");
 
-        let error = super::write_whole(&port_file, "1234", "port_file").expect_err("refused");
+        let error =
+            super::write_whole(&port_file, "1234", "port_file", false).expect_err("refused");
         assert_eq!(error.code(), ErrorCode::Config, "{error}");
         assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "keep");
         assert!(!port_file.exists());
 
         std::fs::remove_file(&planted).expect("unplant");
-        super::write_whole(&port_file, "1234", "port_file").expect("written");
+        super::write_whole(&port_file, "1234", "port_file", false).expect("written");
         assert_eq!(std::fs::read_to_string(&port_file).expect("port"), "1234");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The admin secret goes next to the port file, readable by its owner alone, even
+    /// where an earlier run left a file open to all.
+    #[test]
+    fn the_admin_secret_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("sfjwt-admin-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let secret_file = super::admin_secret_file(&dir.join("port"));
+        assert_eq!(secret_file, dir.join("port.admin"));
+        std::fs::write(&secret_file, "old").expect("an earlier run's file");
+        std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o666))
+            .expect("chmod");
+
+        super::write_whole(&secret_file, "s3cret", "port_file", true).expect("written");
+        let mode = std::fs::metadata(&secret_file)
+            .expect("written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(
+            std::fs::read_to_string(&secret_file).expect("read"),
+            "s3cret"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

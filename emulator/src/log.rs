@@ -3,6 +3,7 @@
 //! as JSON lines in a file. It records who logged in, never a token, an assertion or a
 //! signature: the log is meant to be shown.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
@@ -59,15 +60,19 @@ impl Outcome {
     }
 }
 
+/// The log: the newest `capacity` entries in memory (even unauthenticated requests
+/// are logged, so memory must not grow with them), every entry in the file.
 #[derive(Debug)]
 pub(super) struct RequestLog {
-    entries: Mutex<Vec<LogEntry>>,
+    entries: Mutex<VecDeque<LogEntry>>,
+    capacity: usize,
     file: Option<Mutex<File>>,
 }
 
 impl RequestLog {
-    /// A log kept in memory and, with `path`, appended to that file.
-    pub(super) fn new(path: Option<&Path>) -> Result<RequestLog> {
+    /// A log of the last `capacity` entries in memory and, with `path`, every entry
+    /// appended to that file.
+    pub(super) fn new(path: Option<&Path>, capacity: usize) -> Result<RequestLog> {
         let file = path
             .map(|path| {
                 File::options()
@@ -84,7 +89,8 @@ impl RequestLog {
             })
             .transpose()?;
         Ok(RequestLog {
-            entries: Mutex::new(Vec::new()),
+            entries: Mutex::default(),
+            capacity,
             file,
         })
     }
@@ -99,17 +105,20 @@ impl RequestLog {
                 let _ = file.write_all(line.as_bytes()).and_then(|()| file.flush());
             }
         }
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(entry);
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.push_back(entry);
+        while entries.len() > self.capacity {
+            entries.pop_front();
+        }
     }
 
     pub(super) fn entries(&self) -> Vec<LogEntry> {
         self.entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant, SystemTime};
 
+use aws_lc_rs::constant_time;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
@@ -25,7 +26,7 @@ use super::data::Store;
 use super::faults::{self, Fault, FaultAction, FaultPlan, ResponseBody};
 use super::log::{LogEntry, Outcome, RequestLog, now_rfc3339};
 use super::rest::Cursors;
-use super::{rest, token};
+use super::{ADMIN_HEADER, rest, token};
 
 /// The largest request body read; Salesforce's token requests are a few KiB.
 const MAX_BODY: usize = 64 * 1024;
@@ -47,11 +48,19 @@ pub(super) struct Session {
     pub(super) id_url: String,
 }
 
+/// The sessions held, by token, and their tokens oldest first (each token is random
+/// and issued once, so the two always hold the same tokens).
+#[derive(Debug, Default)]
+struct Sessions {
+    by_token: HashMap<String, Session>,
+    order: VecDeque<String>,
+}
+
 /// Everything the requests share.
 #[derive(Debug)]
 pub(super) struct State {
     pub(super) org: Org,
-    sessions: Mutex<HashMap<String, Session>>,
+    sessions: Mutex<Sessions>,
     logins: Mutex<HashMap<String, VecDeque<Instant>>>,
     login_count: AtomicUsize,
     api_calls: AtomicU64,
@@ -63,6 +72,8 @@ pub(super) struct State {
     /// cursors over them.
     store: RwLock<Store>,
     cursors: Mutex<Cursors>,
+    /// This run's secret, which every admin request must carry (see [`ADMIN_HEADER`]).
+    admin_secret: String,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -72,30 +83,46 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl State {
-    pub(super) fn new(mut org: Org, faults: Vec<Fault>, log: RequestLog) -> State {
+    pub(super) fn new(
+        mut org: Org,
+        faults: Vec<Fault>,
+        log: RequestLog,
+        admin_secret: String,
+    ) -> State {
         let objects = std::mem::take(&mut org.objects);
+        let max_records = org.max_records;
         State {
             org,
-            sessions: Mutex::new(HashMap::new()),
+            sessions: Mutex::default(),
             logins: Mutex::new(HashMap::new()),
             login_count: AtomicUsize::new(0),
             api_calls: AtomicU64::new(0),
             handshakes: AtomicU64::new(0),
             faults: Mutex::new(FaultPlan::new(faults)),
             log,
-            store: RwLock::new(Store::new(objects)),
+            store: RwLock::new(Store::new(objects, max_records)),
             cursors: Mutex::default(),
+            admin_secret,
         }
     }
 
+    /// Holds a new session, ending the oldest beyond `max_sessions`.
     pub(super) fn add_session(&self, token: String, session: Session) {
-        lock(&self.sessions).insert(token, session);
+        let mut sessions = lock(&self.sessions);
+        sessions.order.push_back(token.clone());
+        sessions.by_token.insert(token, session);
+        while sessions.by_token.len() > self.org.max_sessions {
+            let Some(oldest) = sessions.order.pop_front() else {
+                break;
+            };
+            sessions.by_token.remove(&oldest);
+        }
         self.login_count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The session of a bearer token; counts as an API call.
     pub(super) fn session(&self, token: &str) -> Option<Session> {
-        let session = lock(&self.sessions).get(token).cloned()?;
+        let session = lock(&self.sessions).by_token.get(token).cloned()?;
         self.api_calls.fetch_add(1, Ordering::Relaxed);
         Some(session)
     }
@@ -133,8 +160,8 @@ impl State {
     /// Invalidates every token; returns how many there were.
     pub(super) fn revoke_tokens(&self) -> usize {
         let mut sessions = lock(&self.sessions);
-        let count = sessions.len();
-        sessions.clear();
+        let count = sessions.by_token.len();
+        *sessions = Sessions::default();
         count
     }
 
@@ -148,6 +175,19 @@ impl State {
 
     pub(super) fn log(&self) -> Vec<LogEntry> {
         self.log.entries()
+    }
+
+    pub(super) fn admin_secret(&self) -> &str {
+        &self.admin_secret
+    }
+
+    /// Whether a request carries this run's admin secret, compared in constant time so
+    /// that the answer's timing does not tell how much of a guess was right.
+    fn is_admin(&self, headers: &HeaderMap) -> bool {
+        headers.get(ADMIN_HEADER).is_some_and(|given| {
+            constant_time::verify_slices_are_equal(given.as_bytes(), self.admin_secret.as_bytes())
+                .is_ok()
+        })
     }
 }
 
@@ -209,8 +249,6 @@ fn request_host(request: &Parts) -> String {
 struct Connection {
     port: Arc<Port>,
     client_certificate: bool,
-    /// The peer is on this machine: only such a peer may use the admin endpoints.
-    from_loopback: bool,
 }
 
 /// The service's error: hyper closes the connection without answering.
@@ -236,13 +274,12 @@ pub(super) async fn serve(
 ) {
     loop {
         match listener.accept().await {
-            Ok((tcp, peer)) => {
+            Ok((tcp, _)) => {
                 // As real servers do: without it, a small response written after the TLS
                 // 1.3 session tickets waits for the client's delayed ACK (40 ms on Linux).
                 let _ = tcp.set_nodelay(true);
                 tokio::spawn(connection(
                     tcp,
-                    peer.ip().is_loopback(),
                     acceptor.clone(),
                     port.clone(),
                     state.clone(),
@@ -256,7 +293,6 @@ pub(super) async fn serve(
 
 async fn connection(
     tcp: tokio::net::TcpStream,
-    from_loopback: bool,
     acceptor: TlsAcceptor,
     port: Arc<Port>,
     state: Arc<State>,
@@ -275,7 +311,6 @@ async fn connection(
     let connection = Arc::new(Connection {
         port,
         client_certificate,
-        from_loopback,
     });
     let service = service_fn(move |request| handle(state.clone(), connection.clone(), request));
     // Errors here are the client's (reset, garbage) or a dropped-connection fault.
@@ -313,14 +348,17 @@ async fn answer(
 ) -> Result<Response<ResponseBody>, DropConnection> {
     let (parts, body) = request.into_parts();
     let path = parts.uri.path();
-    // The emulator listens on loopback only; the admin endpoints (faults, revocation,
-    // the log) check the peer too, so that they stay local whatever the listener.
-    if let Some(admin_path) = path
-        .strip_prefix("/__emulator/")
-        .filter(|_| connection.from_loopback)
-    {
+    // Every local user can reach the loopback port, so the admin endpoints (faults,
+    // revocation, the log) answer only requests that carry this run's secret. The body
+    // is read first even for a refusal, so that the connection stays usable.
+    if let Some(admin_path) = path.strip_prefix("/__emulator/") {
         let body = read_body(&parts.headers, body, MAX_BODY).await?;
-        return Ok(admin(&state, &parts.method, admin_path, body).map(ResponseBody::whole));
+        let response = if state.is_admin(&parts.headers) {
+            admin(&state, &parts.method, admin_path, body)
+        } else {
+            admin_forbidden()
+        };
+        return Ok(response.map(ResponseBody::whole));
     }
     let host = request_host(&parts);
     let record = |status: u16, outcome: Outcome| {
@@ -508,6 +546,21 @@ async fn read_body(
     tokio::time::timeout(BODY_TIMEOUT, read)
         .await
         .unwrap_or(Err(DropConnection))
+}
+
+/// 403 for an admin request without this run's secret, saying where the secret is.
+fn admin_forbidden() -> Response<Full<Bytes>> {
+    json_response(
+        StatusCode::FORBIDDEN,
+        &json!({
+            "error": "forbidden",
+            "error_description": format!(
+                "the admin endpoints need this run's secret in the {ADMIN_HEADER} header: \
+                 sfjwt emulator writes it to <port file>.admin, or prints it without \
+                 --port-file"
+            ),
+        }),
+    )
 }
 
 /// `/__emulator/...`: control for tests that run the emulator as a process. Never

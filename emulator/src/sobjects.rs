@@ -176,15 +176,19 @@ fn collection(state: &State, request: &DataRequest<'_>) -> Result<Value, RestErr
         (all_or_none, writes)
     };
 
+    let apply = |store: &mut Store| -> Vec<(Option<String>, Result<(), RestError>)> {
+        writes.into_iter().map(|write| write.apply(store)).collect()
+    };
+    let succeeded = |results: &Vec<(Option<String>, Result<(), RestError>)>| {
+        results.iter().all(|(_, result)| result.is_ok())
+    };
     let mut store = state.store_mut();
-    let before = all_or_none.then(|| store.clone());
-    let results: Vec<(Option<String>, Result<(), RestError>)> = writes
-        .into_iter()
-        .map(|write| write.apply(&mut store))
-        .collect();
-    let failed = results.iter().any(|(_, result)| result.is_err());
-    if let (true, Some(before)) = (failed, before) {
-        *store = before;
+    let results = if all_or_none {
+        store.all_or_none(apply, succeeded)
+    } else {
+        apply(&mut store)
+    };
+    if all_or_none && !succeeded(&results) {
         let rolled_back = RestError::new(
             "ALL_OR_NONE_OPERATION_ROLLED_BACK",
             "Record rolled back because not all records were valid and the request was using \

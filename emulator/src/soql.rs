@@ -9,6 +9,7 @@
 //! the object (`INVALID_TYPE`) and the fields (`INVALID_FIELD`).
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -18,6 +19,10 @@ use super::rest::RestError;
 pub const MAX_QUERY_CHARS: usize = 100_000;
 /// How deep conditions may nest: bounds the parser's recursion.
 const MAX_DEPTH: usize = 64;
+/// The longest `LIKE` pattern taken: Salesforce filters text fields of at most 255
+/// characters, so a longer pattern matches little there, and the bound keeps each
+/// piece's search (see [`LikePattern`]) within 16 words of bits.
+const MAX_LIKE_PATTERN_CHARS: usize = 1_000;
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,11 +44,15 @@ pub enum Select {
     Fields(Vec<String>),
 }
 
-/// A `WHERE` condition.
+/// A `WHERE` condition. `AND` and `OR` hold every term of a flat chain in one node,
+/// so that only parentheses and `NOT` (bounded by [`MAX_DEPTH`]) make the tree deeper:
+/// matching, comparing and dropping a tree recurse no deeper than that.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    And(Box<Condition>, Box<Condition>),
-    Or(Box<Condition>, Box<Condition>),
+    /// Two terms or more.
+    And(Vec<Condition>),
+    /// Two terms or more.
+    Or(Vec<Condition>),
     Not(Box<Condition>),
     Compare {
         field: String,
@@ -57,7 +66,7 @@ pub enum Condition {
     },
     Like {
         field: String,
-        pattern: String,
+        pattern: LikePattern,
     },
 }
 
@@ -351,20 +360,21 @@ impl Parser {
         })
     }
 
+    /// `a OR b OR ...`, read in a loop: a chain of any length is one node.
     fn or(&mut self, depth: usize) -> Result<Condition, RestError> {
-        let mut left = self.and(depth)?;
+        let mut terms = vec![self.and(depth)?];
         while self.eat_keyword("OR") {
-            left = Condition::Or(Box::new(left), Box::new(self.and(depth)?));
+            terms.push(self.and(depth)?);
         }
-        Ok(left)
+        Ok(chain(terms, Condition::Or))
     }
 
     fn and(&mut self, depth: usize) -> Result<Condition, RestError> {
-        let mut left = self.unary(depth)?;
+        let mut terms = vec![self.unary(depth)?];
         while self.eat_keyword("AND") {
-            left = Condition::And(Box::new(left), Box::new(self.unary(depth)?));
+            terms.push(self.unary(depth)?);
         }
-        Ok(left)
+        Ok(chain(terms, Condition::And))
     }
 
     fn unary(&mut self, depth: usize) -> Result<Condition, RestError> {
@@ -382,7 +392,15 @@ impl Parser {
         let field = self.name("a field name")?;
         if self.eat_keyword("LIKE") {
             return match self.literal()? {
-                Literal::Text(pattern) => Ok(Condition::Like { field, pattern }),
+                Literal::Text(pattern) if pattern.chars().count() > MAX_LIKE_PATTERN_CHARS => {
+                    Err(RestError::malformed_query(format!(
+                        "LIKE patterns are limited to {MAX_LIKE_PATTERN_CHARS} characters"
+                    )))
+                }
+                Literal::Text(pattern) => Ok(Condition::Like {
+                    field,
+                    pattern: LikePattern::new(&pattern),
+                }),
                 _ => Err(RestError::malformed_query("LIKE takes a string")),
             };
         }
@@ -434,6 +452,14 @@ impl Parser {
     }
 }
 
+/// One term as itself, more as `node` of them.
+fn chain(terms: Vec<Condition>, node: fn(Vec<Condition>) -> Condition) -> Condition {
+    match <[Condition; 1]>::try_from(terms) {
+        Ok([only]) => only,
+        Err(terms) => node(terms),
+    }
+}
+
 fn is_reserved(word: &str) -> bool {
     [
         "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "LIMIT",
@@ -446,9 +472,10 @@ fn is_reserved(word: &str) -> bool {
 /// The fields a condition names, for the store to check.
 pub fn condition_fields<'q>(condition: &'q Condition, into: &mut Vec<&'q str>) {
     match condition {
-        Condition::And(a, b) | Condition::Or(a, b) => {
-            condition_fields(a, into);
-            condition_fields(b, into);
+        Condition::And(terms) | Condition::Or(terms) => {
+            for term in terms {
+                condition_fields(term, into);
+            }
         }
         Condition::Not(inner) => condition_fields(inner, into),
         Condition::Compare { field, .. }
@@ -460,8 +487,8 @@ pub fn condition_fields<'q>(condition: &'q Condition, into: &mut Vec<&'q str>) {
 /// Whether a record matches; `get` reads a field of it (names already checked).
 pub fn matches(condition: &Condition, get: &dyn Fn(&str) -> Value) -> bool {
     match condition {
-        Condition::And(a, b) => matches(a, get) && matches(b, get),
-        Condition::Or(a, b) => matches(a, get) || matches(b, get),
+        Condition::And(terms) => terms.iter().all(|term| matches(term, get)),
+        Condition::Or(terms) => terms.iter().any(|term| matches(term, get)),
         Condition::Not(inner) => !matches(inner, get),
         Condition::Compare { field, op, value } => {
             let actual = get(field);
@@ -494,7 +521,7 @@ pub fn matches(condition: &Condition, get: &dyn Fn(&str) -> Value) -> bool {
             found != *negated
         }
         Condition::Like { field, pattern } => match get(field) {
-            Value::String(text) => like(&text.to_lowercase(), &pattern.to_lowercase()),
+            Value::String(text) => pattern.matches(&text.to_lowercase()),
             _ => false,
         },
     }
@@ -524,29 +551,120 @@ pub fn order(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-/// SOQL's LIKE: `%` any run of characters, `_` one character; both already lower case.
-fn like(text: &str, pattern: &str) -> bool {
-    let text: Vec<char> = text.chars().collect();
-    let pattern: Vec<char> = pattern.chars().collect();
-    // Iterative matching with one backtrack point: linear in practice, never recursive.
-    let (mut t, mut p) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '_' || pattern[p] == text[t]) {
-            t += 1;
-            p += 1;
-        } else if p < pattern.len() && pattern[p] == '%' {
-            star = Some((p, t));
-            p += 1;
-        } else if let Some((star_p, star_t)) = star {
-            p = star_p + 1;
-            t = star_t + 1;
-            star = Some((star_p, star_t + 1));
-        } else {
+/// A `LIKE` pattern (`%` any run of characters, `_` one), lower case, cut at its `%`s
+/// into pieces of fixed length. The first piece must match at the start, the last at
+/// the end, the others in order between them, each at its leftmost place after the one
+/// before: with pieces of fixed length the leftmost place never loses a match, so
+/// nothing is tried twice. Each piece is searched with Shift-And (a bit per position of
+/// the piece, all advanced at once per character), so matching takes
+/// O(text × ⌈longest piece / 64⌉ + pattern), whatever the pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LikePattern {
+    head: Piece,
+    /// After the first `%`: the pieces between `%`s, and the last one.
+    tail: Option<(Vec<Piece>, Piece)>,
+}
+
+impl LikePattern {
+    fn new(pattern: &str) -> LikePattern {
+        let lower = pattern.to_lowercase();
+        let mut pieces = lower.split('%').map(Piece::new);
+        let head = pieces.next().unwrap_or_default();
+        let mut rest: Vec<Piece> = pieces.collect();
+        let tail = rest.pop().map(|last| (rest, last));
+        LikePattern { head, tail }
+    }
+
+    /// Whether `text` (lower case) matches.
+    fn matches(&self, text: &str) -> bool {
+        let text: Vec<char> = text.chars().collect();
+        let Some((middle, last)) = &self.tail else {
+            return text.len() == self.head.len() && self.head.starts(&text);
+        };
+        let Some(end) = text.len().checked_sub(last.len()) else {
+            return false;
+        };
+        if end < self.head.len() || !self.head.starts(&text) || !last.starts(&text[end..]) {
             return false;
         }
+        let mut at = self.head.len();
+        for piece in middle {
+            match piece.find(&text[at..end]) {
+                Some(found_end) => at += found_end,
+                None => return false,
+            }
+        }
+        true
     }
-    pattern[p..].iter().all(|&c| c == '%')
+}
+
+/// A run of a pattern without `%`, and its Shift-And masks: bit `i` of a character's
+/// mask is set where position `i` is that character or `_`.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Piece {
+    /// `None` for `_`.
+    symbols: Vec<Option<char>>,
+    masks: HashMap<char, Vec<u64>>,
+    /// The mask of every other character: the `_` positions.
+    any: Vec<u64>,
+}
+
+impl Piece {
+    fn new(text: &str) -> Piece {
+        let symbols: Vec<Option<char>> = text.chars().map(|c| (c != '_').then_some(c)).collect();
+        let mut any = vec![0u64; symbols.len().div_ceil(64)];
+        for (i, _) in symbols.iter().enumerate().filter(|(_, s)| s.is_none()) {
+            any[i / 64] |= 1 << (i % 64);
+        }
+        let mut masks: HashMap<char, Vec<u64>> = HashMap::new();
+        for (i, c) in symbols.iter().enumerate() {
+            if let Some(c) = c {
+                masks.entry(*c).or_insert_with(|| any.clone())[i / 64] |= 1 << (i % 64);
+            }
+        }
+        Piece {
+            symbols,
+            masks,
+            any,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.symbols.len()
+    }
+
+    /// Whether `text` begins with the piece.
+    fn starts(&self, text: &[char]) -> bool {
+        text.len() >= self.len()
+            && self
+                .symbols
+                .iter()
+                .zip(text)
+                .all(|(symbol, c)| symbol.is_none_or(|s| s == *c))
+    }
+
+    /// Where the piece's leftmost occurrence in `text` ends, reading `text` once.
+    fn find(&self, text: &[char]) -> Option<usize> {
+        let Some(last) = self.len().checked_sub(1) else {
+            return Some(0);
+        };
+        let (last_word, last_bit) = (last / 64, 1u64 << (last % 64));
+        // Bit i: the piece's first i + 1 positions match the text just read.
+        let mut state = vec![0u64; self.any.len()];
+        for (read, c) in text.iter().enumerate() {
+            let mask = self.masks.get(c).unwrap_or(&self.any);
+            let mut carry = 1; // an occurrence may begin at every character
+            for (word, bits) in state.iter_mut().zip(mask) {
+                let shifted = (*word << 1) | carry;
+                carry = *word >> 63;
+                *word = shifted & bits;
+            }
+            if state[last_word] & last_bit != 0 {
+                return Some(read + 1);
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
@@ -641,6 +759,45 @@ mod tests {
     }
 
     #[test]
+    fn a_flat_chain_is_one_node_and_nesting_is_bounded() {
+        let terms = 12_000;
+        let chain = format!(
+            "SELECT Id FROM Account WHERE Id=1{}",
+            " OR Id=1".repeat(terms - 1)
+        );
+        let query = parse(&chain).unwrap();
+        let Some(Condition::Or(or)) = &query.filter else {
+            panic!("one OR node");
+        };
+        assert_eq!(or.len(), terms);
+        assert!(!matches(query.filter.as_ref().unwrap(), &|_| json!("x")));
+        let mixed =
+            parse("SELECT Id FROM Account WHERE Id=1 AND Id=2 OR Id=3 AND NOT Id=4").unwrap();
+        let Some(Condition::Or(or)) = &mixed.filter else {
+            panic!("OR of ANDs");
+        };
+        assert!(
+            matches!(or.as_slice(), [Condition::And(a), Condition::And(b)] if a.len() == 2 && b.len() == 2)
+        );
+
+        let nested = |depth: usize, unit: &str, close: &str| {
+            parse(&format!(
+                "SELECT Id FROM Account WHERE {}Id=1{}",
+                unit.repeat(depth),
+                close.repeat(depth)
+            ))
+        };
+        assert!(nested(MAX_DEPTH - 1, "(", ")").is_ok());
+        assert!(nested(MAX_DEPTH - 1, "NOT ", "").is_ok());
+        for (unit, close) in [("(", ")"), ("NOT ", ""), ("(Id=2 OR NOT (", "))")] {
+            let error = nested(MAX_DEPTH, unit, close).unwrap_err();
+            assert_eq!(error.error_code, "MALFORMED_QUERY");
+            assert!(error.message.contains("nested too deeply"), "{unit}");
+            assert!(nested(5_000, unit, close).is_err(), "{unit}");
+        }
+    }
+
+    #[test]
     fn conditions_match_as_salesforce_does() {
         let record = json!({"Name": "Acme Corp", "Revenue": 500, "Active": true, "Phone": null});
         let get = |field: &str| record[field].clone();
@@ -679,11 +836,79 @@ mod tests {
         }
     }
 
+    /// Whether `text` is LIKE `pattern`, as a query's condition answers it.
+    fn like(text: &str, pattern: &str) -> bool {
+        let query = parse(&format!(
+            "SELECT Id FROM Account WHERE Name LIKE '{pattern}'"
+        ))
+        .unwrap();
+        matches(query.filter.as_ref().unwrap(), &|_| json!(text))
+    }
+
     #[test]
-    fn like_backtracks_without_recursion() {
-        assert!(like("aaaaaaaaaaaaaaaaaaaab", "%a%a%a%a%b"));
-        assert!(!like(&"a".repeat(5000), &format!("{}b", "%a".repeat(50))));
-        assert!(like("", "%"));
-        assert!(!like("", "_"));
+    fn like_matches_pieces_in_order() {
+        for (text, pattern, expected) in [
+            ("aaaaaaaaaaaaaaaaaaaab", "%a%a%a%a%b", true),
+            ("", "%", true),
+            ("", "%%", true),
+            ("", "_", false),
+            ("", "", true),
+            ("abc", "abc", true),
+            ("abc", "ab", false),
+            ("abc", "a_c", true),
+            ("abc", "a%c", true),
+            ("ac", "a%_c", false),
+            ("abbc", "a%_c", true),
+            ("abab", "%ab", true),
+            ("abab", "ab%ab", true),
+            ("aba", "ab%ab", false),
+            ("xaybz", "%a_b%", true),
+            ("Hello World", "hello%", true),
+            ("ÄBC", "äb_", true),
+        ] {
+            assert_eq!(like(text, pattern), expected, "{text:?} LIKE {pattern:?}");
+        }
+        // A piece longer than a word of the search's bits, with `_` across the seam.
+        let long = format!("{}_{}", "x".repeat(70), "y".repeat(70));
+        let text = format!("zz{}q{}zz", "x".repeat(70), "y".repeat(70));
+        assert!(like(&text, &format!("%{long}%")));
+        assert!(!like(&text, &format!("%{long}y%")));
+    }
+
+    /// Hostile patterns against long values: each piece is searched once over its part
+    /// of the text (no backtracking), so these take a few million steps, not the
+    /// billions a backtracking matcher takes (a piece of 997 `a`s tried at each of a
+    /// million places).
+    #[test]
+    fn hostile_like_patterns_are_answered() {
+        let text = "a".repeat(1_000_000);
+        let chain = format!("{}b", "%a".repeat(499));
+        assert!(!like(&text, &chain));
+        assert!(like(&format!("{text}b"), &chain));
+        let piece = format!("%{}b%", "a".repeat(997));
+        assert!(!like(&text, &piece));
+        assert!(like(&format!("{text}b{text}"), &piece));
+        let underscores = format!("%{}b", "a_".repeat(499));
+        assert!(!like(&text, &underscores));
+        assert!(like(
+            &format!("{text}b"),
+            &format!("%{}ab", "a_".repeat(498))
+        ));
+    }
+
+    #[test]
+    fn like_patterns_over_1000_characters_are_malformed() {
+        let error = parse(&format!(
+            "SELECT Id FROM Account WHERE Name LIKE '{}'",
+            "%".repeat(MAX_LIKE_PATTERN_CHARS + 1)
+        ))
+        .unwrap_err();
+        assert_eq!(error.error_code, "MALFORMED_QUERY");
+        assert!(
+            error.message.contains("1000 characters"),
+            "{}",
+            error.message
+        );
+        assert!(like("x", &"%".repeat(MAX_LIKE_PATTERN_CHARS)));
     }
 }

@@ -12,8 +12,8 @@ use reqwest::{Identity, StatusCode};
 use serde_json::{Value, json};
 use sfjwt::{AssertionSigner, Claims, ErrorCode};
 use sfjwt_emulator::{
-    ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, Field, SObjectData, StartOptions,
-    User,
+    ADMIN_HEADER, ConnectedApp, Emulator, EmulatorConfig, Fault, FaultAction, Field, SObjectData,
+    StartOptions, User,
 };
 
 const ORG_ID: &str = "00D000000000001AAA";
@@ -994,7 +994,7 @@ fn faults_from_the_config_apply_from_the_start() {
 #[test]
 fn admin_endpoints_control_faults_tokens_and_log() {
     let emulator = start(config());
-    let client = client(&emulator);
+    let client = admin_client(&emulator);
     let base = emulator.base_url();
     let token = login(&client, &emulator);
 
@@ -1071,7 +1071,7 @@ fn tls_handshakes_count_connections_not_requests() {
     assert_eq!(emulator.tls_handshakes(), 1);
 
     // A second client opens a second connection.
-    let second = client(&emulator);
+    let second = admin_client(&emulator);
     let (status, stats) = json_of(get(&second, &format!("{base}/__emulator/stats"), None));
     assert_eq!(status, StatusCode::OK);
     assert_eq!(stats["handshakes"], 2, "{stats}");
@@ -1886,4 +1886,234 @@ fn composite_sobjects_loads_up_to_200_records_all_or_none_or_each() {
         (StatusCode::PAYLOAD_TOO_LARGE, "EXCEEDED_MAX_SIZE_REQUEST")
     );
     assert_eq!(count("Contact"), 206);
+}
+
+/// Issue 25, finding 4: a flat chain of 6,000 `OR` terms is answered (the parser and
+/// the matcher take a flat chain without a level per term), and nesting past the
+/// depth bound is refused as Salesforce refuses a malformed query, never a crash.
+#[test]
+fn a_long_or_chain_is_answered_and_deep_nesting_is_a_malformed_query() {
+    let emulator = start(config());
+    let client = client(&emulator);
+    let base = emulator.base_url();
+    let token = login(&client, &emulator);
+    let query = "/services/data/v62.0/query";
+
+    // Terms this short keep the URL under the 64 KiB that HTTP libraries send.
+    let chain = format!(
+        "SELECT Name FROM Account WHERE Name = 'Globex'{}",
+        " OR Id=1".repeat(6000)
+    );
+    let (status, body) = soql(&client, &base, &token, query, Some(&chain));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["totalSize"], 1, "{body}");
+    assert_eq!(body["records"][0]["Name"], "Globex");
+
+    for deep in [
+        format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'{}",
+            "(".repeat(5000),
+            ")".repeat(5000)
+        ),
+        format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'",
+            "NOT ".repeat(5000)
+        ),
+        format!(
+            "SELECT Id FROM Account WHERE {}Name = 'x'{}",
+            "(Name = 'y' OR (NOT ".repeat(1000),
+            "))".repeat(1000)
+        ),
+    ] {
+        let (status, body) = soql(&client, &base, &token, query, Some(&deep));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body[0]["errorCode"], "MALFORMED_QUERY", "{body}");
+        assert!(
+            body[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("nested too deeply")),
+            "{body}"
+        );
+    }
+    // The emulator still serves.
+    let (status, _) = soql(
+        &client,
+        &base,
+        &token,
+        query,
+        Some("SELECT Id FROM Account"),
+    );
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// Issue 25, finding 4: every local user reaches the loopback port, so the admin
+/// endpoints answer only requests with this run's secret.
+#[test]
+fn admin_requests_need_this_runs_secret() {
+    let emulator = start(config());
+    let base = emulator.base_url();
+    let plain = client(&emulator);
+    let faults = json!([{"action": {"kind": "status", "status": 503}}]);
+    let other_secret = "0".repeat(emulator.admin_secret().len());
+    for secret in [None, Some(""), Some("wrong"), Some(other_secret.as_str())] {
+        for (method, path) in [
+            ("POST", "faults"),
+            ("POST", "revoke"),
+            ("GET", "log"),
+            ("GET", "stats"),
+        ] {
+            let mut request = plain.request(
+                method.parse().expect("a method"),
+                format!("{base}/__emulator/{path}"),
+            );
+            if method == "POST" {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(faults.to_string());
+            }
+            if let Some(secret) = secret {
+                request = request.header(ADMIN_HEADER, secret);
+            }
+            let (status, body) = json_of(request.send().expect("answered"));
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{path} with {secret:?}: {body}"
+            );
+            assert_eq!(body["error"], "forbidden", "{body}");
+            assert!(
+                body["error_description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(ADMIN_HEADER) && d.contains(".admin")),
+                "{body}"
+            );
+        }
+    }
+    // Nothing the refused requests asked for happened.
+    assert_eq!(emulator.faults_pending(), 0);
+    assert_eq!(
+        post_token(&plain, &base, &good_assertion()).status(),
+        StatusCode::OK
+    );
+
+    let admin = admin_client(&emulator);
+    let response = post_json(&admin, &format!("{base}/__emulator/faults"), &faults);
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(emulator.faults_pending(), 1);
+    let (status, log) = json_of(get(&admin, &format!("{base}/__emulator/log"), None));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        log.as_array().map(Vec::len),
+        Some(1),
+        "admin requests are not logged: {log}"
+    );
+    assert_eq!(emulator.admin_secret().len(), 64);
+    assert_ne!(
+        emulator.admin_secret(),
+        start(config()).admin_secret(),
+        "new at each start"
+    );
+}
+
+/// Issue 25, finding 4: the store, the sessions and the in-memory log are bounded, so
+/// that a long run or a hostile client cannot grow the emulator without end.
+#[test]
+fn records_sessions_and_the_log_are_bounded() {
+    use reqwest::Method;
+    // The default objects hold 11 records: room for two more.
+    let emulator = start(EmulatorConfig {
+        max_records: 13,
+        max_sessions: 2,
+        request_log_capacity: 3,
+        ..config()
+    });
+    let client = client(&emulator);
+    let tokens: Vec<String> = (0..3).map(|_| login(&client, &emulator)).collect();
+    let userinfo = format!("{}/services/oauth2/userinfo", emulator.base_url());
+    // A fourth login ends the oldest session, as if it had expired.
+    assert_invalid_session(get(&client, &userinfo, Some(&tokens[0])));
+    for token in &tokens[1..] {
+        assert_eq!(
+            get(&client, &userinfo, Some(token)).status(),
+            StatusCode::OK
+        );
+    }
+    let token = &tokens[2];
+
+    let data = format!("{}/services/data/v62.0", emulator.base_url());
+    let accounts = format!("{data}/sobjects/Account");
+    let account = json!({"Name": "Full"});
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let (status, created) = call(&client, Method::POST, &accounts, token, Some(&account));
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        ids.push(created["id"].as_str().expect("an id").to_owned());
+    }
+    let (status, body) = call(&client, Method::POST, &accounts, token, Some(&account));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "STORAGE_LIMIT_EXCEEDED", "{body}");
+    assert_eq!(body[0]["message"], "storage limit exceeded");
+    let collection = format!("{data}/composite/sobjects");
+    let load = json!({"allOrNone": false, "records": [
+        {"attributes": {"type": "Account"}, "Name": "One more"}]});
+    let (status, results) = call(&client, Method::POST, &collection, token, Some(&load));
+    assert_eq!(status, StatusCode::OK, "{results}");
+    assert_eq!(
+        results[0]["errors"][0]["statusCode"], "STORAGE_LIMIT_EXCEEDED",
+        "{results}"
+    );
+    // A delete makes room again.
+    let (status, _) = call(
+        &client,
+        Method::DELETE,
+        &format!("{accounts}/{}", ids[0]),
+        token,
+        None,
+    );
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, created) = call(&client, Method::POST, &accounts, token, Some(&account));
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+
+    // The newest three requests: the delete, then the create.
+    let log = emulator.log();
+    assert_eq!(log.len(), 3, "{log:?}");
+    assert_eq!(log[1].method, "DELETE");
+    assert_eq!((log[2].method.as_str(), log[2].status), ("POST", 201));
+
+    for (key, bad) in [
+        (
+            "max_sessions",
+            EmulatorConfig {
+                max_sessions: 0,
+                ..config()
+            },
+        ),
+        (
+            "max_records",
+            EmulatorConfig {
+                max_records: 10,
+                ..config()
+            },
+        ),
+    ] {
+        let error = Emulator::start(bad, StartOptions::default()).expect_err("refused");
+        assert_eq!(error.code(), ErrorCode::Config, "{error}");
+        assert!(error.to_string().contains(key), "{error}");
+    }
+    let file = temp_path("bounds.json");
+    std::fs::write(
+        &file,
+        r#"{"max_records": 50, "max_sessions": 5, "request_log_capacity": 0}"#,
+    )
+    .expect("written");
+    let read = EmulatorConfig::from_file(&file).expect("the bounds are config keys");
+    assert_eq!(
+        (
+            read.max_records,
+            read.max_sessions,
+            read.request_log_capacity
+        ),
+        (50, 5, 0)
+    );
+    let _ = std::fs::remove_file(file);
 }

@@ -9,11 +9,12 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use reqwest::blocking::{Client, ClientBuilder, Response};
+use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::redirect::Policy;
 use reqwest::{Certificate, StatusCode};
 use serde_json::Value;
 use sfjwt::{AssertionSigner, KeystoreType};
-use sfjwt_emulator::{Emulator, EmulatorConfig, StartOptions};
+use sfjwt_emulator::{ADMIN_HEADER, Emulator, EmulatorConfig, StartOptions};
 
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 pub const LOGIN: &str = "https://login.salesforce.com";
@@ -62,6 +63,19 @@ pub fn client_builder(emulator: &Emulator) -> ClientBuilder {
 
 pub fn client(emulator: &Emulator) -> Client {
     client_builder(emulator).build().expect("client builds")
+}
+
+/// A client whose every request carries this run's admin secret, for `/__emulator/`.
+pub fn admin_client(emulator: &Emulator) -> Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        ADMIN_HEADER,
+        HeaderValue::from_str(emulator.admin_secret()).expect("a header value"),
+    );
+    client_builder(emulator)
+        .default_headers(headers)
+        .build()
+        .expect("client builds")
 }
 
 pub fn post_token(client: &Client, base: &str, assertion: &str) -> Response {

@@ -53,12 +53,18 @@ final class Emulator implements AutoCloseable {
     final Path caFile;
     final Path logFile;
     final int port;
+    /** This run's secret, which {@code /__emulator/} requests carry in {@link #ADMIN_HEADER}. */
+    final String adminSecret;
     private final Process process;
 
-    private Emulator(Path dir, Process process, int port) {
+    /** The header of the admin secret. */
+    static final String ADMIN_HEADER = "X-Sfjwt-Emulator-Admin";
+
+    private Emulator(Path dir, Process process, int port, String adminSecret) {
         this.dir = dir;
         this.process = process;
         this.port = port;
+        this.adminSecret = adminSecret;
         this.caFile = dir.resolve("ca.pem");
         this.logFile = dir.resolve("log.jsonl");
     }
@@ -125,7 +131,9 @@ final class Emulator implements AutoCloseable {
             Thread.sleep(20);
         }
         int port = Integer.parseInt(new String(Files.readAllBytes(portFile), UTF_8).trim());
-        return new Emulator(dir, process, port);
+        // Written before the port file.
+        String adminSecret = new String(Files.readAllBytes(dir.resolve("port.admin")), UTF_8).trim();
+        return new Emulator(dir, process, port, adminSecret);
     }
 
     private static String json(Path path) {
@@ -238,6 +246,7 @@ final class Emulator implements AutoCloseable {
         connection.setRequestMethod("POST");
         connection.setDoOutput(true);
         connection.setRequestProperty("Content-Type", "application/json");
+        connection.setRequestProperty(ADMIN_HEADER, adminSecret);
         try (OutputStream out = connection.getOutputStream()) {
             out.write("{}".getBytes(UTF_8));
         }

@@ -226,6 +226,7 @@ class SecretsAuditTest extends EmulatorTestBase {
         connection.setRequestMethod("POST");
         connection.setDoOutput(true);
         connection.setRequestProperty("Content-Type", "application/json");
+        connection.setRequestProperty(Emulator.ADMIN_HEADER, emulator.adminSecret);
         try (OutputStream out = connection.getOutputStream()) {
             out.write(json.getBytes(UTF_8));
         }
