@@ -314,7 +314,7 @@ impl SharedCache {
     }
 
     /// The lock, held until the file is dropped; TIMEOUT once `lock_wait` has passed.
-    fn lock(&self) -> Result<File> {
+    fn lock(&self) -> Result<LockHeld> {
         let file = self
             .dir
             .open_lock(&self.lock_name)
@@ -324,7 +324,7 @@ impl SharedCache {
             match file.try_lock() {
                 Ok(()) => {
                     record_holder(&file);
-                    return Ok(file);
+                    return Ok(LockHeld(file));
                 }
                 Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
                     std::thread::sleep(LOCK_POLL);
@@ -355,6 +355,17 @@ impl SharedCache {
                 }
             }
         }
+    }
+}
+
+/// The lock, held until dropped. Its file names the holding process only while it is
+/// held: emptied before the lock is released, so that a waiter never names a process
+/// that is gone.
+struct LockHeld(File);
+
+impl Drop for LockHeld {
+    fn drop(&mut self) {
+        let _ = self.0.set_len(0);
     }
 }
 
