@@ -627,6 +627,34 @@ const char *sfjwt_token_scope(const struct sfjwt_token *token);
 const char *sfjwt_token_issued_at(const struct sfjwt_token *token);
 
 /**
+ * The org id: the second-to-last segment of the identity URL.
+ *
+ * Ownership: borrowed from `token`; valid until `token` is freed. NULL when
+ * `token` is NULL or the identity URL has no such segment.
+ *
+ * Thread-safety: tokens are immutable; any thread may read one.
+ *
+ * # Safety
+ *
+ * 1. `token` is NULL or a token from this library that has not been freed.
+ */
+const char *sfjwt_token_org_id(const struct sfjwt_token *token);
+
+/**
+ * The user id: the last segment of the identity URL.
+ *
+ * Ownership: borrowed from `token`; valid until `token` is freed. NULL when
+ * `token` is NULL or the identity URL has no such segment.
+ *
+ * Thread-safety: tokens are immutable; any thread may read one.
+ *
+ * # Safety
+ *
+ * 1. `token` is NULL or a token from this library that has not been freed.
+ */
+const char *sfjwt_token_user_id(const struct sfjwt_token *token);
+
+/**
  * Frees a token and sets `*token` to NULL; the C copy of the access token is
  * wiped once neither a token nor the client that handed it out holds it. A NULL
  * `token` or `*token` is a no-op.

@@ -136,6 +136,10 @@ struct Settings {
     /// directory (created 0700; tokens encrypted with the signing key).
     #[arg(long, value_name = "DIR")]
     token_cache_dir: Option<String>,
+    /// How long a token from --token-cache-dir is trusted before a new login, in seconds
+    /// (default 900).
+    #[arg(long)]
+    token_ttl_secs: Option<String>,
     /// Read the mTLS client keystore password from this file (first line).
     #[arg(long, value_name = "FILE")]
     client_cert_password_file: Option<PathBuf>,
@@ -175,6 +179,7 @@ impl Settings {
             ("retries", &self.retries),
             ("api_version", &self.api_version),
             ("token_cache_dir", &self.token_cache_dir),
+            ("token_ttl_secs", &self.token_ttl_secs),
         ];
         for (key, value) in flags {
             if let Some(value) = value {

@@ -6,7 +6,7 @@ Private: use the ``sfjwt`` package. Errors are raised as the classes of
 """
 
 import os
-from typing import Callable, Generic, Mapping, Optional, TypeVar, Union, final
+from typing import Callable, Generic, List, Mapping, Optional, TypeVar, Union, final
 
 __all__ = [
     "__version__",
@@ -17,6 +17,8 @@ __all__ = [
     "ConnectionReport",
     "test_connection",
     "_testing_panic",
+    "_testing_config_keys",
+    "_testing_token_fields",
 ]
 
 __version__: str
@@ -113,3 +115,5 @@ def test_connection(config: Config) -> ConnectionReport: ...
 
 # Only in builds with the cargo feature `testing` (the test wheel), never released.
 def _testing_panic() -> None: ...
+def _testing_config_keys() -> List[str]: ...
+def _testing_token_fields() -> List[str]: ...

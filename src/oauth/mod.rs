@@ -66,6 +66,19 @@ impl TokenId {
 }
 
 impl AccessToken {
+    /// The fields every binding's token shows, by their accessor names: the parity
+    /// tests of each language check their token against this list.
+    pub const FIELDS: [&'static str; 8] = [
+        "access_token",
+        "instance_url",
+        "id",
+        "token_type",
+        "scope",
+        "issued_at",
+        "org_id",
+        "user_id",
+    ];
+
     /// A token of this process, with a new [`TokenId`]: from its own login, or read
     /// from the shared cache, where another process wrote it.
     pub(crate) fn from_session(session: Session) -> AccessToken {

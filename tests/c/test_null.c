@@ -59,6 +59,8 @@ static void token_accessors_accept_null(void) {
     CHECK(sfjwt_token_token_type(NULL) == NULL);
     CHECK(sfjwt_token_scope(NULL) == NULL);
     CHECK(sfjwt_token_issued_at(NULL) == NULL);
+    CHECK(sfjwt_token_org_id(NULL) == NULL);
+    CHECK(sfjwt_token_user_id(NULL) == NULL);
 }
 
 static void report_accessors_accept_null(void) {

@@ -36,6 +36,9 @@ static void token_has_every_field_and_is_cached(void) {
     CHECK_HAS(sfjwt_token_id(token), "/id/00D");
     CHECK_STR(sfjwt_token_token_type(token), "Bearer");
     CHECK_HAS(sfjwt_token_scope(token), "api");
+    CHECK_HAS(sfjwt_token_id(token), sfjwt_token_org_id(token));
+    CHECK(str_starts(sfjwt_token_org_id(token), "00D"));
+    CHECK_HAS(sfjwt_token_id(token), sfjwt_token_user_id(token));
 
     sfjwt_token *cached = NULL;
     CHECK_OK(sfjwt_client_token(client, &cached));

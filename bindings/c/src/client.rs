@@ -53,6 +53,8 @@ struct TokenStrings {
     token_type: CString,
     scope: Option<CString>,
     issued_at: Option<CString>,
+    org_id: Option<CString>,
+    user_id: Option<CString>,
 }
 
 impl From<&AccessToken> for TokenStrings {
@@ -65,6 +67,8 @@ impl From<&AccessToken> for TokenStrings {
             token_type: c_string(token.token_type()),
             scope: token.scope().map(c_string),
             issued_at: token.issued_at().map(c_string),
+            org_id: token.org_id().map(c_string),
+            user_id: token.user_id().map(c_string),
         }
     }
 }
@@ -330,6 +334,38 @@ pub unsafe extern "C" fn sfjwt_token_scope(token: *const sfjwt_token) -> *const 
 pub unsafe extern "C" fn sfjwt_token_issued_at(token: *const sfjwt_token) -> *const c_char {
     // SAFETY: forwarded from this function's contract.
     guard(|| unsafe { field(token, |t| opt_ptr(&t.issued_at)) })
+}
+
+/// The org id: the second-to-last segment of the identity URL.
+///
+/// Ownership: borrowed from `token`; valid until `token` is freed. NULL when
+/// `token` is NULL or the identity URL has no such segment.
+///
+/// Thread-safety: tokens are immutable; any thread may read one.
+///
+/// # Safety
+///
+/// 1. `token` is NULL or a token from this library that has not been freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sfjwt_token_org_id(token: *const sfjwt_token) -> *const c_char {
+    // SAFETY: forwarded from this function's contract.
+    guard(|| unsafe { field(token, |t| opt_ptr(&t.org_id)) })
+}
+
+/// The user id: the last segment of the identity URL.
+///
+/// Ownership: borrowed from `token`; valid until `token` is freed. NULL when
+/// `token` is NULL or the identity URL has no such segment.
+///
+/// Thread-safety: tokens are immutable; any thread may read one.
+///
+/// # Safety
+///
+/// 1. `token` is NULL or a token from this library that has not been freed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sfjwt_token_user_id(token: *const sfjwt_token) -> *const c_char {
+    // SAFETY: forwarded from this function's contract.
+    guard(|| unsafe { field(token, |t| opt_ptr(&t.user_id)) })
 }
 
 /// Frees a token and sets `*token` to NULL; the C copy of the access token is

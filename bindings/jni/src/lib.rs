@@ -329,7 +329,8 @@ fn utf16_secret(
     Ok(text)
 }
 
-/// `new dev.sfjwt.AccessToken(tokenId, accessToken, instanceUrl, id, tokenType, scope)`.
+/// `new dev.sfjwt.AccessToken(tokenId, accessToken, instanceUrl, id, tokenType, scope,
+/// issuedAt, orgId, userId)`.
 fn new_access_token<'local>(
     env: &mut Env<'local>,
     token: &AccessToken,
@@ -339,10 +340,13 @@ fn new_access_token<'local>(
     let id = env.new_string(token.id())?;
     let token_type = env.new_string(token.token_type())?;
     let scope = optional_string(env, token.scope())?;
+    let issued_at = optional_string(env, token.issued_at())?;
+    let org_id = optional_string(env, token.org_id())?;
+    let user_id = optional_string(env, token.user_id())?;
     Ok(env.new_object(
         jni_str!("dev/sfjwt/AccessToken"),
         jni_sig!(
-            "(JLjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
+            "(JLjava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;Ljava/lang/String;)V"
         ),
         &[
             // The id crosses as a Java long: the same 64 bits.
@@ -352,6 +356,9 @@ fn new_access_token<'local>(
             JValue::Object(&id),
             JValue::Object(&token_type),
             JValue::Object(&scope),
+            JValue::Object(&issued_at),
+            JValue::Object(&org_id),
+            JValue::Object(&user_id),
         ],
     )?)
 }
@@ -407,7 +414,7 @@ fn new_connection_report<'local>(
 }
 
 /// A `String[]` holding `items`.
-fn string_array<'local>(
+pub(crate) fn string_array<'local>(
     env: &mut Env<'local>,
     items: &[&str],
 ) -> Result<JObjectArray<'local, JString<'local>>, JniError> {
@@ -439,6 +446,6 @@ mod tests {
                 entry_points += 1;
             }
         }
-        assert_eq!(entry_points, 10);
+        assert_eq!(entry_points, 12);
     }
 }

@@ -1,14 +1,16 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! Test-only entry points (cargo feature `testing`, never in release artifacts): they
 //! provoke a panic and each core error at the boundary, so that the Java tests can
-//! check what arrives on their side.
+//! check what arrives on their side, and hand over the core's lists of configuration
+//! keys and token fields for the parity test.
 
 use jni::EnvUnowned;
-use jni::objects::JClass;
+use jni::objects::{JClass, JObjectArray, JString};
 use jni::sys::jint;
-use sfjwt::{Error, ErrorCode};
+use sfjwt::{AccessToken, Error, ErrorCode};
 
 use crate::boundary::{JniError, boundary};
+use crate::string_array;
 
 /// `void testingPanic()`: panics, to prove that a panic becomes a Java exception.
 #[unsafe(no_mangle)]
@@ -36,6 +38,24 @@ pub extern "system" fn Java_dev_sfjwt_Native_testingError<'local>(
             .ok_or_else(|| JniError::Bridge(format!("no error code has the value {value}")))?;
         Err(JniError::Core(sample_error(code)))
     })
+}
+
+/// `String[] testingConfigKeys()`: `sfjwt::config::KEYS`.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_Native_testingConfigKeys<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JObjectArray<'local, JString<'local>> {
+    boundary(env, |env| string_array(env, &sfjwt::config::KEYS))
+}
+
+/// `String[] testingTokenFields()`: `sfjwt::AccessToken::FIELDS`.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_Native_testingTokenFields<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JObjectArray<'local, JString<'local>> {
+    boundary(env, |env| string_array(env, &AccessToken::FIELDS))
 }
 
 /// One core error per code, with the fields a Java test checks.

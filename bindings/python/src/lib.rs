@@ -459,6 +459,20 @@ fn _testing_panic(py: Python<'_>) -> PyResult<()> {
     })
 }
 
+/// Test-only: the core's configuration keys, for the parity test.
+#[cfg(feature = "testing")]
+#[pyfunction]
+fn _testing_config_keys() -> Vec<&'static str> {
+    sfjwt::config::KEYS.to_vec()
+}
+
+/// Test-only: the fields of the core's token, for the parity test.
+#[cfg(feature = "testing")]
+#[pyfunction]
+fn _testing_token_fields() -> Vec<&'static str> {
+    sfjwt::AccessToken::FIELDS.to_vec()
+}
+
 /// sfjwt's events (the core's `log` records: logins, retries, warnings; never a
 /// secret) into Python's `logging`, logger `sfjwt`, with trace as level 5. A record
 /// comes from the thread that causes it, inside [`call`] with the GIL released, and a
@@ -528,5 +542,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(test_connection, m)?)?;
     #[cfg(feature = "testing")]
     m.add_function(wrap_pyfunction!(_testing_panic, m)?)?;
+    #[cfg(feature = "testing")]
+    m.add_function(wrap_pyfunction!(_testing_config_keys, m)?)?;
+    #[cfg(feature = "testing")]
+    m.add_function(wrap_pyfunction!(_testing_token_fields, m)?)?;
     Ok(())
 }

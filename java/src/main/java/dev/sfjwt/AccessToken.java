@@ -18,15 +18,22 @@ public final class AccessToken {
     private final String id;
     private final String tokenType;
     private final String scope;
+    private final String issuedAt;
+    private final String orgId;
+    private final String userId;
 
     /** Called by sfjwt's native code. */
-    AccessToken(long tokenId, String accessToken, String instanceUrl, String id, String tokenType, String scope) {
+    AccessToken(long tokenId, String accessToken, String instanceUrl, String id, String tokenType, String scope,
+            String issuedAt, String orgId, String userId) {
         this.tokenId = tokenId;
         this.accessToken = accessToken;
         this.instanceUrl = instanceUrl;
         this.id = id;
         this.tokenType = tokenType;
         this.scope = scope;
+        this.issuedAt = issuedAt;
+        this.orgId = orgId;
+        this.userId = userId;
     }
 
     /**
@@ -72,6 +79,34 @@ public final class AccessToken {
      */
     public String getScope() {
         return scope;
+    }
+
+    /**
+     * When the token was issued, in milliseconds since the epoch, as Salesforce wrote it
+     * ({@code "1700000000000"}), when it says.
+     *
+     * @return the text, or null
+     */
+    public String getIssuedAt() {
+        return issuedAt;
+    }
+
+    /**
+     * The org id: the second-to-last segment of {@link #getId()}.
+     *
+     * @return the id, or null
+     */
+    public String getOrgId() {
+        return orgId;
+    }
+
+    /**
+     * The user id: the last segment of {@link #getId()}.
+     *
+     * @return the id, or null
+     */
+    public String getUserId() {
+        return userId;
     }
 
     /** Which login the token came from, for {@link SalesforceJwtClient#invalidate(AccessToken)}. */

@@ -101,4 +101,18 @@ final class Native {
      * @throws SfJwtException always, with that code
      */
     static native void testingError(int value) throws SfJwtException;
+
+    /**
+     * Test only (cargo feature {@code testing}): the core's configuration keys, for the parity test.
+     *
+     * @return {@code sfjwt::config::KEYS}, snake_case
+     */
+    static native String[] testingConfigKeys();
+
+    /**
+     * Test only (cargo feature {@code testing}): the fields of the core's token, for the parity test.
+     *
+     * @return {@code sfjwt::AccessToken::FIELDS}, snake_case
+     */
+    static native String[] testingTokenFields();
 }
