@@ -541,6 +541,24 @@ struct sfjwt_error *sfjwt_client_invalidate_if_current(const struct sfjwt_client
                                                        const struct sfjwt_token *token);
 
 /**
+ * Whether an HTTP answer to a request made with a token says that the session expired
+ * or was revoked: `status` 401 and a `body` that is Salesforce's error array
+ * `[{"errorCode": "INVALID_SESSION_ID", ...}]`. Then call
+ * `sfjwt_client_invalidate_if_current` and `sfjwt_client_token`, and send the request
+ * once more. Other 401s (a body that only mentions the code in a message, an HTML
+ * page, an OAuth error) are false: a new login would not cure them.
+ *
+ * `body` is `len` bytes and may be NULL when `len` is 0 (an empty body: false); NULL
+ * with a `len` over 0 is false. Nothing is kept or freed: `body` stays the caller's.
+ * False after a caught panic. Thread-safety: callable from any thread at any time.
+ *
+ * # Safety
+ *
+ * 1. `body` is NULL or points to `len` bytes that stay readable and unchanged during the call.
+ */
+bool sfjwt_is_invalid_session(uint16_t status, const uint8_t *body, size_t len);
+
+/**
  * The access token (session id), for `Authorization: Bearer <token>`. It is a
  * secret: never log it.
  *

@@ -228,7 +228,7 @@ impl Client {
         let token = self.token()?;
         check_instance_path(token.instance_url(), path)?;
         match self.get_with(&token, path) {
-            Err(e) if oauth::is_invalid_session(&e) => {
+            Err(e) if oauth::is_invalid_session_error(&e) => {
                 self.invalidate_if_current(token.token_id());
                 let token = self.token()?;
                 self.get_with(&token, path)

@@ -16,6 +16,7 @@ __all__ = [
     "Step",
     "ConnectionReport",
     "test_connection",
+    "is_invalid_session",
     "_testing_panic",
     "_testing_config_keys",
     "_testing_token_fields",
@@ -112,6 +113,7 @@ class Client(Generic[_Token]):
     def test_connection(self) -> ConnectionReport: ...
 
 def test_connection(config: Config) -> ConnectionReport: ...
+def is_invalid_session(status: int, body: bytes) -> bool: ...
 
 # Only in builds with the cargo feature `testing` (the test wheel), never released.
 def _testing_panic() -> None: ...

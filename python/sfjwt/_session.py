@@ -4,10 +4,10 @@ origins only), and telling an expired or revoked session from other 401s."""
 
 from __future__ import annotations
 
-import json
 from typing import Optional, Tuple
 from urllib.parse import urlsplit
 
+from . import _native
 from ._client import AccessToken, Client
 
 #: scheme, host, port: two URLs of one origin may share a session.
@@ -43,11 +43,7 @@ def token_for(client: Client, token: AccessToken, url: str) -> Optional[AccessTo
 def is_invalid_session(body: bytes) -> bool:
     """Whether a 401 body is Salesforce's ``[{"errorCode": "INVALID_SESSION_ID", …}]``:
     the session expired or was revoked, and a new login will do. Other 401s (an
-    OAuth error of the token endpoint, a proxy's page) are left to the caller."""
-    try:
-        errors = json.loads(body)
-    except ValueError:
-        return False
-    return isinstance(errors, list) and any(
-        isinstance(error, dict) and error.get("errorCode") == "INVALID_SESSION_ID" for error in errors
-    )
+    OAuth error of the token endpoint, a proxy's page) are left to the caller. The
+    adapters check the status first; the rule itself is the core's, shared by every
+    binding."""
+    return _native.is_invalid_session(401, body)

@@ -308,14 +308,23 @@ pub(crate) fn rest_response<T: serde::de::DeserializeOwned>(
         200 if !response.is_html() => parse_json(response),
         300..=399 => Err(redirect_error(response)),
         status @ 400..=499 if !response.is_html() => {
-            match serde_json::from_slice::<Vec<RestErrorBody>>(&response.body) {
-                Ok(errors) if !errors.is_empty() => Err(Error::Api {
-                    url: url.to_owned(),
-                    status,
-                    error_code: errors[0].error_code.clone(),
-                    message: errors[0].message.clone(),
-                }),
-                _ => Err(http_error(response)),
+            match rest_errors(&response.body) {
+                Some(errors) => {
+                    // The dead session is the error reported even when Salesforce lists
+                    // it after another, so that the client's retry follows the rule of
+                    // `is_invalid_session` that the bindings use.
+                    let error = errors
+                        .iter()
+                        .find(|e| ends_session(status, &e.error_code))
+                        .unwrap_or(&errors[0]);
+                    Err(Error::Api {
+                        url: url.to_owned(),
+                        status,
+                        error_code: error.error_code.clone(),
+                        message: error.message.clone(),
+                    })
+                }
+                None => Err(http_error(response)),
             }
         }
         _ => Err(http_error(response)),
@@ -334,9 +343,33 @@ pub(crate) fn is_audience_refusal(error: &Error) -> bool {
     })
 }
 
-/// True for the REST answer that means "log in again".
-pub(crate) fn is_invalid_session(error: &Error) -> bool {
-    matches!(error, Error::Api { status: 401, error_code, .. } if error_code == "INVALID_SESSION_ID")
+/// Whether an HTTP answer to a REST call made with a token says that the session
+/// expired or was revoked, so that one new login and one retry will do: HTTP 401
+/// with Salesforce's error array `[{"errorCode": "INVALID_SESSION_ID", ...}]`
+/// (the code in any element). Other 401s (an OAuth error, a proxy's page, a body that
+/// merely mentions the code in some text) are not. Every binding asks this function.
+pub fn is_invalid_session(status: u16, body: &[u8]) -> bool {
+    rest_errors(body)
+        .is_some_and(|errors| errors.iter().any(|e| ends_session(status, &e.error_code)))
+}
+
+/// [`is_invalid_session`] for an error of [`rest_response`], which reports the
+/// dead-session element when there is one.
+pub(crate) fn is_invalid_session_error(error: &Error) -> bool {
+    matches!(error, Error::Api { status, error_code, .. } if ends_session(*status, error_code))
+}
+
+/// The one rule both of the above apply to one element of the error array.
+fn ends_session(status: u16, error_code: &str) -> bool {
+    status == 401 && error_code == "INVALID_SESSION_ID"
+}
+
+/// Salesforce's REST error array, if `body` is one (a JSON array of objects, each
+/// with a string `errorCode`, not empty).
+fn rest_errors(body: &[u8]) -> Option<Vec<RestErrorBody>> {
+    serde_json::from_slice::<Vec<RestErrorBody>>(body)
+        .ok()
+        .filter(|errors| !errors.is_empty())
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(response: &http::Response) -> Result<T> {
@@ -367,5 +400,94 @@ fn redirect_error(response: &http::Response) -> Error {
              set login_url to your org's My Domain URL",
             response.location.as_deref().unwrap_or("(no Location)")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEAD: &[u8] =
+        br#"[{"message":"Session expired or invalid","errorCode":"INVALID_SESSION_ID"}]"#;
+
+    #[test]
+    fn a_401_with_the_dead_session_code_is_an_invalid_session() {
+        assert!(is_invalid_session(401, DEAD));
+        assert!(is_invalid_session(
+            401,
+            b" [ {\"errorCode\" : \"INVALID_SESSION_ID\"} ] \n"
+        ));
+        let second =
+            br#"[{"errorCode":"REQUEST_LIMIT_EXCEEDED"},{"errorCode":"INVALID_SESSION_ID"}]"#;
+        assert!(is_invalid_session(401, second));
+    }
+
+    #[test]
+    fn the_code_must_be_an_error_code_not_text() {
+        let in_message =
+            br#"[{"message":"was \"errorCode\":\"INVALID_SESSION_ID\"","errorCode":"INSUFFICIENT_ACCESS"}]"#;
+        assert!(!is_invalid_session(401, in_message));
+        assert!(!is_invalid_session(
+            401,
+            br#"[{"errorCode":"invalid_session_id"}]"#
+        ));
+        assert!(!is_invalid_session(
+            401,
+            br#"[{"errorCode":"INSUFFICIENT_ACCESS"}]"#
+        ));
+    }
+
+    #[test]
+    fn other_statuses_and_bodies_are_not_an_invalid_session() {
+        for status in [200, 400, 403, 500] {
+            assert!(!is_invalid_session(status, DEAD), "{status}");
+        }
+        let not_the_array: [&[u8]; 8] = [
+            b"",
+            b"<html><body>INVALID_SESSION_ID</body></html>",
+            br#"[{"errorCode":"INVALID_SESSION_ID""#,
+            br#"{"errorCode":"INVALID_SESSION_ID"}"#,
+            br#"{"error":"invalid_grant","error_description":"INVALID_SESSION_ID"}"#,
+            br#"[]"#,
+            br#"[{"errorCode":["INVALID_SESSION_ID"]}]"#,
+            br#""INVALID_SESSION_ID""#,
+        ];
+        for body in not_the_array {
+            assert!(
+                !is_invalid_session(401, body),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[test]
+    fn the_client_retries_on_the_same_rule() {
+        let answer = |status, body: &[u8]| {
+            rest_response::<serde_json::Value>(
+                "https://x.my.salesforce.com/services/data",
+                &http::Response {
+                    url: "https://x.my.salesforce.com/services/data".to_owned(),
+                    status,
+                    date: None,
+                    location: None,
+                    content_type: "application/json".to_owned(),
+                    body: body.to_vec(),
+                },
+            )
+            .unwrap_err()
+        };
+        let second =
+            br#"[{"errorCode":"REQUEST_LIMIT_EXCEEDED"},{"errorCode":"INVALID_SESSION_ID"}]"#;
+        let in_message = br#"[{"message":"INVALID_SESSION_ID","errorCode":"INSUFFICIENT_ACCESS"}]"#;
+        for (status, body) in [(401, DEAD), (401, second), (401, in_message), (403, DEAD)] {
+            assert_eq!(
+                is_invalid_session_error(&answer(status, body)),
+                is_invalid_session(status, body),
+                "{status} {}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        assert!(is_invalid_session_error(&answer(401, second)));
     }
 }

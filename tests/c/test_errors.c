@@ -3,7 +3,8 @@
  * What goes wrong, and what C sees of it: keystore errors (wrong store password,
  * missing alias, missing file, not a keystore), Salesforce's refusal of an
  * unapproved user with its error, description, status and hint, and a network
- * error. Outputs are never written on failure. tests/c_abi.rs expects 0 logins. */
+ * error; which HTTP 401 is a dead session. Outputs are never written on failure.
+ * tests/c_abi.rs expects 0 logins. */
 #include "harness.h"
 
 /* Something that is not NULL, to prove that outputs are left alone. */
@@ -125,11 +126,30 @@ static void unreachable_login_url(void) {
     sfjwt_config_free(&cfg);
 }
 
+/* Only Salesforce's errorCode INVALID_SESSION_ID on a 401 calls for a new login; the
+ * code inside a message, another status or a page does not. */
+#define BODY(text) (const uint8_t *)(text), strlen(text)
+static void which_401_is_a_dead_session(void) {
+    const char *dead = "[{\"message\":\"Session expired or invalid\",\"errorCode\":\"INVALID_SESSION_ID\"}]";
+    CHECK(sfjwt_is_invalid_session(401, BODY(dead)));
+    CHECK(sfjwt_is_invalid_session(401, BODY("[{\"errorCode\":\"X\"},{\"errorCode\":\"INVALID_SESSION_ID\"}]")));
+    CHECK(!sfjwt_is_invalid_session(403, BODY(dead)));
+    CHECK(!sfjwt_is_invalid_session(
+        401, BODY("[{\"message\":\"\\\"errorCode\\\":\\\"INVALID_SESSION_ID\\\"\",\"errorCode\":\"INSUFFICIENT_ACCESS\"}]")));
+    CHECK(!sfjwt_is_invalid_session(401, BODY("<html>INVALID_SESSION_ID</html>")));
+    CHECK(!sfjwt_is_invalid_session(401, BODY("[{\"errorCode\":\"INVALID_SESSION_ID\"")));
+    /* Only the first len bytes count: the rest of the buffer is not read. */
+    CHECK(!sfjwt_is_invalid_session(401, (const uint8_t *)dead, strlen(dead) - 1));
+    CHECK(!sfjwt_is_invalid_session(401, NULL, 0));
+    CHECK(!sfjwt_is_invalid_session(401, NULL, 10));
+}
+
 int main(void) {
     RUN(wrong_store_password);
     RUN(missing_alias);
     RUN(keystore_file_problems);
     RUN(unapproved_user);
     RUN(unreachable_login_url);
+    RUN(which_401_is_a_dead_session);
     return harness_finish();
 }

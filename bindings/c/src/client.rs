@@ -225,6 +225,37 @@ pub unsafe extern "C" fn sfjwt_client_invalidate_if_current(
     })
 }
 
+/// Whether an HTTP answer to a request made with a token says that the session expired
+/// or was revoked: `status` 401 and a `body` that is Salesforce's error array
+/// `[{"errorCode": "INVALID_SESSION_ID", ...}]`. Then call
+/// `sfjwt_client_invalidate_if_current` and `sfjwt_client_token`, and send the request
+/// once more. Other 401s (a body that only mentions the code in a message, an HTML
+/// page, an OAuth error) are false: a new login would not cure them.
+///
+/// `body` is `len` bytes and may be NULL when `len` is 0 (an empty body: false); NULL
+/// with a `len` over 0 is false. Nothing is kept or freed: `body` stays the caller's.
+/// False after a caught panic. Thread-safety: callable from any thread at any time.
+///
+/// # Safety
+///
+/// 1. `body` is NULL or points to `len` bytes that stay readable and unchanged during the call.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sfjwt_is_invalid_session(
+    status: u16,
+    body: *const u8,
+    len: usize,
+) -> bool {
+    guard(|| {
+        let body: &[u8] = match (body.is_null(), len) {
+            (_, 0) => &[],
+            (true, _) => return false,
+            // SAFETY: not NULL, and forwarded from this function's contract (1).
+            (false, _) => unsafe { std::slice::from_raw_parts(body, len) },
+        };
+        sfjwt_core::oauth::is_invalid_session(status, body)
+    })
+}
+
 /// Reads a field of a token that may be NULL.
 ///
 /// # Safety

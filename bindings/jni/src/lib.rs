@@ -36,7 +36,7 @@ use jni::objects::{
 };
 use jni::signature::FieldSignature;
 use jni::strings::JNIStr;
-use jni::sys::jlong;
+use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
 use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport, TokenCopy, TokenId};
 use zeroize::Zeroizing;
@@ -144,6 +144,23 @@ pub extern "system" fn Java_dev_sfjwt_Native_clientTestConnection<'local>(
     boundary(env, |env| {
         let report = client(handle)?.client.test_connection();
         new_connection_report(env, &report)
+    })
+}
+
+/// `boolean isInvalidSession(int status, byte[] body)`: whether an answer to a call made
+/// with a token is Salesforce's dead session, by the core's rule.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_Native_isInvalidSession<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    status: jint,
+    body: JByteArray<'local>,
+) -> jboolean {
+    boundary(env, |env| {
+        let body = env.convert_byte_array(&body)?;
+        // A status outside 0..=65535 is no HTTP status, let alone 401.
+        Ok(u16::try_from(status)
+            .is_ok_and(|status| sfjwt::oauth::is_invalid_session(status, &body)))
     })
 }
 
@@ -446,6 +463,6 @@ mod tests {
                 entry_points += 1;
             }
         }
-        assert_eq!(entry_points, 12);
+        assert_eq!(entry_points, 13);
     }
 }

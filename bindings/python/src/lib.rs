@@ -346,6 +346,14 @@ fn test_connection(py: Python<'_>, config: &Bound<'_, PyConfig>) -> PyResult<PyC
     Ok(PyConnectionReport::new(py, report))
 }
 
+/// Whether a 401 answer to a call made with a token is Salesforce's dead session
+/// (`[{"errorCode": "INVALID_SESSION_ID", ...}]`): the core's rule, so that the
+/// adapters retry exactly when every other surface does.
+#[pyfunction]
+fn is_invalid_session(status: u16, body: &[u8]) -> bool {
+    sfjwt::oauth::is_invalid_session(status, body)
+}
+
 /// An access token; `sfjwt.AccessToken` is built from it.
 #[pyclass(module = "sfjwt._native", name = "AccessToken", frozen, get_all)]
 struct PyAccessToken {
@@ -540,6 +548,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyStep>()?;
     m.add_class::<PyConnectionReport>()?;
     m.add_function(wrap_pyfunction!(test_connection, m)?)?;
+    m.add_function(wrap_pyfunction!(is_invalid_session, m)?)?;
     #[cfg(feature = "testing")]
     m.add_function(wrap_pyfunction!(_testing_panic, m)?)?;
     #[cfg(feature = "testing")]

@@ -88,6 +88,17 @@ final class Native {
             throws SfJwtException;
 
     /**
+     * Whether an answer to a call made with a token says the session expired or was revoked:
+     * HTTP 401 with Salesforce's {@code [{"errorCode":"INVALID_SESSION_ID",...}]}. The core's
+     * rule, the same in every language.
+     *
+     * @param status the HTTP status
+     * @param body the whole body, not null
+     * @return true when one new login and one retry will do
+     */
+    static native boolean isInvalidSession(int status, byte[] body);
+
+    /**
      * Test only (cargo feature {@code testing}): panics in Rust.
      *
      * @throws IllegalStateException always, with the panic's text

@@ -123,14 +123,6 @@ public final class SalesforceConnections {
         }
     }
 
-    /**
-     * Whether an HTTP 401 body is Salesforce's {@code [{"errorCode":"INVALID_SESSION_ID",...}]}:
-     * the session expired or was revoked, and a new login will do. Other 401s are the caller's.
-     */
-    static boolean isInvalidSession(int status, String body) {
-        return status == 401 && body.replaceAll("\\s", "").contains("\"errorCode\":\"INVALID_SESSION_ID\"");
-    }
-
     /** A response: status, headers and the whole body. */
     public static final class Response {
         private final int status;
@@ -179,8 +171,13 @@ public final class SalesforceConnections {
             return new String(body, StandardCharsets.UTF_8);
         }
 
+        /**
+         * Whether this is Salesforce's 401 {@code [{"errorCode":"INVALID_SESSION_ID",...}]}: the
+         * session expired or was revoked, and a new login will do. The core decides, as for
+         * every language; other 401s are the caller's.
+         */
         boolean isInvalidSession() {
-            return SalesforceConnections.isInvalidSession(status, getBodyText());
+            return Native.isInvalidSession(status, body);
         }
 
         /** The status and the body's size, never the body (it may hold data of the org). */

@@ -8,7 +8,6 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -101,7 +100,7 @@ public final class SalesforceHttpClient {
         if (outcome.unauthorized == null) {
             return new Answered<>(first, outcome.body);
         }
-        if (!SalesforceConnections.isInvalidSession(401, new String(outcome.unauthorized, StandardCharsets.UTF_8))) {
+        if (!Native.isInvalidSession(401, outcome.unauthorized)) {
             return new Answered<>(first, replay(outcome, handler));
         }
         client.invalidate(token);

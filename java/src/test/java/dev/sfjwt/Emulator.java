@@ -231,6 +231,19 @@ final class Emulator implements AutoCloseable {
      * with one gets HTTP 401 {@code INVALID_SESSION_ID}.
      */
     void revoke() throws Exception {
+        admin("revoke", "{}");
+    }
+
+    /**
+     * Plans faults ({@code POST /__emulator/faults}), replacing those still pending: a JSON array
+     * such as {@code [{"path_prefix":"/services/data","action":{"kind":"status","status":401}}]}.
+     */
+    void faults(String json) throws Exception {
+        admin("faults", json);
+    }
+
+    /** A TLS context that trusts the emulator's CA only. */
+    SSLContext tls() throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(caFile)) {
@@ -240,18 +253,22 @@ final class Emulator implements AutoCloseable {
         trustManagers.init(trust);
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, trustManagers.getTrustManagers(), null);
+        return tls;
+    }
+
+    private void admin(String endpoint, String json) throws Exception {
         HttpsURLConnection connection =
-                (HttpsURLConnection) new URL(baseUrl() + "/__emulator/revoke").openConnection();
-        connection.setSSLSocketFactory(tls.getSocketFactory());
+                (HttpsURLConnection) new URL(baseUrl() + "/__emulator/" + endpoint).openConnection();
+        connection.setSSLSocketFactory(tls().getSocketFactory());
         connection.setRequestMethod("POST");
         connection.setDoOutput(true);
         connection.setRequestProperty("Content-Type", "application/json");
         connection.setRequestProperty(ADMIN_HEADER, adminSecret);
         try (OutputStream out = connection.getOutputStream()) {
-            out.write("{}".getBytes(UTF_8));
+            out.write(json.getBytes(UTF_8));
         }
         if (connection.getResponseCode() != 200) {
-            throw new IllegalStateException("revoke: HTTP " + connection.getResponseCode());
+            throw new IllegalStateException(endpoint + ": HTTP " + connection.getResponseCode());
         }
         connection.disconnect();
     }

@@ -168,6 +168,27 @@ class SalesforceHttpClientTest extends EmulatorTestBase {
         }
     }
 
+    /** The core's rule, as for SalesforceConnections: the errorCode decides, not the text. */
+    @Test
+    void onlySalesforcesSessionErrorIsAnsweredWithALogin() throws Exception {
+        try (SalesforceJwtClient client = new SalesforceJwtClient(settings().build())) {
+            Object salesforce = salesforce(client, http);
+            client.token();
+            long logins = emulator.logins(Emulator.HTTP_CLIENT_USER);
+
+            emulator.faults(SalesforceConnectionsTest.unauthorized(LIMITS, SalesforceConnectionsTest.ANOTHER_ERROR));
+            HttpResponse<?> other = send(salesforce, instance -> HttpRequest.newBuilder(instance.resolve(LIMITS)));
+            assertEquals(401, other.statusCode());
+            assertEquals(SalesforceConnectionsTest.ANOTHER_ERROR, other.body());
+            assertEquals(logins, emulator.logins(Emulator.HTTP_CLIENT_USER), "no new login");
+
+            emulator.faults(SalesforceConnectionsTest.unauthorized(LIMITS, INVALID_SESSION));
+            assertEquals(200, send(salesforce, instance -> HttpRequest.newBuilder(instance.resolve(LIMITS)))
+                    .statusCode());
+            assertEquals(logins + 1, emulator.logins(Emulator.HTTP_CLIENT_USER), "one new login");
+        }
+    }
+
     @Test
     void aSessionErrorFromAnotherOriginIsNotAnsweredWithALogin() throws Exception {
         authorizations.clear();
