@@ -8,10 +8,10 @@ SFJWT := target/debug/sfjwt
 # run keeps pyo3's build script from rerunning between lint and the Python build.
 export PYO3_BUILD_EXTENSION_MODULE := 1
 
-.PHONY: test demo lint dependency-guard rust-test fixtures
+.PHONY: test demo lint dependency-guard workflows-check rust-test fixtures
 
 ## Every test of every language.
-test: lint dependency-guard rust-test c-test java-test python-test
+test: lint dependency-guard workflows-check rust-test c-test java-test python-test
 
 ## Build the CLI and run the full flow against the built-in emulator.
 demo:
@@ -41,6 +41,11 @@ dependency-guard:
 	  fi; \
 	done; exit $$status
 
+# The workflows under .github/ parse, and every make target they call exists
+# (tools/workflows.py, with the PyYAML of the Python tools venv).
+workflows-check: python-tools
+	$(PY_TOOLS)/bin/python tools/workflows.py
+
 # The Python binding is an extension module: it links against the interpreter that
 # loads it, so it is tested from Python (python-test), not by cargo.
 rust-test:
@@ -54,7 +59,6 @@ fixtures:
 include bindings/c/c.mk
 include java/java.mk
 include python/python.mk
-include spark/spark.mk
 include interop/interop.mk
 include bench/bench.mk
 include fuzz/fuzz.mk

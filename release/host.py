@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
-from check import Emulator, fresh_venv, last_line
+from checks.common import conn_properties, fresh_venv, last_line, start_emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")).resolve()
@@ -167,9 +167,9 @@ def check(dist: Path) -> int:
     cli = cli_dir / names["cli"]
     if not WINDOWS:
         cli.chmod(0o755)
-    emulator = Emulator(cli, work / "emulator")
+    emulator = start_emulator(cli, work / "emulator")
     # Java's .properties format: the backslashes of Windows paths are doubled.
-    conn = emulator.properties("conn.properties", escape=True)
+    conn = conn_properties(emulator, work / "conn.properties", escape=True)
     try:
         case("CLI test-connection",
              lambda: last_line(run([cli, "test-connection", "--config", conn])))

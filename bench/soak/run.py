@@ -36,7 +36,7 @@ from typing import Any, Dict, List
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "target" / "soak"
 FIXTURES = ROOT / "tests" / "fixtures"
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "testkit" / "python"))
 
 from emulator_process import EmulatorError, EmulatorProcess  # noqa: E402
 APP = "3MVG9soak"

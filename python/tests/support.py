@@ -84,7 +84,7 @@ OWN_USERS = [
 
 
 class Emulator(EmulatorProcess):
-    """A running `sfjwt emulator` process (tests/emulator_process.py), and client settings
+    """A running `sfjwt emulator` process (testkit/python/emulator_process.py), and client settings
     for it."""
 
     def settings(self, kind: str = "jks", subject: str = APPROVED, **extra: Any) -> Dict[str, Any]:

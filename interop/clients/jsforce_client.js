@@ -3,7 +3,7 @@
 // signed here (jsforce does not sign one itself), then identity, a query with
 // autoFetch across pages, describe and a create.
 //
-// Run by interop/run.py with the emulator's CA in NODE_EXTRA_CA_CERTS and INTEROP_URL,
+// Run by interop/clients/run.py with the emulator's CA in NODE_EXTRA_CA_CERTS and INTEROP_URL,
 // INTEROP_ISSUER, INTEROP_USERNAME, INTEROP_KEY_FILE set. jsforce takes the emulator's
 // address as its loginUrl: no adapter.
 'use strict';

@@ -1,12 +1,14 @@
 # Copyright sfjwt contributors. Licensed under Apache-2.0.
-"""`sfjwt emulator` as a process on a free loopback port, for the scripts that drive
-real programs against it (spark/run.py, interop/run.py) and the Python tests
-(python/tests/support.py).
+"""`sfjwt emulator` as a process on a free loopback port: the one launcher of every Python
+that drives real programs against it (the Python tests' python/tests/support.py,
+interop/clients/run.py, interop/spark/run.py, bench/run.py, bench/soak/run.py, and the release
+checks release/checks/).
 
     with EmulatorProcess(sfjwt_bin, config, work) as emulator:
         emulator.base_url      # https://127.0.0.1:<port>
         emulator.ca_file       # the CA to trust (ca_file, REQUESTS_CA_BUNDLE, NODE_EXTRA_CA_CERTS)
         emulator.logins(user)  # tokens issued to a user so far, from the request log
+        emulator.stats()       # handshakes, logins and REST calls so far
         emulator.revoke()      # every session so far answers 401 INVALID_SESSION_ID
 
 Standard library only: it runs under any of the project's Pythons and venvs.
@@ -139,8 +141,15 @@ class EmulatorProcess:
             if entry["path"] == "/services/oauth2/token" and entry.get("username") == username
         )
 
+    def stats(self) -> Dict[str, int]:
+        """The emulator's counters since it started: handshakes, logins, api_calls."""
+        return {key: int(value) for key, value in self.admin("stats").items()}
+
     def logins(self, username: Optional[str] = None) -> int:
-        """Tokens issued so far, to `username` or to anyone."""
+        """Tokens issued so far, to `username` (from the request log, which keeps the last
+        10,000 requests) or to anyone (the emulator's own counter, never capped)."""
+        if username is None:
+            return self.stats()["logins"]
         return sum(
             1
             for entry in self.log()

@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "testkit" / "python"))
 
 from emulator_process import EmulatorError, EmulatorProcess  # noqa: E402
 from job import PARTITIONS, run_job  # noqa: E402

@@ -2,7 +2,7 @@
 """simple-salesforce, from PyPI, against the sfjwt emulator: its own JWT login, then
 queries with paging, describes, inserts, updates, deletes and a 200-record load.
 
-Run by interop/run.py in the interop venv, with the emulator's CA in REQUESTS_CA_BUNDLE
+Run by interop/clients/run.py in the interop venv, with the emulator's CA in REQUESTS_CA_BUNDLE
 and INTEROP_URL, INTEROP_ISSUER, INTEROP_USERNAME, INTEROP_KEY_FILE set. Prints what
 each call answered; exits non-zero on the first answer that is not Salesforce's.
 

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT / "tests"))
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "testkit" / "python"))
 
 from emulator_process import EmulatorProcess, free_port  # noqa: E402
 
