@@ -13,9 +13,9 @@ use crate::assertion::{Assertion, AssertionSigner, Claims};
 use crate::cache::shared::{self, Identity, SharedCache};
 use crate::cache::{self, CacheKey, Slot};
 use crate::config::{Config, KeystoreSource};
-use crate::connection_test::{self, ConnectionReport};
 use crate::error::{Error, Result};
 use crate::events::event;
+use crate::keystore::certificate_warnings;
 use crate::oauth::{self, AccessToken, HintContext, Http, TokenId};
 
 /// Logs in to Salesforce with the JWT Bearer flow and keeps the token.
@@ -58,7 +58,7 @@ impl Client {
     pub fn new(config: Config) -> Result<Client> {
         let key = config.keystore.signing_key()?;
         if key.certificate().is_some() {
-            for warning in connection_test::certificate_warnings(&key, SystemTime::now()) {
+            for warning in certificate_warnings(&key, SystemTime::now()) {
                 event!(Warn, "{warning}");
             }
         }
@@ -213,11 +213,6 @@ impl Client {
         if let (Some(forgotten), Some(shared)) = (forgotten, &self.shared) {
             shared.forget_if(&forgotten);
         }
-    }
-
-    /// Runs the diagnostic connection test with this client's configuration.
-    pub fn test_connection(&self) -> ConnectionReport {
-        connection_test::run(&self.config)
     }
 
     /// GETs `path` (`/services/data/v62.0/limits`) on the instance with the token;
