@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result};
 use crate::keystore::{Keystore, KeystoreType, SigningKey};
 
+use properties::decode_properties;
 pub use properties::parse_properties;
 use secrets::too_large;
 pub use secrets::{KeystoreData, MAX_KEYSTORE_BYTES, Password, ProxyUrl};
@@ -355,16 +356,14 @@ impl ConfigBuilder {
     }
 
     /// Adds the keys of a `.properties` file to what is set; the file's keys win. On
-    /// an error nothing is changed. A file that sets a password is noted for the
+    /// an error nothing is changed. The file is UTF-8, or ISO-8859-1 when it is not
+    /// valid UTF-8, as Java 9+ reads properties resource bundles. A file that sets a password is noted for the
     /// connection test's permission check.
     pub fn apply_properties_file(&mut self, path: &Path) -> Result<&mut Self> {
-        let bytes = read_secret_file("config", path)?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| {
-            Error::config("config", format!("{} is not UTF-8 text", path.display()))
-        })?;
+        let text = decode_properties(&read_secret_file("config", path)?);
         let mut updated = self.clone();
-        updated.apply_properties(text)?;
-        if parse_properties(text)
+        updated.apply_properties(&text)?;
+        if parse_properties(&text)
             .iter()
             .any(|(key, _)| SECRET_KEYS.contains(&key.as_str()))
         {

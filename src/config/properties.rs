@@ -1,7 +1,29 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! The Java `.properties` reader.
+//! The Java `.properties` reader: the file's encoding, then its syntax.
 
 use zeroize::Zeroizing;
+
+/// The text of a `.properties` file: UTF-8, or ISO-8859-1 when the bytes are not valid
+/// UTF-8, as Java 9+ reads properties resource bundles. Files written by
+/// `java.util.Properties.store` (ISO-8859-1) and by Talend or an editor (UTF-8) thus
+/// read as they do in Java, on every surface. Wiped on drop: values may be passwords.
+pub(super) fn decode_properties(bytes: &[u8]) -> Zeroizing<String> {
+    // Capacity up front, so that no growing buffer leaves unwiped copies behind; an
+    // ISO-8859-1 byte takes at most two bytes in UTF-8.
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            let mut decoded = Zeroizing::new(String::with_capacity(text.len()));
+            decoded.push_str(text);
+            decoded
+        }
+        Err(_) => {
+            let mut decoded = Zeroizing::new(String::with_capacity(bytes.len() * 2));
+            // ISO-8859-1 maps each byte to the code point of the same value.
+            decoded.extend(bytes.iter().map(|&byte| char::from(byte)));
+            decoded
+        }
+    }
+}
 
 /// Java `.properties` syntax: `#`/`!` comments, `key=value`, `key: value` or
 /// `key value`, backslash line continuations and escapes (`\t`, `\n`, `\uXXXX`, ...).
@@ -119,5 +141,18 @@ mod tests {
         assert_eq!(get("key_password"), Some("päss"));
         assert_eq!(get("empty"), Some(""));
         assert_eq!(pairs.len(), 8);
+    }
+
+    #[test]
+    fn a_file_is_read_as_utf8_else_as_iso_8859_1() {
+        let utf8 = "key_password=pässé😀\n".as_bytes();
+        assert_eq!(decode_properties(utf8).as_str(), "key_password=pässé😀\n");
+        // `Properties.store` writes ISO-8859-1: é is the one byte 0xE9, not UTF-8.
+        let latin1 = b"subject=jos\xe9@example.com\nkey_alias=caf\xe9\n";
+        let pairs = parse_properties(&decode_properties(latin1));
+        assert_eq!(pairs[0].1.as_str(), "josé@example.com");
+        assert_eq!(pairs[1].1.as_str(), "café");
+        // Bytes that are valid UTF-8 stay UTF-8, though ISO-8859-1 could read them too.
+        assert_eq!(decode_properties("é".as_bytes()).as_str(), "é");
     }
 }
