@@ -348,6 +348,26 @@ impl ConfigBuilder {
         Ok(self)
     }
 
+    /// A configuration from its sources, in the one order of every surface: the
+    /// `.properties` file if any, then the `SFJWT_*` variables that `env` finds
+    /// (`|name| std::env::var(name).ok()` for the process's), then the explicit values
+    /// (flags, keyword arguments, builder calls). A later source wins.
+    pub fn from_sources<'a>(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        explicit: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<ConfigBuilder> {
+        let mut builder = match file {
+            Some(path) => ConfigBuilder::from_properties_file(path)?,
+            None => ConfigBuilder::default(),
+        };
+        builder.apply_env_from(env)?;
+        for (key, value) in explicit {
+            builder.set(key, value)?;
+        }
+        Ok(builder)
+    }
+
     /// Reads a `.properties` file (Java's format).
     pub fn from_properties_file(path: &Path) -> Result<ConfigBuilder> {
         let mut builder = ConfigBuilder::default();
@@ -596,6 +616,28 @@ mod tests {
         }
         let err = Config::builder().build().unwrap_err();
         assert!(err.to_string().contains("'issuer'"), "{err}");
+    }
+
+    #[test]
+    fn sources_apply_the_file_then_the_environment_then_explicit_values() {
+        let path =
+            std::env::temp_dir().join(format!("sfjwt-sources-{}.properties", std::process::id()));
+        std::fs::write(&path, "issuer=file\nsubject=file\nkeystore_path=file.jks\n").unwrap();
+        let env = |name: &str| {
+            matches!(name, "SFJWT_SUBJECT" | "SFJWT_KEYSTORE_PATH").then(|| "env".to_owned())
+        };
+        let builder =
+            ConfigBuilder::from_sources(Some(&path), env, [("keystore_path", "explicit.jks")]);
+        std::fs::remove_file(&path).unwrap();
+        let config = builder.unwrap().build().unwrap();
+        assert_eq!(
+            (config.issuer.as_str(), config.subject.as_str()),
+            ("file", "env")
+        );
+        assert_eq!(
+            config.keystore.source.path(),
+            Some(Path::new("explicit.jks"))
+        );
     }
 
     #[test]
