@@ -1,21 +1,18 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! [`Client`]: one configuration, its parsed key, its HTTP connections and its slot
-//! in the token cache. Thread-safe; share one per job.
+//! [`Client`]: one configuration, its parsed key, its HTTP connections and its token
+//! cache. Thread-safe; share one per job.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
-use aws_lc_rs::digest;
-
 use crate::assertion::{Assertion, AssertionSigner, Claims};
-use crate::cache::shared::{self, Identity, SharedCache};
-use crate::cache::{self, CacheKey, Slot};
-use crate::config::{Config, KeystoreSource};
-use crate::connection_test::{self, ConnectionReport};
+use crate::cache::TokenCache;
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::events::event;
+use crate::keystore::certificate_warnings;
 use crate::oauth::{self, AccessToken, HintContext, Http, TokenId};
 
 /// Logs in to Salesforce with the JWT Bearer flow and keeps the token.
@@ -23,10 +20,7 @@ pub struct Client {
     config: Config,
     signer: AssertionSigner,
     http: Http,
-    /// `None` with `token_cache=false`.
-    slot: Option<Arc<Slot>>,
-    /// The cross-process cache behind the slot, with `token_cache_dir`.
-    shared: Option<SharedCache>,
+    cache: TokenCache,
     /// The configured alternative audience was the one accepted last: later logins
     /// send it first, so that a client pays for the wrong first choice once.
     alternative_first: AtomicBool,
@@ -58,7 +52,7 @@ impl Client {
     pub fn new(config: Config) -> Result<Client> {
         let key = config.keystore.signing_key()?;
         if key.certificate().is_some() {
-            for warning in connection_test::certificate_warnings(&key, SystemTime::now()) {
+            for warning in certificate_warnings(&key, SystemTime::now()) {
                 event!(Warn, "{warning}");
             }
         }
@@ -74,40 +68,12 @@ impl Client {
         } else {
             Http::new(&config, Some(signer.key()))?
         };
-        let key_fingerprint = digest::digest(&digest::SHA256, signer.key().public_key_der())
-            .as_ref()
-            .to_vec();
-        let shared = match (&config.token_cache_dir, config.token_cache) {
-            (Some(dir), true) => Some(SharedCache::open(
-                dir,
-                &Identity {
-                    login_url: &config.login_url,
-                    issuer: &config.issuer,
-                    subject: &config.subject,
-                    audience: &config.audience,
-                    key_fingerprint: &key_fingerprint,
-                },
-                &signer.key().secret_for(shared::KEY_LABEL)?,
-                http.longest_send(),
-            )?),
-            _ => None,
-        };
-        let slot = config.token_cache.then(|| {
-            cache::slot(CacheKey {
-                login_url: config.login_url.clone(),
-                issuer: config.issuer.clone(),
-                subject: config.subject.clone(),
-                audience: config.audience.clone(),
-                key_fingerprint,
-                connection_fingerprint: connection_fingerprint(&config),
-            })
-        });
+        let cache = TokenCache::open(&config, signer.key(), http.longest_send())?;
         Ok(Client {
             config,
             signer,
             http,
-            slot,
-            shared,
+            cache,
             alternative_first: AtomicBool::new(false),
         })
     }
@@ -150,33 +116,7 @@ impl Client {
     /// a failure answers again for [`crate::FAILED_LOGIN_BACKOFF`]). With
     /// `token_cache_dir`, the token another process wrote there serves too.
     pub fn token(&self) -> Result<Arc<AccessToken>> {
-        let Some(slot) = &self.slot else {
-            return self.login().map(Arc::new);
-        };
-        let ttl = Duration::from_secs(self.config.token_ttl_secs);
-        let mut missed = false;
-        let token = slot.get_or_login(|| {
-            missed = true;
-            event!(
-                Trace,
-                "token cache miss for {} at {}",
-                self.config.subject,
-                self.config.login_url
-            );
-            match &self.shared {
-                Some(shared) => shared.get_or_login(ttl, || self.login()),
-                None => self.login().map(|token| (token, ttl)),
-            }
-        });
-        if !missed {
-            event!(
-                Trace,
-                "token cache hit for {} at {}",
-                self.config.subject,
-                self.config.login_url
-            );
-        }
-        token
+        self.cache.get_or_login(|| self.login())
     }
 
     /// Whether `token` (from [`Client::token`]) is still the one the cache hands out:
@@ -184,21 +124,14 @@ impl Client {
     /// converted copy of the token and return it again while this holds; always false
     /// with `token_cache=false`.
     pub fn is_current(&self, token: &Weak<AccessToken>) -> bool {
-        self.slot
-            .as_ref()
-            .is_some_and(|slot| slot.is_current(token))
+        self.cache.is_current(token)
     }
 
     /// Forgets the cached token, whichever it is, and a failed login's back-off; the
     /// next [`Client::token`] logs in. After an HTTP 401, prefer
     /// [`Client::invalidate_if_current`].
     pub fn invalidate(&self) {
-        if let Some(slot) = &self.slot {
-            slot.invalidate();
-        }
-        if let Some(shared) = &self.shared {
-            shared.forget();
-        }
+        self.cache.invalidate();
     }
 
     /// Forgets the cached token only if it is still `token` (an [`AccessToken::token_id`]):
@@ -206,18 +139,7 @@ impl Client {
     /// When many threads see the same session expire, the first one's call forgets it and
     /// the others' leave alone the fresh token that one of them got meanwhile.
     pub fn invalidate_if_current(&self, token: TokenId) {
-        let forgotten = self
-            .slot
-            .as_ref()
-            .and_then(|slot| slot.invalidate_if_current(token));
-        if let (Some(forgotten), Some(shared)) = (forgotten, &self.shared) {
-            shared.forget_if(&forgotten);
-        }
-    }
-
-    /// Runs the diagnostic connection test with this client's configuration.
-    pub fn test_connection(&self) -> ConnectionReport {
-        connection_test::run(&self.config)
+        self.cache.invalidate_if_current(token);
     }
 
     /// GETs `path` (`/services/data/v62.0/limits`) on the instance with the token;
@@ -380,38 +302,6 @@ impl Client {
             sha256: certificate.map(|c| c.sha256.clone()),
         }
     }
-}
-
-impl Drop for Client {
-    /// The last client of an identity takes its cached token with it.
-    fn drop(&mut self) {
-        if let Some(slot) = self.slot.take() {
-            cache::release(slot);
-        }
-    }
-}
-
-/// SHA-256 of the settings that decide whether a login can succeed besides the identity
-/// (client certificate, trusted CAs, proxy), so that a client whose login fails for its
-/// own network settings does not hand that failure to a client with other ones.
-fn connection_fingerprint(config: &Config) -> Vec<u8> {
-    let mut context = digest::Context::new(&digest::SHA256);
-    let client_cert = config
-        .client_cert
-        .as_ref()
-        .map(|c| (c.source.name(), c.key_alias.as_deref()));
-    let settings = format!(
-        "{}\0{:?}\0{:?}\0",
-        config.mutual_tls, client_cert, config.ca_file
-    );
-    context.update(settings.as_bytes());
-    if let Some(KeystoreSource::Data(data)) = config.client_cert.as_ref().map(|c| &c.source) {
-        context.update(data.bytes());
-    }
-    if let Some(proxy_url) = &config.proxy_url {
-        context.update(proxy_url.expose().as_bytes());
-    }
-    context.finish().as_ref().to_vec()
 }
 
 /// Whether `path`, appended to the instance URL, stays on the instance: it must start

@@ -14,10 +14,8 @@ use crate::client::{Client, TokenAttempt};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::files;
-use crate::keystore::SigningKey;
+use crate::keystore::{SigningKey, certificate_warnings};
 
-/// Certificates expiring sooner than this earn a warning.
-const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
 /// Salesforce documents assertions valid for at most 3 minutes.
 const DOCUMENTED_MAX_EXPIRATION_SECS: u32 = 180;
 
@@ -49,6 +47,15 @@ pub struct ConnectionReport {
     pub api_version: Option<String>,
     /// The org's instance URL.
     pub instance_url: Option<String>,
+}
+
+// Written here rather than in client.rs, so that the client does not depend on the
+// test that drives it.
+impl Client {
+    /// Runs the diagnostic connection test with this client's configuration.
+    pub fn test_connection(&self) -> ConnectionReport {
+        run(self.config())
+    }
 }
 
 /// Runs the connection test for `config`. It never uses the token cache: the point
@@ -359,7 +366,6 @@ fn describe_key(config: &Config, key: &SigningKey) -> String {
     detail
 }
 
-/// Warnings for a certificate that expired or expires within 30 days.
 /// Files that other users can read (a keystore, a password) or change (the CAs trusted).
 fn file_warnings(config: &Config) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -382,30 +388,4 @@ fn file_warnings(config: &Config) -> Vec<String> {
         warnings.extend(files::writable_by_others("ca_file", ca_file));
     }
     warnings
-}
-
-pub(crate) fn certificate_warnings(key: &SigningKey, now: SystemTime) -> Vec<String> {
-    let Some(cert) = key.certificate() else {
-        return vec![
-            "the keystore has no certificate for the key: its expiry cannot be checked".to_owned(),
-        ];
-    };
-    let not_after = SystemTime::UNIX_EPOCH
-        + Duration::from_secs(u64::try_from(cert.not_after.unix_timestamp()).unwrap_or(0));
-    match not_after.duration_since(now) {
-        Err(_) => vec![format!(
-            "the signing certificate {} expired on {}: Salesforce may refuse it; create a new \
-             certificate and upload it to the app (External Client App or connected app)",
-            cert.subject,
-            cert.not_after_rfc3339()
-        )],
-        Ok(left) if left < EXPIRY_WARNING => vec![format!(
-            "the signing certificate {} expires on {} (in {} days): renew it and upload the new \
-             certificate to the app (External Client App or connected app)",
-            cert.subject,
-            cert.not_after_rfc3339(),
-            left.as_secs() / 86_400
-        )],
-        Ok(_) => Vec::new(),
-    }
 }

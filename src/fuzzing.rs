@@ -186,7 +186,8 @@ fn check_keystore_error(input: &[u8], error: Error) -> ErrorCode {
 
 /// `.properties` text as `Config::from_properties` reads it: `parse_properties`, then
 /// `ConfigBuilder::apply_properties`, then `build`, `build_keystore` and
-/// `authorize_url`. Input that is not UTF-8 is skipped: reading the file refuses it.
+/// `authorize_url`. Input that is not UTF-8 is skipped: the file reader decodes it as
+/// ISO-8859-1, which makes UTF-8 text like any other input.
 pub fn properties(data: &[u8]) -> Result<(), ErrorCode> {
     let Ok(text) = std::str::from_utf8(data) else {
         return Ok(());

@@ -152,13 +152,9 @@ struct Settings {
 }
 
 impl Settings {
-    /// File, then environment, then flags: the later source wins.
+    /// File, then environment, then flags ([`ConfigBuilder::from_sources`]), then the
+    /// password files: the later source wins.
     fn builder(&self) -> Result<ConfigBuilder, Error> {
-        let mut builder = match &self.config {
-            Some(path) => ConfigBuilder::from_properties_file(path)?,
-            None => ConfigBuilder::default(),
-        };
-        builder.apply_env()?;
         refuse_proxy_credentials(self.proxy_url.as_deref())?;
         let flags = [
             ("issuer", &self.issuer),
@@ -181,14 +177,15 @@ impl Settings {
             ("token_cache_dir", &self.token_cache_dir),
             ("token_ttl_secs", &self.token_ttl_secs),
         ];
-        for (key, value) in flags {
-            if let Some(value) = value {
-                builder.set(key, value)?;
-            }
-        }
-        if self.mutual_tls {
-            builder.set("mutual_tls", "true")?;
-        }
+        let flags = flags
+            .into_iter()
+            .filter_map(|(key, value)| Some((key, value.as_deref()?)))
+            .chain(self.mutual_tls.then_some(("mutual_tls", "true")));
+        let mut builder = ConfigBuilder::from_sources(
+            self.config.as_deref(),
+            |name| std::env::var(name).ok(),
+            flags,
+        )?;
         for (key, file) in [
             ("keystore_password", &self.keystore_password_file),
             ("key_password", &self.key_password_file),

@@ -1019,3 +1019,51 @@ fn inspect_and_assertion_take_the_keystore_from_sfjwt_keystore_base64() {
         run.stderr
     );
 }
+
+/// Writes `issuer=<issuer>` with `java.util.Properties.store` to a `Writer` in
+/// ISO-8859-1, as Java tools write `.properties` files: é is the one byte 0xE9.
+const JAVA_LATIN1_WRITER: &str = r#"
+import java.io.*;
+import java.nio.charset.StandardCharsets;
+import java.util.Properties;
+
+public class WriteLatin1 {
+    public static void main(String[] args) throws IOException {
+        Properties properties = new Properties();
+        properties.setProperty("issuer", args[1]);
+        try (Writer out = new OutputStreamWriter(new FileOutputStream(args[0]), StandardCharsets.ISO_8859_1)) {
+            properties.store(out, "written by Java");
+        }
+    }
+}
+"#;
+
+#[test]
+fn a_properties_file_is_read_as_utf8_else_as_iso_8859_1() {
+    let dir = TempDir::new("properties-encoding");
+    let issuer = "3MVG9café";
+    let java_written = dir.join("java.properties");
+    let java = Command::new("java")
+        .arg(dir.write("WriteLatin1.java", JAVA_LATIN1_WRITER))
+        .arg(&java_written)
+        .arg(issuer)
+        .output()
+        .expect("run java (is a JDK installed?)");
+    assert!(java.status.success(), "{java:?}");
+    let latin1 = std::fs::read(&java_written).unwrap();
+    assert!(latin1.windows(2).any(|w| w == b"\xe9\n"), "{latin1:?}");
+    for file in [
+        dir.write("utf8.properties", format!("issuer={issuer}\n")),
+        dir.write("latin1.properties", b"issuer=3MVG9caf\xe9\n"),
+        java_written,
+    ] {
+        let run = run_cli(&["authorize-url", "--config", &path_str(&file)], &[]);
+        assert_success(&run, &path_str(&file));
+        assert!(
+            run.stdout.contains("client_id=3MVG9caf%C3%A9&"),
+            "{}: {}",
+            file.display(),
+            run.stdout
+        );
+    }
+}

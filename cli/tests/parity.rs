@@ -88,7 +88,7 @@ fn every_key_is_a_flag_of_every_configured_command() {
     }
 }
 
-/// The CLI reads the environment through `ConfigBuilder::apply_env`, which walks
+/// The CLI reads the environment through `ConfigBuilder::from_sources`, which walks
 /// `KEYS`: one key set only from its variable proves the CLI takes that path.
 #[test]
 fn every_key_has_its_environment_name() {

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use aws_lc_rs::digest;
 use der::Reader;
@@ -13,7 +14,12 @@ use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey;
 use x509_parser::x509::AlgorithmIdentifier;
 
+use super::SigningKey;
+use super::algorithms::algorithm_name;
 use crate::error::{Error, Result};
+
+/// Certificates expiring sooner than this earn a warning.
+const EXPIRY_WARNING: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// A certificate of a keystore entry, parsed once when the keystore is opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +71,34 @@ impl CertificateInfo {
     /// `not_after` in RFC 3339.
     pub fn not_after_rfc3339(&self) -> String {
         rfc3339(self.not_after)
+    }
+}
+
+/// Warnings for a signing key whose certificate expired or expires within 30 days, or
+/// that has no certificate to tell.
+pub(crate) fn certificate_warnings(key: &SigningKey, now: SystemTime) -> Vec<String> {
+    let Some(cert) = key.certificate() else {
+        return vec![
+            "the keystore has no certificate for the key: its expiry cannot be checked".to_owned(),
+        ];
+    };
+    let not_after = SystemTime::UNIX_EPOCH
+        + Duration::from_secs(u64::try_from(cert.not_after.unix_timestamp()).unwrap_or(0));
+    match not_after.duration_since(now) {
+        Err(_) => vec![format!(
+            "the signing certificate {} expired on {}: Salesforce may refuse it; create a new \
+             certificate and upload it to the app (External Client App or connected app)",
+            cert.subject,
+            cert.not_after_rfc3339()
+        )],
+        Ok(left) if left < EXPIRY_WARNING => vec![format!(
+            "the signing certificate {} expires on {} (in {} days): renew it and upload the new \
+             certificate to the app (External Client App or connected app)",
+            cert.subject,
+            cert.not_after_rfc3339(),
+            left.as_secs() / 86_400
+        )],
+        Ok(_) => Vec::new(),
     }
 }
 
@@ -128,7 +162,7 @@ fn describe_public_key(cert: &X509Certificate<'_>) -> (String, Option<u32>) {
         Ok(PublicKey::EC(point)) => ("EC".to_owned(), ec_bits(point.data().len())),
         Ok(PublicKey::DSA(_)) => ("DSA".to_owned(), dsa_bits(&spki.algorithm)),
         _ => (
-            crate::keystore::private_key::algorithm_name(&spki.algorithm.algorithm.to_id_string()),
+            algorithm_name(&spki.algorithm.algorithm.to_id_string()),
             None,
         ),
     }

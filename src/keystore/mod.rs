@@ -6,6 +6,7 @@
 //! entries without decrypting any key; [`Keystore::signing_key`] then decrypts one
 //! private-key entry with the key password and checks that it can sign RS256.
 
+mod algorithms;
 mod certificate;
 mod jks;
 mod pem;
@@ -22,6 +23,7 @@ use zeroize::Zeroizing;
 use crate::error::{Error, Result, list_or_none};
 
 pub use certificate::CertificateInfo;
+pub(crate) use certificate::certificate_warnings;
 pub use private_key::SigningKey;
 
 /// The keystore format asked for (`keystore_type`).

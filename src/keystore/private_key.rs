@@ -9,14 +9,10 @@ use der::Decode;
 use pkcs8::{EncryptedPrivateKeyInfoRef, PrivateKeyInfoRef, pkcs5};
 use zeroize::Zeroizing;
 
+use super::algorithms::{RSA_OID, algorithm_name};
 use super::certificate::CertificateInfo;
 use super::{MAX_KDF_ITERATIONS, ProtectedKey, jks};
 use crate::error::{Error, Result};
-
-const RSA_OID: &str = "1.2.840.113549.1.1.1";
-const EC_OID: &str = "1.2.840.10045.2.1";
-const DSA_OID: &str = "1.2.840.10040.4.1";
-const ED25519_OID: &str = "1.3.101.112";
 
 /// Salesforce accepts RS256 with RSA keys of 2048 bits or more.
 pub const MIN_RSA_BITS: u32 = 2048;
@@ -232,17 +228,6 @@ pub(crate) fn describe(pkcs8: &[u8]) -> (Option<String>, Option<u32>) {
         None
     };
     (Some(algorithm_name(&oid)), bits)
-}
-
-/// A readable name for a key algorithm OID.
-pub(crate) fn algorithm_name(oid: &str) -> String {
-    match oid {
-        RSA_OID => "RSA".to_owned(),
-        EC_OID => "EC".to_owned(),
-        DSA_OID => "DSA".to_owned(),
-        ED25519_OID => "Ed25519".to_owned(),
-        other => format!("OID {other}"),
-    }
 }
 
 fn article(name: &str) -> String {

@@ -3,6 +3,8 @@
 
 use std::time::SystemTime;
 
+use crate::config::authorize_url;
+
 /// What the hints may mention: the settings and the certificate in use.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HintContext {
@@ -39,17 +41,6 @@ impl HintContext {
 /// Where each kind of app keeps what a hint points at, so that every hint fits both.
 const APP_CERTIFICATE: &str = "the app's certificate (External Client App: Settings > OAuth \
     Settings > Flow Enablement > JWT Bearer Flow; connected app: Use digital signatures)";
-
-/// `<base>/services/oauth2/authorize?client_id=...&redirect_uri=<base>/services/oauth2/success&response_type=code`
-pub fn authorize_url(base: &str, consumer_key: &str) -> String {
-    let base = base.trim_end_matches('/');
-    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    format!(
-        "{base}/services/oauth2/authorize?client_id={}&redirect_uri={}&response_type=code",
-        encode(consumer_key),
-        encode(&format!("{base}/services/oauth2/success")),
-    )
-}
 
 /// The fix for Salesforce's `error` / `error_description`. `server_date` is the
 /// answer's `Date` header, used to measure the clock offset.

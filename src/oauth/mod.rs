@@ -16,7 +16,8 @@ use crate::assertion::Assertion;
 use crate::error::{Error, Rejection, Result};
 use crate::events::event;
 pub(crate) use hints::HintContext;
-pub use hints::authorize_url;
+// The URL is a login setting's, so config builds it; oauth keeps the path it had.
+pub use crate::config::authorize_url;
 pub(crate) use http::Http;
 
 /// The grant type of RFC 7523.

@@ -5,13 +5,27 @@
 //! [`ConfigBuilder::set`] is the single place where a key's text becomes a typed
 //! value, so every surface validates the same way and names the same key.
 
-use std::fmt;
+mod properties;
+mod secrets;
+mod values;
+
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::keystore::{Keystore, KeystoreType, SigningKey};
+
+use properties::decode_properties;
+pub use properties::parse_properties;
+use secrets::too_large;
+pub use secrets::{KeystoreData, MAX_KEYSTORE_BYTES, Password, ProxyUrl};
+pub use values::my_domain_origin;
+pub(crate) use values::parse_url;
+use values::{
+    generic_audience, mutual_tls_url, parse_api_version, parse_bool, parse_my_domain, parse_opt,
+    parse_proxy_url, parse_range,
+};
 
 /// Salesforce production login; the default audience.
 pub const DEFAULT_AUDIENCE: &str = "https://login.salesforce.com";
@@ -54,157 +68,16 @@ pub fn env_var_name(key: &str) -> String {
     format!("SFJWT_{}", key.to_ascii_uppercase())
 }
 
-/// A password: zeroized on drop, redacted in `Debug`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Password(Zeroizing<String>);
-
-impl Password {
-    /// Wraps a password.
-    pub fn new(password: impl Into<String>) -> Password {
-        Password(Zeroizing::new(password.into()))
-    }
-
-    /// The password text, for handing to a keystore reader.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
-
-/// A proxy URL, which may carry credentials (`http://user:password@host:port`):
-/// zeroized on drop, and `Debug` shows it with the password redacted.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ProxyUrl(Zeroizing<String>);
-
-impl ProxyUrl {
-    /// The URL as given, credentials included, for handing to the HTTP client.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ProxyUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match url::Url::parse(&self.0) {
-            Ok(mut url) => {
-                if url.password().is_some() {
-                    let _ = url.set_password(Some("<redacted>"));
-                }
-                write!(f, "ProxyUrl({url})")
-            }
-            Err(_) => f.write_str("ProxyUrl(<unparsable>)"),
-        }
-    }
-}
-
-/// The largest keystore taken as data, as for a file: real ones are a few kilobytes.
-pub const MAX_KEYSTORE_BYTES: usize = crate::files::MAX_SECRET_FILE_BYTES as usize;
-
-fn too_large(len: usize) -> String {
+/// The one-time consumer approval URL (setup step 4) on the login host `base`:
+/// `<base>/services/oauth2/authorize?client_id=...&redirect_uri=<base>/services/oauth2/success&response_type=code`
+pub fn authorize_url(base: &str, consumer_key: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let encode = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     format!(
-        "{len} bytes is more than a keystore can be (at most {} MiB; real ones are a few kilobytes)",
-        MAX_KEYSTORE_BYTES / (1024 * 1024)
+        "{base}/services/oauth2/authorize?client_id={}&redirect_uri={}&response_type=code",
+        encode(consumer_key),
+        encode(&format!("{base}/services/oauth2/success")),
     )
-}
-
-/// A keystore handed over as bytes instead of a file: the contents of
-/// `keystore_base64` (a secret store's environment variable), Python's `keystore_data`,
-/// Java's `keystoreData`, C's `sfjwt_config_set_keystore_data`. Wiped on drop; `Debug`
-/// shows where it came from and its length, never the bytes.
-#[derive(Clone, PartialEq, Eq)]
-pub struct KeystoreData {
-    origin: String,
-    bytes: Zeroizing<Vec<u8>>,
-}
-
-impl KeystoreData {
-    /// Bytes from `origin`: what messages name (`SFJWT_KEYSTORE_BASE64`, `keystoreData`).
-    pub fn new(origin: impl Into<String>, bytes: &[u8]) -> KeystoreData {
-        KeystoreData {
-            origin: origin.into(),
-            bytes: Zeroizing::new(bytes.to_vec()),
-        }
-    }
-
-    /// Decodes base64 text (standard or URL-safe alphabet, padded or not); whitespace
-    /// is skipped, so the line-wrapped output of `base64 keystore.jks` is fine.
-    fn from_base64(key: &str, origin: &str, text: &str) -> Result<KeystoreData, String> {
-        use base64::engine::general_purpose::{STANDARD_PAD_INDIFFERENT, URL_SAFE_PAD_INDIFFERENT};
-        use base64::{DecodeError, Engine};
-        // Every 4 characters make 3 bytes; whitespace aside, a longer text decodes to
-        // more than a keystore can be.
-        if text.len() / 4 * 3 > MAX_KEYSTORE_BYTES * 2 {
-            return Err(too_large(text.len() / 4 * 3));
-        }
-        // Capacity up front, as below: a growing String would leave unwiped copies.
-        let mut compact = Zeroizing::new(String::with_capacity(text.len()));
-        compact.extend(text.chars().filter(|c| !c.is_ascii_whitespace()));
-        if compact.len() / 4 * 3 > MAX_KEYSTORE_BYTES {
-            return Err(too_large(compact.len() / 4 * 3));
-        }
-        // Capacity up front: growing the buffer would leave unwiped copies behind.
-        let mut bytes = Zeroizing::new(Vec::with_capacity(base64::decoded_len_estimate(
-            compact.len(),
-        )));
-        let engine = if compact.contains(['-', '_']) {
-            URL_SAFE_PAD_INDIFFERENT
-        } else {
-            STANDARD_PAD_INDIFFERENT
-        };
-        engine
-            .decode_vec(compact.as_bytes(), &mut bytes)
-            .map_err(|error| {
-                // Never the offending character: the text is a secret.
-                let what = match error {
-                    DecodeError::InvalidByte(offset, _) => {
-                        format!("a character that is not base64 at offset {offset}")
-                    }
-                    DecodeError::InvalidLength(_) => "a length that base64 cannot have".to_owned(),
-                    DecodeError::InvalidLastSymbol { .. } | DecodeError::InvalidPadding => {
-                        "a wrong last character or padding".to_owned()
-                    }
-                };
-                let from = if origin == key {
-                    String::new()
-                } else {
-                    format!(" from {origin}")
-                };
-                format!(
-                    "the text{from} is not base64 ({what}); give the keystore file's contents \
-                     encoded with `base64 keystore.jks`"
-                )
-            })?;
-        Ok(KeystoreData {
-            origin: origin.to_owned(),
-            bytes,
-        })
-    }
-
-    /// Where the bytes came from.
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-
-    /// The keystore's bytes.
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
-impl fmt::Debug for KeystoreData {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "KeystoreData({}, {} bytes)",
-            self.origin,
-            self.bytes.len()
-        )
-    }
 }
 
 /// Where a keystore's bytes come from.
@@ -221,7 +94,7 @@ impl KeystoreSource {
     pub fn name(&self) -> String {
         match self {
             KeystoreSource::File(path) => path.display().to_string(),
-            KeystoreSource::Data(data) => format!("keystore from {}", data.origin),
+            KeystoreSource::Data(data) => format!("keystore from {}", data.origin()),
         }
     }
 
@@ -475,6 +348,26 @@ impl ConfigBuilder {
         Ok(self)
     }
 
+    /// A configuration from its sources, in the one order of every surface: the
+    /// `.properties` file if any, then the `SFJWT_*` variables that `env` finds
+    /// (`|name| std::env::var(name).ok()` for the process's), then the explicit values
+    /// (flags, keyword arguments, builder calls). A later source wins.
+    pub fn from_sources<'a>(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        explicit: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<ConfigBuilder> {
+        let mut builder = match file {
+            Some(path) => ConfigBuilder::from_properties_file(path)?,
+            None => ConfigBuilder::default(),
+        };
+        builder.apply_env_from(env)?;
+        for (key, value) in explicit {
+            builder.set(key, value)?;
+        }
+        Ok(builder)
+    }
+
     /// Reads a `.properties` file (Java's format).
     pub fn from_properties_file(path: &Path) -> Result<ConfigBuilder> {
         let mut builder = ConfigBuilder::default();
@@ -483,16 +376,14 @@ impl ConfigBuilder {
     }
 
     /// Adds the keys of a `.properties` file to what is set; the file's keys win. On
-    /// an error nothing is changed. A file that sets a password is noted for the
+    /// an error nothing is changed. The file is UTF-8, or ISO-8859-1 when it is not
+    /// valid UTF-8, as Java 9+ reads properties resource bundles. A file that sets a password is noted for the
     /// connection test's permission check.
     pub fn apply_properties_file(&mut self, path: &Path) -> Result<&mut Self> {
-        let bytes = read_secret_file("config", path)?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| {
-            Error::config("config", format!("{} is not UTF-8 text", path.display()))
-        })?;
+        let text = decode_properties(&read_secret_file("config", path)?);
         let mut updated = self.clone();
-        updated.apply_properties(text)?;
-        if parse_properties(text)
+        updated.apply_properties(&text)?;
+        if parse_properties(&text)
             .iter()
             .any(|(key, _)| SECRET_KEYS.contains(&key.as_str()))
         {
@@ -558,7 +449,7 @@ impl ConfigBuilder {
             .as_deref()
             .or(self.audience.as_deref())
             .unwrap_or(DEFAULT_AUDIENCE);
-        Ok(crate::oauth::authorize_url(base, &issuer))
+        Ok(authorize_url(base, &issuer))
     }
 
     /// The keystore settings alone, for commands that need no login (`keystore inspect`).
@@ -653,7 +544,7 @@ fn keystore_source(
             format!(
                 "both {path_key} ({}) and the keystore from {} are set; set one",
                 path.display(),
-                data.origin
+                data.origin()
             ),
         )),
         (Some(path), None) => Ok(Some(KeystoreSource::File(path.clone()))),
@@ -683,274 +574,9 @@ fn required(value: &Option<String>, key: &str, what: &str) -> Result<String> {
         .ok_or_else(|| Error::config(key, format!("missing; set it to {what}")))
 }
 
-fn parse_opt<T>(
-    key: &str,
-    text: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<Option<T>> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    parse(text)
-        .map(Some)
-        .map_err(|reason| Error::config(key, reason))
-}
-
-fn parse_range<T>(text: &str, min: T, max: T) -> Result<T, String>
-where
-    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
-{
-    match text.parse::<T>() {
-        Ok(n) if n >= min && n <= max => Ok(n),
-        _ => Err(format!(
-            "'{text}' is not a whole number from {min} to {max}"
-        )),
-    }
-}
-
-fn parse_bool(text: &str) -> Result<bool, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "on" | "1" => Ok(true),
-        "false" | "no" | "off" | "0" => Ok(false),
-        _ => Err(format!("'{text}' is not true or false")),
-    }
-}
-
-/// An `https://` URL, or `http://` to a loopback address (the emulator); no path,
-/// query or trailing slash is kept.
-pub(crate) fn parse_url(text: &str) -> Result<String, String> {
-    let url = url::Url::parse(text).map_err(|e| format!("'{text}' is not a URL ({e})"))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => return Err(format!("'{text}' has no host")),
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("a login URL must not carry credentials".to_owned());
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => return Err(format!("'{text}' is plain http; Salesforce needs https")),
-        other => return Err(format!("'{text}' has scheme {other}; use https")),
-    }
-    Ok(text.trim_end_matches('/').to_owned())
-}
-
-/// The origin sfjwt uses for a My Domain given as a host or an https URL (what the
-/// `my_domain` key takes), or CONFIG naming `my_domain`: for tools that write the key,
-/// such as `sfjwt setup`, so that they accept exactly what a login will.
-pub fn my_domain_origin(text: &str) -> Result<String> {
-    parse_my_domain(text.trim()).map_err(|reason| Error::config("my_domain", reason))
-}
-
-/// The org's My Domain, as a host (`acme.my.salesforce.com`) or an https URL
-/// (`https://acme.my.salesforce.com/`), normalized to its origin
-/// (`https://acme.my.salesforce.com`). A path, query, fragment or user info means
-/// something else was pasted (a Lightning page, a token URL), so it is refused rather
-/// than cut off; plain http only to loopback (the emulator).
-fn parse_my_domain(text: &str) -> Result<String, String> {
-    let with_scheme = if text.contains("://") {
-        text.to_owned()
-    } else {
-        format!("https://{text}")
-    };
-    let url = url::Url::parse(&with_scheme).map_err(|e| {
-        format!("'{text}' is not a host or URL ({e}); give it as acme.my.salesforce.com")
-    })?;
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("'{text}' has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("a My Domain must not carry a user or password".to_owned());
-    }
-    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
-            "'{text}' has a path, query or fragment; give the host alone, as Setup > My \
-             Domain shows it (acme.my.salesforce.com)"
-        ));
-    }
-    let origin = url.origin().ascii_serialization();
-    parse_url(&origin).map_err(|reason| reason.replace("a login URL", "a My Domain"))
-}
-
-/// The generic login host of a My Domain: test.salesforce.com for a sandbox or a
-/// scratch org (`acme--uat.sandbox.my.salesforce.com`, `acme--uat.my.salesforce.com`,
-/// `….scratch.my.salesforce.com`), login.salesforce.com otherwise.
-fn generic_audience(my_domain: &str) -> String {
-    let host = url::Url::parse(my_domain)
-        .ok()
-        .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
-        .unwrap_or_default();
-    let sandbox = host
-        .split('.')
-        .next()
-        .is_some_and(|name| name.contains("--"))
-        || host.ends_with(".sandbox.my.salesforce.com")
-        || host.ends_with(".scratch.my.salesforce.com");
-    if sandbox {
-        SANDBOX_AUDIENCE
-    } else {
-        DEFAULT_AUDIENCE
-    }
-    .to_owned()
-}
-
-/// Port 8443 of a My Domain, where Salesforce asks for the client certificate, unless
-/// the My Domain names a port of its own.
-fn mutual_tls_url(my_domain: &str) -> String {
-    match url::Url::parse(my_domain) {
-        Ok(mut url) if url.port().is_none() => {
-            let _ = url.set_port(Some(8443));
-            url.origin().ascii_serialization()
-        }
-        _ => my_domain.to_owned(),
-    }
-}
-
-fn parse_proxy_url(text: &str) -> Result<ProxyUrl, String> {
-    // Never echo the URL: it may carry proxy credentials.
-    let url = url::Url::parse(text).map_err(|e| format!("not a URL ({e})"))?;
-    match url.scheme() {
-        "http" | "https" if url.host().is_some() => Ok(ProxyUrl(Zeroizing::new(text.to_owned()))),
-        _ => Err("use http://[user:password@]host:port or https://...".to_owned()),
-    }
-}
-
-fn parse_api_version(text: &str) -> Result<String, String> {
-    let version = text.trim_start_matches(['v', 'V']);
-    let valid = version.split_once('.').is_some_and(|(major, minor)| {
-        !major.is_empty()
-            && !minor.is_empty()
-            && major.bytes().all(|b| b.is_ascii_digit())
-            && minor.bytes().all(|b| b.is_ascii_digit())
-    });
-    if valid {
-        Ok(version.to_owned())
-    } else {
-        Err(format!("'{text}' is not an API version like 62.0"))
-    }
-}
-
-/// Java `.properties` syntax: `#`/`!` comments, `key=value`, `key: value` or
-/// `key value`, backslash line continuations and escapes (`\t`, `\n`, `\uXXXX`, ...).
-/// Pairs come in file order, duplicates included: applied in turn, the later wins, as
-/// in `java.util.Properties`. Values may be passwords, so they are zeroized on drop.
-pub fn parse_properties(text: &str) -> Vec<(String, Zeroizing<String>)> {
-    let mut pairs = Vec::new();
-    let mut lines = text.lines();
-    while let Some(first) = lines.next() {
-        let first = first.trim_start();
-        if first.is_empty() || first.starts_with('#') || first.starts_with('!') {
-            continue;
-        }
-        // The physical lines of this logical line, then one buffer of their size: a
-        // growing one would leave unwiped copies of a password behind.
-        let mut parts = vec![first];
-        while parts
-            .last()
-            .is_some_and(|part| ends_with_continuation(part))
-        {
-            match lines.next() {
-                Some(next) => parts.push(next.trim_start()),
-                None => break,
-            }
-        }
-        let mut logical = Zeroizing::new(String::with_capacity(
-            parts.iter().map(|part| part.len()).sum(),
-        ));
-        let continued = parts.len() - 1;
-        for (i, part) in parts.into_iter().enumerate() {
-            let ends = i < continued || ends_with_continuation(part);
-            logical.push_str(if ends { &part[..part.len() - 1] } else { part });
-        }
-        let (key, value) = split_key_value(&logical);
-        pairs.push((unescape(key), Zeroizing::new(unescape(value))));
-    }
-    pairs
-}
-
-fn ends_with_continuation(line: &str) -> bool {
-    line.bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1
-}
-
-fn split_key_value(line: &str) -> (&str, &str) {
-    let mut escaped = false;
-    for (i, c) in line.char_indices() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '=' || c == ':' || c.is_whitespace() {
-            let key = &line[..i];
-            let rest = line[i..].trim_start_matches([' ', '\t', '\x0c']);
-            let rest = if c.is_whitespace() {
-                rest.strip_prefix(['=', ':']).unwrap_or(rest)
-            } else {
-                &rest[1..]
-            };
-            return (key, rest.trim_start_matches([' ', '\t', '\x0c']));
-        }
-    }
-    (line, "")
-}
-
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('f') => out.push('\x0c'),
-            Some('u') => {
-                let hex = Zeroizing::new(chars.by_ref().take(4).collect::<String>());
-                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    Some(decoded) => out.push(decoded),
-                    None => out.push_str(hex.as_str()),
-                }
-            }
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn properties_follow_java_syntax() {
-        let text = "# comment\n! also\nissuer = 3MVG9abc\nsubject:user@example.com\n\
-                    keystore_path   /tmp/a\\ b.jks\nkey_alias=multi\\\n    line\n\
-                    audience=https\\://test.salesforce.com\nkey_password=p\\u00e4ss\n\
-                    issuer=second\nempty=\n";
-        let pairs = parse_properties(text);
-        let get = |k: &str| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.as_str())
-        };
-        assert_eq!(get("issuer"), Some("second"));
-        assert_eq!(get("subject"), Some("user@example.com"));
-        assert_eq!(get("keystore_path"), Some("/tmp/a b.jks"));
-        assert_eq!(get("key_alias"), Some("multiline"));
-        assert_eq!(get("audience"), Some("https://test.salesforce.com"));
-        assert_eq!(get("key_password"), Some("päss"));
-        assert_eq!(get("empty"), Some(""));
-        assert_eq!(pairs.len(), 8);
-    }
-
     #[test]
     fn defaults_and_validation_name_the_key() {
         let config = Config::builder()
@@ -990,6 +616,28 @@ mod tests {
         }
         let err = Config::builder().build().unwrap_err();
         assert!(err.to_string().contains("'issuer'"), "{err}");
+    }
+
+    #[test]
+    fn sources_apply_the_file_then_the_environment_then_explicit_values() {
+        let path =
+            std::env::temp_dir().join(format!("sfjwt-sources-{}.properties", std::process::id()));
+        std::fs::write(&path, "issuer=file\nsubject=file\nkeystore_path=file.jks\n").unwrap();
+        let env = |name: &str| {
+            matches!(name, "SFJWT_SUBJECT" | "SFJWT_KEYSTORE_PATH").then(|| "env".to_owned())
+        };
+        let builder =
+            ConfigBuilder::from_sources(Some(&path), env, [("keystore_path", "explicit.jks")]);
+        std::fs::remove_file(&path).unwrap();
+        let config = builder.unwrap().build().unwrap();
+        assert_eq!(
+            (config.issuer.as_str(), config.subject.as_str()),
+            ("file", "env")
+        );
+        assert_eq!(
+            config.keystore.source.path(),
+            Some(Path::new("explicit.jks"))
+        );
     }
 
     #[test]
@@ -1087,16 +735,5 @@ mod tests {
             assert!(!error.to_string().contains("secret"), "{error}");
         }
         assert!(built(&[("my_domain", "http://127.0.0.1:8443")]).is_ok());
-    }
-
-    #[test]
-    fn http_is_allowed_for_loopback_only() {
-        assert!(parse_url("http://127.0.0.1:8443").is_ok());
-        assert!(parse_url("http://localhost:1/").is_ok());
-        assert_eq!(
-            parse_url("https://login.salesforce.com/").unwrap(),
-            "https://login.salesforce.com"
-        );
-        assert!(parse_url("http://10.0.0.1").is_err());
     }
 }
