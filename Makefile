@@ -18,9 +18,11 @@ demo:
 	$(CARGO) build -p sfjwt-cli
 	$(SFJWT) demo
 
+# tools/readme_refs.py: every test the README cites is in the file it names.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+	$(PYTHON) tools/readme_refs.py
 
 # The libraries that C, Java and Python link carry no argument parser, password prompt,
 # certificate generator or HTTP server: those are the CLI's and the emulator's. Fails
