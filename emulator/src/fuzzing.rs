@@ -16,8 +16,7 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
-use super::data::{self, Field, SObjectData, Store};
-use super::soql;
+use crate::store::{self, Field, SObjectData, Store, soql};
 
 /// Every field type, and records with values of each (nulls among them).
 static STORE: LazyLock<Store> = LazyLock::new(|| {
@@ -54,7 +53,7 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
         records,
     };
     Store::new(
-        data::objects(&[every_type]).expect("a valid object"),
+        store::objects(&[every_type]).expect("a valid object"),
         usize::MAX,
     )
 });

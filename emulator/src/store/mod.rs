@@ -12,8 +12,37 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sfjwt::{Error, Result};
 
-use super::rest::RestError;
-use super::soql::{self, Query, Select};
+pub(crate) mod cursors;
+pub(crate) mod soql;
+
+use soql::{Query, Select};
+
+/// A refusal of the store or of the SOQL parser, by Salesforce's error code
+/// (`MALFORMED_QUERY`, `INVALID_FIELD`, `NOT_FOUND`, ...); the REST API answers it as a
+/// `RestError` of the same code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoreError {
+    pub(crate) error_code: &'static str,
+    pub(crate) message: String,
+}
+
+impl StoreError {
+    pub(crate) fn new(error_code: &'static str, message: impl Into<String>) -> StoreError {
+        StoreError {
+            error_code,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn malformed_query(message: impl Into<String>) -> StoreError {
+        StoreError::new("MALFORMED_QUERY", message)
+    }
+
+    /// An unknown object or record id.
+    pub(crate) fn not_found() -> StoreError {
+        StoreError::new("NOT_FOUND", "The requested resource does not exist")
+    }
+}
 
 /// An object of the org and its records (`objects` in the emulator's config). JSON:
 /// `{"name": "Invoice__c", "fields": ["Name", {"name": "Amount__c", "type": "double"}],
@@ -98,7 +127,7 @@ const TYPES: [&str; 15] = [
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct SObjectFile {
+pub(crate) struct SObjectFile {
     name: String,
     fields: Vec<Field>,
     #[serde(default)]
@@ -109,7 +138,7 @@ pub(super) struct SObjectFile {
 
 impl SObjectFile {
     /// The object, its `records_file` read relative to `base`.
-    pub(super) fn resolve(self, base: &Path) -> Result<SObjectData> {
+    pub(crate) fn resolve(self, base: &Path) -> Result<SObjectData> {
         let key = format!("objects[{}]", self.name);
         let mut records = self.records;
         if let Some(file) = &self.records_file {
@@ -328,7 +357,7 @@ const MAX_PICKLIST_VALUES: usize = 1_000;
 /// One object as the store keeps it: fields with `Id` first, records with ids and
 /// field names spelled as the fields are.
 #[derive(Debug, Clone)]
-pub(super) struct SObject {
+pub(crate) struct SObject {
     name: String,
     key_prefix: String,
     fields: Vec<Field>,
@@ -340,7 +369,7 @@ pub(super) struct SObject {
 /// The default objects, replaced or joined by `configured`; CONFIG naming `objects`
 /// for a duplicate object, an unknown type, a record with an unknown field or a
 /// duplicate id.
-pub(super) fn objects(configured: &[SObjectData]) -> Result<Vec<SObject>> {
+pub(crate) fn objects(configured: &[SObjectData]) -> Result<Vec<SObject>> {
     let mut all = default_objects();
     for (index, object) in configured.iter().enumerate() {
         if configured[..index]
@@ -476,9 +505,9 @@ impl SObject {
     }
 
     /// A field named in a query or a `fields` list; INVALID_FIELD when there is none.
-    pub fn queried_field(&self, name: &str) -> Result<&Field, RestError> {
+    pub fn queried_field(&self, name: &str) -> Result<&Field, StoreError> {
         self.typed_field(name).ok_or_else(|| {
-            RestError::new(
+            StoreError::new(
                 "INVALID_FIELD",
                 format!(
                     "No such column '{name}' on entity '{}'. If you are attempting to use a \
@@ -512,20 +541,20 @@ impl SObject {
     /// the object does and checked against their types: INVALID_FIELD for an unknown
     /// one, INVALID_FIELD_FOR_INSERT_UPDATE for `Id`, JSON_PARSER_ERROR for a value
     /// of the wrong type.
-    fn checked(&self, given: Map<String, Value>) -> Result<Map<String, Value>, RestError> {
+    fn checked(&self, given: Map<String, Value>) -> Result<Map<String, Value>, StoreError> {
         let mut fields = Map::new();
         for (name, value) in given {
             if name == "attributes" {
                 continue;
             }
             let field = self.typed_field(&name).ok_or_else(|| {
-                RestError::new(
+                StoreError::new(
                     "INVALID_FIELD",
                     format!("No such column '{name}' on sobject of type {}", self.name),
                 )
             })?;
             if field.field_type == "id" {
-                return Err(RestError::new(
+                return Err(StoreError::new(
                     "INVALID_FIELD_FOR_INSERT_UPDATE",
                     format!(
                         "Unable to create/update fields: {}. Please check the security \
@@ -536,7 +565,7 @@ impl SObject {
                 ));
             }
             let value = stored(value, &field.field_type).map_err(|shown| {
-                RestError::new(
+                StoreError::new(
                     "JSON_PARSER_ERROR",
                     format!(
                         "Cannot deserialize instance of {} from {shown} or request may be \
@@ -583,7 +612,7 @@ fn stored(value: Value, field_type: &str) -> Result<Value, String> {
 /// The records of every object. Not `Clone`: an all-or-none call journals what it
 /// changes ([`Store::all_or_none`]) instead of copying the store.
 #[derive(Debug)]
-pub(super) struct Store {
+pub(crate) struct Store {
     objects: Vec<SObject>,
     /// Creates beyond it are refused (`max_records` of the config).
     max_records: usize,
@@ -612,7 +641,7 @@ enum Undo {
 
 /// What a query selected: the object's name, and each record's id and selected fields
 /// in the order of the `SELECT` (no records for `COUNT()`), with the number of matches.
-pub(super) struct Rows {
+pub(crate) struct Rows {
     pub object: String,
     pub records: Vec<(String, Vec<(String, Value)>)>,
     pub total_size: usize,
@@ -679,25 +708,25 @@ impl Store {
     }
 
     /// The object of a URL (`sobjects/<name>/...`); NOT_FOUND for another name.
-    pub fn sobject(&self, name: &str) -> Result<&SObject, RestError> {
+    pub fn sobject(&self, name: &str) -> Result<&SObject, StoreError> {
         self.objects
             .iter()
             .find(|o| o.name.eq_ignore_ascii_case(name))
-            .ok_or_else(RestError::not_found)
+            .ok_or_else(StoreError::not_found)
     }
 
     /// The position of the object of a URL; NOT_FOUND for another name.
-    fn index(&self, name: &str) -> Result<usize, RestError> {
+    fn index(&self, name: &str) -> Result<usize, StoreError> {
         self.objects
             .iter()
             .position(|o| o.name.eq_ignore_ascii_case(name))
-            .ok_or_else(RestError::not_found)
+            .ok_or_else(StoreError::not_found)
     }
 
     /// The object named in a query; INVALID_TYPE for another name.
-    fn object(&self, name: &str) -> Result<&SObject, RestError> {
+    fn object(&self, name: &str) -> Result<&SObject, StoreError> {
         self.sobject(name).map_err(|_| {
-            RestError::new(
+            StoreError::new(
                 "INVALID_TYPE",
                 format!(
                     "sObject type '{name}' is not supported. If you are attempting to use a \
@@ -709,21 +738,25 @@ impl Store {
     }
 
     /// A record of `object` by its 15- or 18-character id; NOT_FOUND when there is none.
-    pub fn record(&self, object: &str, id: &str) -> Result<&Map<String, Value>, RestError> {
+    pub fn record(&self, object: &str, id: &str) -> Result<&Map<String, Value>, StoreError> {
         let object = self.sobject(object)?;
-        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        let position = object.position(id).ok_or_else(StoreError::not_found)?;
         Ok(&object.records[position])
     }
 
     /// Creates a record of `object` from the fields of a request body; its new id.
-    pub fn create(&mut self, object: &str, given: Map<String, Value>) -> Result<String, RestError> {
+    pub fn create(
+        &mut self,
+        object: &str,
+        given: Map<String, Value>,
+    ) -> Result<String, StoreError> {
         let held: usize = self.objects.iter().map(SObject::record_count).sum();
         let full = held >= self.max_records;
         let index = self.index(object)?;
         let object = &mut self.objects[index];
         let mut record = object.checked(given)?;
         if full {
-            return Err(RestError::new(
+            return Err(StoreError::new(
                 "STORAGE_LIMIT_EXCEEDED",
                 "storage limit exceeded",
             ));
@@ -751,10 +784,10 @@ impl Store {
         object: &str,
         id: &str,
         given: Map<String, Value>,
-    ) -> Result<(), RestError> {
+    ) -> Result<(), StoreError> {
         let index = self.index(object)?;
         let object = &mut self.objects[index];
-        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        let position = object.position(id).ok_or_else(StoreError::not_found)?;
         let fields = object.checked(given)?;
         let record = &mut object.records[position];
         let before = self.journal.is_some().then(|| record.clone());
@@ -770,10 +803,10 @@ impl Store {
     }
 
     /// Deletes a record.
-    pub fn delete(&mut self, object: &str, id: &str) -> Result<(), RestError> {
+    pub fn delete(&mut self, object: &str, id: &str) -> Result<(), StoreError> {
         let index = self.index(object)?;
         let object = &mut self.objects[index];
-        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        let position = object.position(id).ok_or_else(StoreError::not_found)?;
         let record = object.records.remove(position);
         self.journal(Undo::Deleted {
             object: index,
@@ -793,20 +826,20 @@ impl Store {
 
     /// The object a query reads and the fields it selects (none for `COUNT()`): what
     /// `query?columns=true` describes.
-    pub fn selected_fields(&self, query: &Query) -> Result<(&SObject, Vec<&Field>), RestError> {
+    pub fn selected_fields(&self, query: &Query) -> Result<(&SObject, Vec<&Field>), StoreError> {
         let object = self.object(&query.object)?;
         let fields = match &query.select {
             Select::Count => Vec::new(),
             Select::Fields(names) => names
                 .iter()
                 .map(|name| object.queried_field(name))
-                .collect::<Result<_, RestError>>()?,
+                .collect::<Result<_, StoreError>>()?,
         };
         Ok((object, fields))
     }
 
     /// Runs `query`: the object and every field it names must exist.
-    pub fn query(&self, query: &Query) -> Result<Rows, RestError> {
+    pub fn query(&self, query: &Query) -> Result<Rows, StoreError> {
         let object = self.object(&query.object)?;
         let field = |name: &str| object.queried_field(name).map(|f| f.name.as_str());
         let selected: Vec<&str> = match &query.select {
@@ -824,7 +857,7 @@ impl Store {
             .order_by
             .iter()
             .map(|o| Ok((field(&o.field)?, o.descending, o.nulls_last)))
-            .collect::<Result<_, RestError>>()?;
+            .collect::<Result<_, StoreError>>()?;
 
         let value = |record: &Map<String, Value>, name: &str| {
             object
@@ -892,7 +925,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn run(text: &str) -> Result<Rows, RestError> {
+    fn run(text: &str) -> Result<Rows, StoreError> {
         Store::new(objects(&[]).unwrap(), usize::MAX).query(&soql::parse(text).unwrap())
     }
 
