@@ -16,7 +16,8 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
-use crate::store::{self, Field, SObjectData, Store, soql};
+use crate::org::objects::{Field, SObjectData};
+use crate::store::{self, Store, soql};
 
 /// Every field type, and records with values of each (nulls among them).
 static STORE: LazyLock<Store> = LazyLock::new(|| {

@@ -147,8 +147,8 @@ pub use org::config::{
 };
 pub use org::faults::{Fault, FaultAction};
 pub use org::metadata::{AppMetadata, derived_consumer_key};
+pub use org::objects::{Field, SObjectData};
 pub use state::log::LogEntry;
-pub use store::{Field, SObjectData};
 
 use server::{Port, tls};
 use sfjwt::{Error, Result};
@@ -231,6 +231,9 @@ impl Emulator {
     /// from a runtime of its own. Returns once the ports accept connections.
     pub fn start(config: EmulatorConfig, options: StartOptions) -> Result<Emulator> {
         let org = org::config::Org::new(&config)?;
+        // Checked right after the org, in the order a config has always failed in; the
+        // store, not the org, holds the checked objects.
+        let objects = store::with_room(store::objects(&config.objects)?, config.max_records)?;
         if options.mtls_port.is_some() && org.mtls_certificates.is_empty() {
             return Err(Error::config(
                 "mtls_certificates",
@@ -249,7 +252,7 @@ impl Emulator {
             .ok_or_else(|| {
                 Error::Internal("emulator: no randomness for the admin secret".into())
             })?;
-        let state = Arc::new(State::new(org, config.faults, log, admin_secret));
+        let state = Arc::new(State::new(org, objects, config.faults, log, admin_secret));
 
         let listener = bind(options.port)?;
         let port = local_port(&listener)?;

@@ -15,7 +15,7 @@ use x509_parser::public_key::PublicKey;
 
 use super::faults::Fault;
 use super::metadata::AppMetadata;
-use crate::store::{self, SObject, SObjectData, SObjectFile};
+use super::objects::{SObjectData, SObjectFile};
 use sfjwt::{Error, Result};
 
 /// The emulated org. `Default` is an org with no apps and no users; build one in code
@@ -606,8 +606,6 @@ pub(crate) struct Org {
     pub(crate) apps: HashMap<String, App>,
     pub(crate) users: HashMap<String, OrgUser>,
     pub(crate) mtls_certificates: Vec<CertificateDer<'static>>,
-    /// Checked, with their ids; the server's store takes them.
-    pub(crate) objects: Vec<SObject>,
     /// At least as many as `objects` hold.
     pub(crate) max_records: usize,
     /// At least 1.
@@ -727,24 +725,11 @@ impl Org {
             apps,
             users,
             mtls_certificates,
-            objects: with_room(store::objects(&config.objects)?, config.max_records)?,
             max_records: config.max_records,
             max_sessions,
             request_log_capacity: config.request_log_capacity,
         })
     }
-}
-
-/// The seeded objects, when `max_records` holds them all.
-fn with_room(objects: Vec<SObject>, max_records: usize) -> Result<Vec<SObject>> {
-    let held: usize = objects.iter().map(SObject::record_count).sum();
-    if held > max_records {
-        return Err(Error::config(
-            "max_records",
-            format!("the objects hold {held} records, more than max_records ({max_records})"),
-        ));
-    }
-    Ok(objects)
 }
 
 /// `"62.0"` → 62. Salesforce versions always end in `.0`.

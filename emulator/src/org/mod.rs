@@ -5,3 +5,4 @@
 pub(crate) mod config;
 pub(crate) mod faults;
 pub(crate) mod metadata;
+pub(crate) mod objects;

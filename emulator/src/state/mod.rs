@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use crate::org::config::Org;
 use crate::org::faults::{Fault, FaultAction, FaultPlan};
-use crate::store::Store;
 use crate::store::cursors::Cursors;
+use crate::store::{SObject, Store};
 use log::{LogEntry, RequestLog};
 
 /// A logged-in session.
@@ -59,12 +59,12 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl State {
     pub(crate) fn new(
-        mut org: Org,
+        org: Org,
+        objects: Vec<SObject>,
         faults: Vec<Fault>,
         log: RequestLog,
         admin_secret: String,
     ) -> State {
-        let objects = std::mem::take(&mut org.objects);
         let max_records = org.max_records;
         State {
             org,
