@@ -13,7 +13,8 @@ use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
 use super::{
-    Answer, RestError, invalid_session, method_not_allowed, not_allowed, ok, session, sobjects,
+    Answer, DataRequest, Reply, RestError, invalid_session, method_not_allowed, ok, session,
+    sobjects,
 };
 use crate::org::config::parse_api_version;
 use crate::state::{Session, State};
@@ -37,48 +38,6 @@ fn release_label(major: u32) -> String {
 fn versions(state: &State) -> impl Iterator<Item = u32> {
     let newest = state.org.newest_api_major;
     OLDEST_LISTED_MAJOR.min(newest)..=newest
-}
-
-/// A request under `/services/data/`.
-pub(crate) struct DataRequest<'a> {
-    pub method: &'a Method,
-    pub path: &'a str,
-    /// The URL's query string: `q=...` of a query, `fields=...` of a record.
-    pub query_string: Option<&'a str>,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-}
-
-impl DataRequest<'_> {
-    /// A parameter of the query string, decoded.
-    pub fn parameter(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.query_string?.as_bytes())
-            .find(|(n, _)| n == name)
-            .map(|(_, value)| value.into_owned())
-    }
-
-    /// Answers `reply` when the method is one of `allowed`, 405 otherwise.
-    pub fn allow(
-        &self,
-        allowed: &[Method],
-        reply: impl FnOnce() -> Result<Reply, RestError>,
-    ) -> Result<Reply, RestError> {
-        if allowed.contains(self.method) {
-            reply()
-        } else {
-            Err(not_allowed(self.method, allowed))
-        }
-    }
-}
-
-/// What a resource answers when it succeeds.
-pub(crate) enum Reply {
-    /// 200 with a body.
-    Ok(Value),
-    /// 201 with a body: a record was created.
-    Created(Value),
-    /// 204: a record was updated or deleted.
-    NoContent,
 }
 
 /// `/services/data/...`.

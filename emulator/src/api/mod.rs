@@ -78,6 +78,48 @@ impl From<StoreError> for RestError {
     }
 }
 
+/// A request under `/services/data/`.
+pub(crate) struct DataRequest<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    /// The URL's query string: `q=...` of a query, `fields=...` of a record.
+    pub query_string: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+}
+
+impl DataRequest<'_> {
+    /// A parameter of the query string, decoded.
+    pub fn parameter(&self, name: &str) -> Option<String> {
+        url::form_urlencoded::parse(self.query_string?.as_bytes())
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.into_owned())
+    }
+
+    /// Answers `reply` when the method is one of `allowed`, 405 otherwise.
+    pub fn allow(
+        &self,
+        allowed: &[Method],
+        reply: impl FnOnce() -> Result<Reply, RestError>,
+    ) -> Result<Reply, RestError> {
+        if allowed.contains(self.method) {
+            reply()
+        } else {
+            Err(not_allowed(self.method, allowed))
+        }
+    }
+}
+
+/// What a resource answers when it succeeds.
+pub(crate) enum Reply {
+    /// 200 with a body.
+    Ok(Value),
+    /// 201 with a body: a record was created.
+    Created(Value),
+    /// 204: a record was updated or deleted.
+    NoContent,
+}
+
 /// 401 INVALID_SESSION_ID: what a client sees for a missing, unknown or revoked token.
 fn invalid_session() -> Answer {
     RestError::new("INVALID_SESSION_ID", "Session expired or invalid").answer(None)

@@ -8,8 +8,7 @@
 use hyper::Method;
 use serde_json::{Map, Value, json};
 
-use super::RestError;
-use super::data::{DataRequest, Reply};
+use super::{DataRequest, Reply, RestError};
 use crate::state::State;
 use crate::store::{SObject, Store};
 

@@ -294,7 +294,7 @@ fn route(state: &State, reached: &Reached<'_>, request: &Parts, body: &[u8]) -> 
         }
         _ if is_rest(path) => data::data(
             state,
-            &data::DataRequest {
+            &api::DataRequest {
                 method: &method_override(method, request.uri.query()),
                 path,
                 query_string: request.uri.query(),

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::StoreError;
+use super::error::StoreError;
 
 /// The longest query accepted, as Salesforce's 100,000 characters.
 pub const MAX_QUERY_CHARS: usize = 100_000;
