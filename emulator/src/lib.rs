@@ -10,7 +10,7 @@
 //! error bodies, the REST calls a
 //! client makes after login (userinfo, the identity URL, the version list, `limits`,
 //! SOQL `query` with paging, describe, records by id and `composite/sobjects`, on
-//! seeded in-memory data; see `rest.rs` and `sobjects.rs`), an optional mutual-TLS
+//! seeded in-memory data; see `api/data.rs` and `api/sobjects.rs`), an optional mutual-TLS
 //! port, a request log and fault injection.
 //! Every response carries a `Date` header, from which clients measure clock offset.
 //!

@@ -2,7 +2,7 @@
 //! The REST API: `/services/data/` (no token needed), and under each version
 //! `/services/data/vNN.0`: its resource list, `limits`, `query` and `queryAll` (with
 //! `nextRecordsUrl` pages), `tooling/query`, and the object resources of
-//! [`sobjects`](super::sobjects).
+//! [`sobjects`].
 
 use std::collections::VecDeque;
 

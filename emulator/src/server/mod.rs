@@ -1,6 +1,6 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 //! Connections, TLS, routing, faults and the admin endpoints; the endpoints themselves
-//! are in [`api`](crate::api).
+//! are in [`api`].
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -47,7 +47,7 @@ pub(crate) struct State {
     /// cursors over them.
     store: RwLock<Store>,
     cursors: Mutex<Cursors>,
-    /// This run's secret, which every admin request must carry (see [`ADMIN_HEADER`]).
+    /// This run's secret, which every admin request must carry (see [`ADMIN_HEADER`](crate::ADMIN_HEADER)).
     admin_secret: String,
 }
 
