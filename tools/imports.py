@@ -1,52 +1,87 @@
 #!/usr/bin/env python3
-"""The import graph of a Rust crate's top-level modules, and its cycles.
+"""The import graph of a Rust crate's modules, and its cycles.
 
-    python3 tools/imports.py src            # the core
-    python3 tools/imports.py emulator/src   # the emulator
+    python3 tools/imports.py src                       # the core
+    python3 tools/imports.py emulator/src              # the emulator
+    python3 tools/imports.py --depth 2 emulator/src    # its layers' files: store/soql, ...
 
 A module is a file or folder directly under the source folder (`cache/` with everything in
-it is `cache`); an edge a -> b is a `crate::b` path written anywhere in a (in `use` lines or
-inline; `super::b` in a file directly under the folder), tests included. Prints each module's imports, then every cycle (strongly connected
-component of more than one module): the rooms that cannot be changed one at a time.
+it is `cache`); with `--depth 2`, a file or folder one level down is one too (`store/soql`,
+while `store/mod.rs` is `store`). An edge a -> b is a path to b written anywhere in a (in
+`use` lines or inline), tests included: `crate::b`, `super::b` (from the module above a's
+file), or `b::` where a's file declares `mod b;`. Prints each module's imports, then every
+cycle (strongly connected component of more than one module): the rooms that cannot be
+changed one at a time.
 """
 
+import argparse
 import re
-import sys
 from pathlib import Path
 
-CRATE_PATH = re.compile(r"\bcrate::([a-z_][a-z0-9_]*)")
-# `use crate::{a, b::c}` names several modules in one line.
-CRATE_GROUP = re.compile(r"\bcrate::\{([^}]*)\}")
-# In a file directly under the source folder, `super::` is the crate root too.
-SUPER_PATH = re.compile(r"\bsuper::([a-z_][a-z0-9_]*)")
-SUPER_GROUP = re.compile(r"\bsuper::\{([^}]*)\}")
+IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+# `crate::a::b::c`: the longest prefix that names a module is the one imported.
+CRATE_PATH = re.compile(rf"\bcrate::((?:{IDENT}::)*{IDENT})")
+# `use crate::{a, b::c}` or `crate::a::{self, b}` name several modules in one line.
+CRATE_GROUP = re.compile(rf"\bcrate::((?:{IDENT}::)*)\{{([^}}]*)\}}")
+SUPER_PATH = re.compile(rf"\bsuper::((?:{IDENT}::)*{IDENT})")
+SUPER_GROUP = re.compile(rf"\bsuper::((?:{IDENT}::)*)\{{([^}}]*)\}}")
+# A file's inline `mod tests`, where `super::` is the file's own module.
+TESTS = re.compile(r"^#\[cfg\(test\)\]\s*\nmod \w+ \{", re.MULTILINE)
+CHILD = re.compile(rf"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+({IDENT})\s*;", re.MULTILINE)
+
+Module = tuple[str, ...]
 
 
-def modules(root: Path) -> dict[str, list[Path]]:
-    found: dict[str, list[Path]] = {}
-    for path in sorted(root.rglob("*.rs")):
-        top = path.relative_to(root).parts[0].removesuffix(".rs")
-        if top in ("lib", "main"):
-            continue
-        found.setdefault(top, []).append(path)
+def module_of(root: Path, path: Path) -> Module:
+    """`store/soql.rs` -> (store, soql); `store/mod.rs` -> (store,); `lib.rs` -> ()."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "mod" or (len(parts) == 1 and parts[0] in ("lib", "main")):
+        parts.pop()
+    return tuple(parts)
+
+
+def named(text: str, path_re: re.Pattern, group_re: re.Pattern) -> list[list[str]]:
+    """The paths after `crate::` (or `super::`), split at `::`, groups expanded."""
+    found = [m.split("::") for m in path_re.findall(text)]
+    for prefix, group in group_re.findall(text):
+        for part in group.split(","):
+            part = part.strip()
+            if part:
+                found.append(prefix.split("::")[:-1] + part.split("::"))
     return found
 
 
-def graph(root: Path) -> dict[str, set[str]]:
-    mods = modules(root)
-    edges: dict[str, set[str]] = {name: set() for name in mods}
-    for name, paths in mods.items():
-        for path in paths:
-            text = path.read_text()
-            top_level = path.parent == root
-            paths, groups = CRATE_PATH.findall(text), CRATE_GROUP.findall(text)
-            if top_level:
-                paths += SUPER_PATH.findall(text)
-                groups += SUPER_GROUP.findall(text)
-            names = set(paths)
-            for group in groups:
-                names.update(part.strip().split("::")[0] for part in group.split(","))
-            edges[name].update(n for n in names if n in mods and n != name)
+def graph(root: Path, depth: int = 1) -> dict[str, set[str]]:
+    files = {path: module_of(root, path) for path in sorted(root.rglob("*.rs"))}
+    known = set(files.values())
+
+    def node(module: Module) -> str | None:
+        return "/".join(module[:depth]) or None
+
+    def target(base: Module, names: list[str]) -> str | None:
+        # `super::Item` imports the module above, when it is one (not the crate root).
+        longest = base or None
+        for end in range(1, len(names) + 1):
+            if base + tuple(names[:end]) in known:
+                longest = base + tuple(names[:end])
+        return node(longest) if longest else None
+
+    edges: dict[str, set[str]] = {n: set() for m in known if (n := node(m))}
+    for path, module in files.items():
+        name = node(module)
+        if name is None:
+            continue
+        text = path.read_text()
+        targets = [target((), names) for names in named(text, CRATE_PATH, CRATE_GROUP)]
+        if module:
+            tests = TESTS.search(text)
+            code, test_code = (text[: tests.start()], text[tests.start() :]) if tests else (text, "")
+            for base, part in ((module[:-1], code), (module, test_code)):
+                targets += [target(base, n) for n in named(part, SUPER_PATH, SUPER_GROUP)]
+        for child in CHILD.findall(text):
+            if re.search(rf"(?<![\w:]){child}::", text):
+                targets.append(target(module, [child]))
+        edges[name].update(t for t in targets if t and t != name)
     return edges
 
 
@@ -86,9 +121,15 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def main() -> None:
-    if len(sys.argv) != 2 or not Path(sys.argv[1]).is_dir():
-        raise SystemExit("usage: tools/imports.py <crate source folder, e.g. src>")
-    edges = graph(Path(sys.argv[1]))
+    parser = argparse.ArgumentParser(description="The import graph of a Rust crate.")
+    parser.add_argument("source", type=Path, help="the crate's source folder, e.g. src")
+    parser.add_argument(
+        "--depth", type=int, default=1, help="module levels shown (1: top-level modules)"
+    )
+    args = parser.parse_args()
+    if not args.source.is_dir() or args.depth < 1:
+        parser.error("needs a source folder and a depth of at least 1")
+    edges = graph(args.source, args.depth)
     for name in sorted(edges):
         print(f"{name} -> {', '.join(sorted(edges[name])) or '(nothing)'}")
     found = cycles(edges)

@@ -16,8 +16,8 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
-use super::data::{self, Field, SObjectData, Store};
-use super::soql;
+use crate::org::objects::{Field, SObjectData};
+use crate::store::{self, Store, soql};
 
 /// Every field type, and records with values of each (nulls among them).
 static STORE: LazyLock<Store> = LazyLock::new(|| {
@@ -54,7 +54,7 @@ static STORE: LazyLock<Store> = LazyLock::new(|| {
         records,
     };
     Store::new(
-        data::objects(&[every_type]).expect("a valid object"),
+        store::objects(&[every_type]).expect("a valid object"),
         usize::MAX,
     )
 });

@@ -10,7 +10,7 @@
 //! error bodies, the REST calls a
 //! client makes after login (userinfo, the identity URL, the version list, `limits`,
 //! SOQL `query` with paging, describe, records by id and `composite/sobjects`, on
-//! seeded in-memory data; see `rest.rs` and `sobjects.rs`), an optional mutual-TLS
+//! seeded in-memory data; see `api/data.rs` and `api/sobjects.rs`), an optional mutual-TLS
 //! port, a request log and fault injection.
 //! Every response carries a `Date` header, from which clients measure clock offset.
 //!
@@ -122,20 +122,14 @@
 //! without `--port-file` prints it on stderr. It is the run's own, not a Salesforce
 //! credential.
 
-mod config;
-mod data;
-mod faults;
+mod api;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod log;
-mod metadata;
-mod rest;
+mod org;
 mod server;
-mod sobjects;
-mod soql;
-mod tls;
-mod token;
+mod state;
+mod store;
 
 use std::fmt;
 use std::net::{Ipv4Addr, TcpListener};
@@ -147,17 +141,18 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
-pub use config::{
+pub use org::config::{
     ConnectedApp, EmulatorConfig, ExternalClientApp, JWT_DISABLED_ERROR,
     JWT_DISABLED_ERROR_DESCRIPTION, PermittedUsers, User,
 };
-pub use data::{Field, SObjectData};
-pub use faults::{Fault, FaultAction};
-pub use log::LogEntry;
-pub use metadata::{AppMetadata, derived_consumer_key};
+pub use org::faults::{Fault, FaultAction};
+pub use org::metadata::{AppMetadata, derived_consumer_key};
+pub use org::objects::{Field, SObjectData};
+pub use state::log::LogEntry;
 
-use server::{Port, State};
+use server::{Port, tls};
 use sfjwt::{Error, Result};
+use state::State;
 
 /// A name the emulator's certificate also holds, for tests that reach it through a
 /// proxy: sfjwt never proxies loopback targets, so a test of proxying logs in at
@@ -235,7 +230,10 @@ impl Emulator {
     /// Checks `config`, generates the TLS material, binds the ports and serves them
     /// from a runtime of its own. Returns once the ports accept connections.
     pub fn start(config: EmulatorConfig, options: StartOptions) -> Result<Emulator> {
-        let org = config::Org::new(&config)?;
+        let org = org::config::Org::new(&config)?;
+        // Checked right after the org, in the order a config has always failed in; the
+        // store, not the org, holds the checked objects.
+        let objects = store::with_room(store::objects(&config.objects)?, config.max_records)?;
         if options.mtls_port.is_some() && org.mtls_certificates.is_empty() {
             return Err(Error::config(
                 "mtls_certificates",
@@ -247,13 +245,14 @@ impl Emulator {
             &org.my_domain,
         )?;
         let my_domain = org.my_domain.clone();
-        let log = log::RequestLog::new(options.log_file.as_deref(), org.request_log_capacity)?;
-        let admin_secret = server::random_bytes::<32>()
+        let log =
+            state::log::RequestLog::new(options.log_file.as_deref(), org.request_log_capacity)?;
+        let admin_secret = api::random_bytes::<32>()
             .map(|bytes| bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
             .ok_or_else(|| {
                 Error::Internal("emulator: no randomness for the admin secret".into())
             })?;
-        let state = Arc::new(State::new(org, config.faults, log, admin_secret));
+        let state = Arc::new(State::new(org, objects, config.faults, log, admin_secret));
 
         let listener = bind(options.port)?;
         let port = local_port(&listener)?;

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-use super::data::{self, SObject, SObjectData, SObjectFile};
 use super::faults::Fault;
 use super::metadata::AppMetadata;
+use super::objects::{SObjectData, SObjectFile};
 use sfjwt::{Error, Result};
 
 /// The emulated org. `Default` is an org with no apps and no users; build one in code
@@ -557,16 +557,16 @@ fn read_text(path: &Path, key: &str) -> Result<String> {
 
 /// An app of either kind with its certificate's key parsed.
 #[derive(Debug)]
-pub(super) struct App {
-    pub(super) kind: AppKind,
-    pub(super) has_api_scope: bool,
+pub(crate) struct App {
+    pub(crate) kind: AppKind,
+    pub(crate) has_api_scope: bool,
     /// `None` only for an External Client App whose JWT Bearer flow is off.
-    pub(super) public_key: Option<UnparsedPublicKey<Vec<u8>>>,
+    pub(crate) public_key: Option<UnparsedPublicKey<Vec<u8>>>,
 }
 
 /// What tells the two kinds of app apart at login.
 #[derive(Debug)]
-pub(super) enum AppKind {
+pub(crate) enum AppKind {
     Connected {
         admin_approved_only: bool,
         assigned_users: Vec<String>,
@@ -582,43 +582,41 @@ pub(super) enum AppKind {
 
 /// A user with its id settled.
 #[derive(Debug)]
-pub(super) struct OrgUser {
-    pub(super) username: String,
-    pub(super) user_id: String,
-    pub(super) approved: bool,
-    pub(super) active: bool,
-    pub(super) ip_restricted: bool,
-    pub(super) permission_sets: Vec<String>,
+pub(crate) struct OrgUser {
+    pub(crate) username: String,
+    pub(crate) user_id: String,
+    pub(crate) approved: bool,
+    pub(crate) active: bool,
+    pub(crate) ip_restricted: bool,
+    pub(crate) permission_sets: Vec<String>,
 }
 
 /// The checked configuration the server runs on.
 #[derive(Debug)]
-pub(super) struct Org {
-    pub(super) org_id: String,
-    pub(super) newest_api_major: u32,
-    pub(super) max_assertion_lifetime_secs: Option<u64>,
-    pub(super) clock_skew_secs: i64,
-    pub(super) login_rate_limit_per_hour: u32,
-    pub(super) audiences: Vec<String>,
+pub(crate) struct Org {
+    pub(crate) org_id: String,
+    pub(crate) newest_api_major: u32,
+    pub(crate) max_assertion_lifetime_secs: Option<u64>,
+    pub(crate) clock_skew_secs: i64,
+    pub(crate) login_rate_limit_per_hour: u32,
+    pub(crate) audiences: Vec<String>,
     /// Lowercase, checked to be a host name.
-    pub(super) my_domain: String,
+    pub(crate) my_domain: String,
     /// Connected apps and External Client Apps, by consumer key.
-    pub(super) apps: HashMap<String, App>,
-    pub(super) users: HashMap<String, OrgUser>,
-    pub(super) mtls_certificates: Vec<CertificateDer<'static>>,
-    /// Checked, with their ids; the server's store takes them.
-    pub(super) objects: Vec<SObject>,
+    pub(crate) apps: HashMap<String, App>,
+    pub(crate) users: HashMap<String, OrgUser>,
+    pub(crate) mtls_certificates: Vec<CertificateDer<'static>>,
     /// At least as many as `objects` hold.
-    pub(super) max_records: usize,
+    pub(crate) max_records: usize,
     /// At least 1.
-    pub(super) max_sessions: usize,
-    pub(super) request_log_capacity: usize,
+    pub(crate) max_sessions: usize,
+    pub(crate) request_log_capacity: usize,
 }
 
 impl Org {
     /// Checks `config`: certificates parse and hold RSA keys, names are unique, the API
     /// version has the form `NN.0`, and faults are answerable.
-    pub(super) fn new(config: &EmulatorConfig) -> Result<Org> {
+    pub(crate) fn new(config: &EmulatorConfig) -> Result<Org> {
         let newest_api_major = parse_api_version(&config.newest_api_version)
             .filter(|major| (1..=999).contains(major))
             .ok_or_else(|| {
@@ -727,7 +725,6 @@ impl Org {
             apps,
             users,
             mtls_certificates,
-            objects: with_room(data::objects(&config.objects)?, config.max_records)?,
             max_records: config.max_records,
             max_sessions,
             request_log_capacity: config.request_log_capacity,
@@ -735,20 +732,8 @@ impl Org {
     }
 }
 
-/// The seeded objects, when `max_records` holds them all.
-fn with_room(objects: Vec<SObject>, max_records: usize) -> Result<Vec<SObject>> {
-    let held: usize = objects.iter().map(SObject::record_count).sum();
-    if held > max_records {
-        return Err(Error::config(
-            "max_records",
-            format!("the objects hold {held} records, more than max_records ({max_records})"),
-        ));
-    }
-    Ok(objects)
-}
-
 /// `"62.0"` → 62. Salesforce versions always end in `.0`.
-pub(super) fn parse_api_version(version: &str) -> Option<u32> {
+pub(crate) fn parse_api_version(version: &str) -> Option<u32> {
     let major = version.strip_suffix(".0")?;
     if major.is_empty() || !major.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -795,7 +780,7 @@ fn check_my_domain(my_domain: &str) -> Result<String> {
 }
 
 /// The PKCS#1 RSA public key of the first certificate in `pem`, ready to verify RS256.
-pub(super) fn rsa_public_key(pem: &str, consumer_key: &str) -> Result<UnparsedPublicKey<Vec<u8>>> {
+pub(crate) fn rsa_public_key(pem: &str, consumer_key: &str) -> Result<UnparsedPublicKey<Vec<u8>>> {
     let key = format!("apps[{consumer_key}].certificate");
     let der = CertificateDer::from_pem_slice(pem.as_bytes())
         .map_err(|e| Error::config(&key, format!("not a PEM certificate: {e}")))?;

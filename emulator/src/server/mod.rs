@@ -1,14 +1,11 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! Connections, routing, faults and the admin endpoints; the endpoints themselves are
-//! in `token` and `rest`.
+//! Connections, TLS, routing, faults and the admin endpoints; the endpoints themselves
+//! are in [`api`].
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use aws_lc_rs::constant_time;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, DATE, HOST, HeaderMap, HeaderValue};
@@ -17,16 +14,19 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use super::config::Org;
-use super::data::Store;
-use super::faults::{self, Fault, FaultAction, FaultPlan, ResponseBody};
-use super::log::{LogEntry, Outcome, RequestLog, now_rfc3339};
-use super::rest::Cursors;
-use super::{ADMIN_HEADER, rest, token};
+pub(crate) mod faults;
+pub(crate) mod tls;
+
+use crate::ADMIN_HEADER;
+use crate::api::{self, Answer, Reached, data, identity, json_response, token};
+use crate::org::faults::{Fault, FaultAction};
+use crate::state::State;
+use crate::state::log::{LogEntry, Outcome, now_rfc3339};
+use faults::ResponseBody;
 
 /// The largest request body read; Salesforce's token requests are a few KiB.
 const MAX_BODY: usize = 64 * 1024;
@@ -40,181 +40,18 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of an oversized body is read (and discarded) before answering 413.
 const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
 
-/// A logged-in session.
-#[derive(Debug, Clone)]
-pub(super) struct Session {
-    pub(super) username: String,
-    pub(super) user_id: String,
-    pub(super) id_url: String,
-}
-
-/// The sessions held, by token, and their tokens oldest first (each token is random
-/// and issued once, so the two always hold the same tokens).
-#[derive(Debug, Default)]
-struct Sessions {
-    by_token: HashMap<String, Session>,
-    order: VecDeque<String>,
-}
-
-/// Everything the requests share.
-#[derive(Debug)]
-pub(super) struct State {
-    pub(super) org: Org,
-    sessions: Mutex<Sessions>,
-    logins: Mutex<HashMap<String, VecDeque<Instant>>>,
-    login_count: AtomicUsize,
-    api_calls: AtomicU64,
-    /// Completed TLS handshakes (on every port): one per connection a client opened.
-    handshakes: AtomicU64,
-    faults: Mutex<FaultPlan>,
-    log: RequestLog,
-    /// The org's records (seeded, then written by REST calls), and the open query
-    /// cursors over them.
-    store: RwLock<Store>,
-    cursors: Mutex<Cursors>,
-    /// This run's secret, which every admin request must carry (see [`ADMIN_HEADER`]).
-    admin_secret: String,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The data stays consistent across a panic in another request (each update is a
-    // single insert or removal), so poisoning is not a reason to stop serving.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl State {
-    pub(super) fn new(
-        mut org: Org,
-        faults: Vec<Fault>,
-        log: RequestLog,
-        admin_secret: String,
-    ) -> State {
-        let objects = std::mem::take(&mut org.objects);
-        let max_records = org.max_records;
-        State {
-            org,
-            sessions: Mutex::default(),
-            logins: Mutex::new(HashMap::new()),
-            login_count: AtomicUsize::new(0),
-            api_calls: AtomicU64::new(0),
-            handshakes: AtomicU64::new(0),
-            faults: Mutex::new(FaultPlan::new(faults)),
-            log,
-            store: RwLock::new(Store::new(objects, max_records)),
-            cursors: Mutex::default(),
-            admin_secret,
-        }
-    }
-
-    /// Holds a new session, ending the oldest beyond `max_sessions`.
-    pub(super) fn add_session(&self, token: String, session: Session) {
-        let mut sessions = lock(&self.sessions);
-        sessions.order.push_back(token.clone());
-        sessions.by_token.insert(token, session);
-        while sessions.by_token.len() > self.org.max_sessions {
-            let Some(oldest) = sessions.order.pop_front() else {
-                break;
-            };
-            sessions.by_token.remove(&oldest);
-        }
-        self.login_count.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// The session of a bearer token; counts as an API call.
-    pub(super) fn session(&self, token: &str) -> Option<Session> {
-        let session = lock(&self.sessions).by_token.get(token).cloned()?;
-        self.api_calls.fetch_add(1, Ordering::Relaxed);
-        Some(session)
-    }
-
-    pub(super) fn store(&self) -> RwLockReadGuard<'_, Store> {
-        self.store.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The store, to write; a write is checked before it changes anything, so a panic
-    /// cannot leave it half done.
-    pub(super) fn store_mut(&self) -> RwLockWriteGuard<'_, Store> {
-        self.store.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(super) fn cursors(&self) -> MutexGuard<'_, Cursors> {
-        lock(&self.cursors)
-    }
-
-    pub(super) fn api_calls(&self) -> u64 {
-        self.api_calls.load(Ordering::Relaxed)
-    }
-
-    pub(super) fn logins(&self) -> MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
-        lock(&self.logins)
-    }
-
-    pub(super) fn login_count(&self) -> usize {
-        self.login_count.load(Ordering::Relaxed)
-    }
-
-    pub(super) fn tls_handshakes(&self) -> u64 {
-        self.handshakes.load(Ordering::Relaxed)
-    }
-
-    /// Invalidates every token; returns how many there were.
-    pub(super) fn revoke_tokens(&self) -> usize {
-        let mut sessions = lock(&self.sessions);
-        let count = sessions.by_token.len();
-        *sessions = Sessions::default();
-        count
-    }
-
-    pub(super) fn faults_pending(&self) -> u32 {
-        lock(&self.faults).pending()
-    }
-
-    pub(super) fn set_faults(&self, faults: Vec<Fault>) {
-        *lock(&self.faults) = FaultPlan::new(faults);
-    }
-
-    pub(super) fn log(&self) -> Vec<LogEntry> {
-        self.log.entries()
-    }
-
-    pub(super) fn admin_secret(&self) -> &str {
-        &self.admin_secret
-    }
-
-    /// Whether a request carries this run's admin secret, compared in constant time so
-    /// that the answer's timing does not tell how much of a guess was right.
-    fn is_admin(&self, headers: &HeaderMap) -> bool {
-        headers.get(ADMIN_HEADER).is_some_and(|given| {
-            constant_time::verify_slices_are_equal(given.as_bytes(), self.admin_secret.as_bytes())
-                .is_ok()
-        })
-    }
-}
-
 /// One listening port.
 #[derive(Debug)]
-pub(super) struct Port {
+pub(crate) struct Port {
     /// `"tls"` or `"mtls"`.
-    pub(super) kind: &'static str,
+    pub(crate) kind: &'static str,
     /// The port number.
-    pub(super) number: u16,
+    pub(crate) number: u16,
     /// The `instance_url` given to clients that log in through this port's generic
     /// host (`https://127.0.0.1:<port>`).
-    pub(super) base_url: String,
+    pub(crate) base_url: String,
     /// The same for the org's My Domain (`https://<my domain>:<port>`).
-    pub(super) my_domain_url: String,
-}
-
-/// How a request reached the emulator: which host, so which base URL it is answered
-/// with.
-#[derive(Debug)]
-pub(super) struct Reached<'a> {
-    /// Through the org's My Domain, not a generic login host.
-    pub(super) my_domain: bool,
-    /// The port the request came in on.
-    pub(super) port: u16,
-    /// The base of `instance_url`, `id` and the REST URLs answered.
-    pub(super) base_url: &'a str,
+    pub(crate) my_domain_url: String,
 }
 
 /// The host a request names, lowercased, without port or trailing dot: from an
@@ -263,10 +100,8 @@ impl std::fmt::Display for DropConnection {
 
 impl std::error::Error for DropConnection {}
 
-pub(super) type Answer = (Response<Full<Bytes>>, Outcome);
-
 /// Accepts connections until the runtime shuts down.
-pub(super) async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     port: Arc<Port>,
@@ -302,7 +137,7 @@ async fn connection(
     let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
         return;
     };
-    state.handshakes.fetch_add(1, Ordering::Relaxed);
+    state.count_handshake();
     let client_certificate = tls
         .get_ref()
         .1
@@ -353,7 +188,7 @@ async fn answer(
     // is read first even for a refusal, so that the connection stays usable.
     if let Some(admin_path) = path.strip_prefix("/__emulator/") {
         let body = read_body(&parts.headers, body, MAX_BODY).await?;
-        let response = if state.is_admin(&parts.headers) {
+        let response = if is_admin(&state, &parts.headers) {
             admin(&state, &parts.method, admin_path, body)
         } else {
             admin_forbidden()
@@ -362,7 +197,7 @@ async fn answer(
     }
     let host = request_host(&parts);
     let record = |status: u16, outcome: Outcome| {
-        state.log.record(LogEntry {
+        state.record(LogEntry {
             time: now_rfc3339(),
             port_kind: connection.port.kind.to_owned(),
             host: host.clone(),
@@ -375,7 +210,7 @@ async fn answer(
             consumer_key: outcome.consumer_key,
         });
     };
-    let fault = lock(&state.faults).take(path);
+    let fault = state.take_fault(path);
     if fault == Some(FaultAction::Drop) {
         record(0, Outcome::new("fault: drop"));
         return Err(DropConnection);
@@ -414,7 +249,7 @@ async fn answer(
     };
     let (response, mut outcome) = match body {
         Body::Complete(body) => route(&state, &reached, &parts, &body),
-        Body::TooLarge if is_rest(path) => rest::too_large(),
+        Body::TooLarge if is_rest(path) => api::too_large(),
         Body::TooLarge => too_large(),
     };
     if let Some(ms) = delayed {
@@ -447,19 +282,19 @@ fn route(state: &State, reached: &Reached<'_>, request: &Parts, body: &[u8]) -> 
         }
         "/services/oauth2/userinfo" => {
             if method != Method::GET && method != Method::POST {
-                return rest::method_not_allowed(method, &[Method::GET, Method::POST]);
+                return api::method_not_allowed(method, &[Method::GET, Method::POST]);
             }
-            rest::userinfo(state, &request.headers, base_url)
+            identity::userinfo(state, &request.headers, base_url)
         }
         _ if path.starts_with("/id/") => {
             if method != Method::GET && method != Method::POST {
-                return rest::method_not_allowed(method, &[Method::GET, Method::POST]);
+                return api::method_not_allowed(method, &[Method::GET, Method::POST]);
             }
-            rest::identity(state, path, &request.headers, base_url)
+            identity::identity(state, path, &request.headers, base_url)
         }
-        _ if is_rest(path) => rest::data(
+        _ if is_rest(path) => data::data(
             state,
-            &rest::DataRequest {
+            &api::DataRequest {
                 method: &method_override(method, request.uri.query()),
                 path,
                 query_string: request.uri.query(),
@@ -467,7 +302,7 @@ fn route(state: &State, reached: &Reached<'_>, request: &Parts, body: &[u8]) -> 
                 body,
             },
         ),
-        _ => rest::not_found(),
+        _ => api::not_found(),
     }
 }
 
@@ -548,6 +383,15 @@ async fn read_body(
         .unwrap_or(Err(DropConnection))
 }
 
+/// Whether a request carries this run's admin secret, compared in constant time so
+/// that the answer's timing does not tell how much of a guess was right.
+fn is_admin(state: &State, headers: &HeaderMap) -> bool {
+    headers.get(ADMIN_HEADER).is_some_and(|given| {
+        constant_time::verify_slices_are_equal(given.as_bytes(), state.admin_secret().as_bytes())
+            .is_ok()
+    })
+}
+
 /// 403 for an admin request without this run's secret, saying where the secret is.
 fn admin_forbidden() -> Response<Full<Bytes>> {
     json_response(
@@ -607,44 +451,6 @@ fn admin(state: &State, method: &Method, path: &str, body: Body) -> Response<Ful
                 &json!({"error": "server_error", "error_description": e.to_string()}),
             ),
         },
-        _ => rest::not_found().0,
+        _ => api::not_found().0,
     }
-}
-
-/// A JSON response with Salesforce's content type.
-pub(super) fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("application/json;charset=UTF-8"),
-    );
-    response
-}
-
-/// The bearer token of `Authorization: Bearer …` (or Salesforce's older `OAuth …`).
-pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(hyper::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("oauth"))
-        .then(|| token.trim())
-}
-
-/// Unpredictable bytes for tokens and signatures; `None` only if the OS has no
-/// entropy source, which the caller answers with a 500.
-pub(super) fn random_bytes<const N: usize>() -> Option<[u8; N]> {
-    let mut bytes = [0u8; N];
-    SystemRandom::new().fill(&mut bytes).ok()?;
-    Some(bytes)
-}
-
-/// 500, for what should never happen.
-pub(super) fn server_error(outcome: &str) -> Answer {
-    (
-        json_response(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &json!([{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error occurred."}]),
-        ),
-        Outcome::new(outcome),
-    )
 }

@@ -20,13 +20,13 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTi
 use sfjwt::{Error, Result};
 
 /// The TLS material of one emulator run.
-pub(super) struct Tls {
+pub(crate) struct Tls {
     /// The CA certificate, PEM, for clients to trust.
-    pub(super) ca_pem: String,
+    pub(crate) ca_pem: String,
     /// For the plain TLS port.
-    pub(super) server: Arc<ServerConfig>,
+    pub(crate) server: Arc<ServerConfig>,
     /// For the mutual-TLS port, when configured.
-    pub(super) mtls: Option<Arc<ServerConfig>>,
+    pub(crate) mtls: Option<Arc<ServerConfig>>,
 }
 
 fn internal(what: &str) -> impl Fn(rcgen::Error) -> Error + '_ {
@@ -39,7 +39,7 @@ impl Tls {
     /// send loopback traffic to one) and the org's `my_domain` (a checked host name), so
     /// that clients verify each for real; with `mtls_allowed`, also a config that
     /// demands one of those client certificates.
-    pub(super) fn generate(
+    pub(crate) fn generate(
         mtls_allowed: Option<&[CertificateDer<'static>]>,
         my_domain: &str,
     ) -> Result<Tls> {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::rest::RestError;
+use super::error::StoreError;
 
 /// The longest query accepted, as Salesforce's 100,000 characters.
 pub const MAX_QUERY_CHARS: usize = 100_000;
@@ -119,7 +119,7 @@ impl Token {
 
 const SYMBOLS: [&str; 10] = ["!=", "<>", "<=", ">=", "=", "<", ">", "(", ")", ","];
 
-fn tokenize(text: &str) -> Result<Vec<Token>, RestError> {
+fn tokenize(text: &str) -> Result<Vec<Token>, StoreError> {
     let mut tokens = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some(&(at, c)) = chars.peek() {
@@ -135,10 +135,10 @@ fn tokenize(text: &str) -> Result<Vec<Token>, RestError> {
                         Some((_, 'n')) => value.push('\n'),
                         Some((_, 't')) => value.push('\t'),
                         Some((_, escaped)) => value.push(escaped),
-                        None => return Err(RestError::malformed_query("unterminated string")),
+                        None => return Err(StoreError::malformed_query("unterminated string")),
                     },
                     Some((_, other)) => value.push(other),
-                    None => return Err(RestError::malformed_query("unterminated string")),
+                    None => return Err(StoreError::malformed_query("unterminated string")),
                 }
             }
             tokens.push(Token::Text(value));
@@ -149,7 +149,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, RestError> {
                 .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
                 .map_or(text.len(), |(i, _)| at + i);
             let number = text[at..end].parse().map_err(|_| {
-                RestError::malformed_query(format!("unexpected token: '{}'", &text[at..end]))
+                StoreError::malformed_query(format!("unexpected token: '{}'", &text[at..end]))
             })?;
             tokens.push(Token::Number(number));
             while chars.peek().is_some_and(|&(i, _)| i < end) {
@@ -170,7 +170,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, RestError> {
                 chars.next();
             }
         } else {
-            return Err(RestError::malformed_query(format!(
+            return Err(StoreError::malformed_query(format!(
                 "unexpected token: '{c}'"
             )));
         }
@@ -186,9 +186,9 @@ fn is_number_start(text: &str, at: usize) -> bool {
 }
 
 /// Parses a query.
-pub fn parse(text: &str) -> Result<Query, RestError> {
+pub fn parse(text: &str) -> Result<Query, StoreError> {
     if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(RestError::malformed_query(format!(
+        return Err(StoreError::malformed_query(format!(
             "the query is longer than {MAX_QUERY_CHARS} characters"
         )));
     }
@@ -203,8 +203,8 @@ pub fn parse(text: &str) -> Result<Query, RestError> {
     }
 }
 
-fn unexpected(token: &Token) -> RestError {
-    RestError::malformed_query(format!("unexpected token: '{}'", token.shown()))
+fn unexpected(token: &Token) -> StoreError {
+    StoreError::malformed_query(format!("unexpected token: '{}'", token.shown()))
 }
 
 struct Parser {
@@ -229,7 +229,7 @@ impl Parser {
         found
     }
 
-    fn expect_keyword(&mut self, keyword: &str) -> Result<(), RestError> {
+    fn expect_keyword(&mut self, keyword: &str) -> Result<(), StoreError> {
         if self.eat_keyword(keyword) {
             Ok(())
         } else {
@@ -245,7 +245,7 @@ impl Parser {
         found
     }
 
-    fn expect_symbol(&mut self, symbol: &str) -> Result<(), RestError> {
+    fn expect_symbol(&mut self, symbol: &str) -> Result<(), StoreError> {
         if self.eat_symbol(symbol) {
             Ok(())
         } else {
@@ -253,20 +253,20 @@ impl Parser {
         }
     }
 
-    fn unexpected_here(&self, expected: &str) -> RestError {
+    fn unexpected_here(&self, expected: &str) -> StoreError {
         match self.peek() {
-            Some(token) => RestError::malformed_query(format!(
+            Some(token) => StoreError::malformed_query(format!(
                 "unexpected token: '{}', expecting {expected}",
                 token.shown()
             )),
-            None => {
-                RestError::malformed_query(format!("unexpected end of query, expecting {expected}"))
-            }
+            None => StoreError::malformed_query(format!(
+                "unexpected end of query, expecting {expected}"
+            )),
         }
     }
 
     /// A field or object name: a word that is not a keyword of the clause after it.
-    fn name(&mut self, what: &str) -> Result<String, RestError> {
+    fn name(&mut self, what: &str) -> Result<String, StoreError> {
         match self.peek() {
             Some(Token::Word(word)) if !is_reserved(word) => {
                 let word = word.clone();
@@ -277,7 +277,7 @@ impl Parser {
         }
     }
 
-    fn count(&mut self) -> Result<usize, RestError> {
+    fn count(&mut self) -> Result<usize, StoreError> {
         match self.peek() {
             Some(&Token::Number(n)) if n >= 0.0 && n.fract() == 0.0 && n <= 1e9 => {
                 self.next += 1;
@@ -287,7 +287,7 @@ impl Parser {
         }
     }
 
-    fn query(&mut self) -> Result<Query, RestError> {
+    fn query(&mut self) -> Result<Query, StoreError> {
         self.expect_keyword("SELECT")?;
         let select = if self.is_keyword("COUNT") {
             self.next += 1;
@@ -361,7 +361,7 @@ impl Parser {
     }
 
     /// `a OR b OR ...`, read in a loop: a chain of any length is one node.
-    fn or(&mut self, depth: usize) -> Result<Condition, RestError> {
+    fn or(&mut self, depth: usize) -> Result<Condition, StoreError> {
         let mut terms = vec![self.and(depth)?];
         while self.eat_keyword("OR") {
             terms.push(self.and(depth)?);
@@ -369,7 +369,7 @@ impl Parser {
         Ok(chain(terms, Condition::Or))
     }
 
-    fn and(&mut self, depth: usize) -> Result<Condition, RestError> {
+    fn and(&mut self, depth: usize) -> Result<Condition, StoreError> {
         let mut terms = vec![self.unary(depth)?];
         while self.eat_keyword("AND") {
             terms.push(self.unary(depth)?);
@@ -377,9 +377,9 @@ impl Parser {
         Ok(chain(terms, Condition::And))
     }
 
-    fn unary(&mut self, depth: usize) -> Result<Condition, RestError> {
+    fn unary(&mut self, depth: usize) -> Result<Condition, StoreError> {
         if depth >= MAX_DEPTH {
-            return Err(RestError::malformed_query("conditions nested too deeply"));
+            return Err(StoreError::malformed_query("conditions nested too deeply"));
         }
         if self.eat_keyword("NOT") {
             return Ok(Condition::Not(Box::new(self.unary(depth + 1)?)));
@@ -393,7 +393,7 @@ impl Parser {
         if self.eat_keyword("LIKE") {
             return match self.literal()? {
                 Literal::Text(pattern) if pattern.chars().count() > MAX_LIKE_PATTERN_CHARS => {
-                    Err(RestError::malformed_query(format!(
+                    Err(StoreError::malformed_query(format!(
                         "LIKE patterns are limited to {MAX_LIKE_PATTERN_CHARS} characters"
                     )))
                 }
@@ -401,7 +401,7 @@ impl Parser {
                     field,
                     pattern: LikePattern::new(&pattern),
                 }),
-                _ => Err(RestError::malformed_query("LIKE takes a string")),
+                _ => Err(StoreError::malformed_query("LIKE takes a string")),
             };
         }
         let negated = self.eat_keyword("NOT");
@@ -438,7 +438,7 @@ impl Parser {
         Ok(Condition::Compare { field, op, value })
     }
 
-    fn literal(&mut self) -> Result<Literal, RestError> {
+    fn literal(&mut self) -> Result<Literal, StoreError> {
         let literal = match self.peek() {
             Some(Token::Text(text)) => Literal::Text(text.clone()),
             Some(&Token::Number(number)) => Literal::Number(number),

@@ -15,9 +15,10 @@ use hyper::header::{CACHE_CONTROL, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::config::{AppKind, Org, OrgUser, PermittedUsers};
-use super::log::Outcome;
-use super::server::{Reached, Session, State, json_response, random_bytes, server_error};
+use super::{Reached, json_response, random_bytes, server_error};
+use crate::org::config::{AppKind, Org, OrgUser, PermittedUsers};
+use crate::state::log::Outcome;
+use crate::state::{Session, State};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
@@ -30,9 +31,9 @@ const B64URL: GeneralPurpose = GeneralPurpose::new(
 /// An OAuth error: always HTTP 400 with `{"error", "error_description"}`. Owned text
 /// only for the bodies an app configures.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct OAuthError {
-    pub(super) error: Cow<'static, str>,
-    pub(super) description: Cow<'static, str>,
+pub(crate) struct OAuthError {
+    pub(crate) error: Cow<'static, str>,
+    pub(crate) description: Cow<'static, str>,
 }
 
 const fn oauth(error: &'static str, description: &'static str) -> OAuthError {
@@ -42,7 +43,7 @@ const fn oauth(error: &'static str, description: &'static str) -> OAuthError {
     }
 }
 
-pub(super) const UNSUPPORTED_GRANT: OAuthError =
+pub(crate) const UNSUPPORTED_GRANT: OAuthError =
     oauth("unsupported_grant_type", "grant type not supported");
 const INVALID_ASSERTION: OAuthError = oauth("invalid_grant", "invalid assertion");
 const UNKNOWN_CLIENT: OAuthError = oauth("invalid_client_id", "client identifier invalid");
@@ -69,10 +70,10 @@ const MISSING_SCOPE: OAuthError = oauth(
     "invalid_request",
     "the connected app must require a refresh_token scope",
 );
-pub(super) const NOT_POST: OAuthError = oauth("invalid_request", "must use HTTP POST");
+pub(crate) const NOT_POST: OAuthError = oauth("invalid_request", "must use HTTP POST");
 
 impl OAuthError {
-    pub(super) fn response(self) -> (Response<Full<Bytes>>, Outcome) {
+    pub(crate) fn response(self) -> (Response<Full<Bytes>>, Outcome) {
         let body = json!({"error": self.error, "error_description": self.description});
         (
             json_response(StatusCode::BAD_REQUEST, &body),
@@ -135,7 +136,7 @@ fn numeric_date(value: &Value) -> Option<i64> {
 }
 
 /// Handles a token request body (`application/x-www-form-urlencoded`).
-pub(super) fn exchange(
+pub(crate) fn exchange(
     state: &State,
     form_encoded: bool,
     body: &[u8],

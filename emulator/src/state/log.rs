@@ -45,14 +45,14 @@ pub struct LogEntry {
 
 /// What a handler knows about a request besides its method and path.
 #[derive(Debug, Default)]
-pub(super) struct Outcome {
-    pub(super) outcome: String,
-    pub(super) username: Option<String>,
-    pub(super) consumer_key: Option<String>,
+pub(crate) struct Outcome {
+    pub(crate) outcome: String,
+    pub(crate) username: Option<String>,
+    pub(crate) consumer_key: Option<String>,
 }
 
 impl Outcome {
-    pub(super) fn new(outcome: impl Into<String>) -> Outcome {
+    pub(crate) fn new(outcome: impl Into<String>) -> Outcome {
         Outcome {
             outcome: outcome.into(),
             ..Outcome::default()
@@ -63,7 +63,7 @@ impl Outcome {
 /// The log: the newest `capacity` entries in memory (even unauthenticated requests
 /// are logged, so memory must not grow with them), every entry in the file.
 #[derive(Debug)]
-pub(super) struct RequestLog {
+pub(crate) struct RequestLog {
     entries: Mutex<VecDeque<LogEntry>>,
     capacity: usize,
     file: Option<Mutex<File>>,
@@ -72,7 +72,7 @@ pub(super) struct RequestLog {
 impl RequestLog {
     /// A log of the last `capacity` entries in memory and, with `path`, every entry
     /// appended to that file.
-    pub(super) fn new(path: Option<&Path>, capacity: usize) -> Result<RequestLog> {
+    pub(crate) fn new(path: Option<&Path>, capacity: usize) -> Result<RequestLog> {
         let file = path
             .map(|path| {
                 File::options()
@@ -95,7 +95,7 @@ impl RequestLog {
         })
     }
 
-    pub(super) fn record(&self, entry: LogEntry) {
+    pub(crate) fn record(&self, entry: LogEntry) {
         if let Some(file) = &self.file {
             // One write per line, flushed, so that a reader tailing the file never sees
             // half an entry. A failing disk must not fail the request being answered.
@@ -112,7 +112,7 @@ impl RequestLog {
         }
     }
 
-    pub(super) fn entries(&self) -> Vec<LogEntry> {
+    pub(crate) fn entries(&self) -> Vec<LogEntry> {
         self.entries
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -123,7 +123,7 @@ impl RequestLog {
 }
 
 /// Now, RFC 3339 UTC.
-pub(super) fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .unwrap_or_else(|_| String::from("unknown"))

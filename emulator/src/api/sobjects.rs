@@ -8,15 +8,15 @@
 use hyper::Method;
 use serde_json::{Map, Value, json};
 
-use super::data::{SObject, Store};
-use super::rest::{DataRequest, Reply, RestError};
-use super::server::State;
+use super::{DataRequest, Reply, RestError};
+use crate::state::State;
+use crate::store::{SObject, Store};
 
 /// The most records (or ids) one `composite/sobjects` call takes, as Salesforce's.
 const MAX_COLLECTION: usize = 200;
 
 /// `sobjects...` and `composite/sobjects`, by the segments of the resource's path.
-pub(super) fn reply(
+pub(crate) fn reply(
     state: &State,
     request: &DataRequest<'_>,
     version: &str,
@@ -74,7 +74,7 @@ pub(super) fn reply(
 }
 
 /// The `attributes` of a record: its type and URL.
-pub(super) fn attributes(object: &str, id: &str, version: &str) -> Value {
+pub(crate) fn attributes(object: &str, id: &str, version: &str) -> Value {
     json!({"type": object, "url": format!("/services/data/{version}/sobjects/{object}/{id}")})
 }
 
@@ -253,7 +253,7 @@ impl Write {
         match self {
             Write::Create { object, fields } => match store.create(&object, fields) {
                 Ok(id) => (Some(id), Ok(())),
-                Err(error) => (None, Err(error)),
+                Err(error) => (None, Err(error.into())),
             },
             Write::Update { object, id, fields } => {
                 let Some(id) = id else {
@@ -262,7 +262,7 @@ impl Write {
                     return (None, Err(missing));
                 };
                 let result = store.update(&object, &id, fields);
-                (Some(id), result)
+                (Some(id), result.map_err(RestError::from))
             }
             Write::Delete(id) => {
                 let result = match store.object_of_id(&id) {

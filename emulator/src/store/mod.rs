@@ -6,77 +6,18 @@
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use sfjwt::{Error, Result};
 
-use super::rest::RestError;
-use super::soql::{self, Query, Select};
+pub(crate) mod cursors;
+mod error;
+pub(crate) mod soql;
 
-/// An object of the org and its records (`objects` in the emulator's config). JSON:
-/// `{"name": "Invoice__c", "fields": ["Name", {"name": "Amount__c", "type": "double"}],
-/// "records": [{"Name": "INV-1", "Amount__c": 12.5}]}`, or `"records_file"` naming a
-/// `.json` file (an array of records) or a `.csv` file (a header row of field names),
-/// relative to the config file. `Id` is added to the fields; records without one get
-/// one. An object named like a default one (Account, Contact) replaces it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(try_from = "SObjectFile")]
-pub struct SObjectData {
-    /// The API name (`Account`, `Invoice__c`).
-    pub name: String,
-    /// The fields, `Id` among them or not.
-    pub fields: Vec<Field>,
-    /// The records, by field name.
-    pub records: Vec<Map<String, Value>>,
-}
+pub(crate) use error::StoreError;
 
-/// A field and its Salesforce type (`string` by default; `id`, `reference`, `email`,
-/// `phone`, `url`, `picklist`, `textarea`, `boolean`, `int`, `double`, `currency`,
-/// `percent`, `date`, `datetime`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(from = "FieldFile")]
-pub struct Field {
-    /// The API name.
-    pub name: String,
-    /// The type, as describe calls name it.
-    pub field_type: String,
-}
-
-impl Field {
-    /// A field of `field_type`.
-    pub fn new(name: impl Into<String>, field_type: impl Into<String>) -> Field {
-        Field {
-            name: name.into(),
-            field_type: field_type.into(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum FieldFile {
-    Name(String),
-    Typed {
-        name: String,
-        #[serde(rename = "type", default = "string_type")]
-        field_type: String,
-    },
-}
-
-fn string_type() -> String {
-    "string".to_owned()
-}
-
-impl From<FieldFile> for Field {
-    fn from(file: FieldFile) -> Field {
-        match file {
-            FieldFile::Name(name) => Field::new(name, "string"),
-            FieldFile::Typed { name, field_type } => Field::new(name, field_type),
-        }
-    }
-}
+use crate::org::objects::{Field, SObjectData, typed};
+use soql::{Query, Select};
 
 const TYPES: [&str; 15] = [
     "id",
@@ -96,142 +37,16 @@ const TYPES: [&str; 15] = [
     "datetime",
 ];
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SObjectFile {
-    name: String,
-    fields: Vec<Field>,
-    #[serde(default)]
-    records: Vec<Map<String, Value>>,
-    #[serde(default)]
-    records_file: Option<PathBuf>,
-}
-
-impl SObjectFile {
-    /// The object, its `records_file` read relative to `base`.
-    pub(super) fn resolve(self, base: &Path) -> Result<SObjectData> {
-        let key = format!("objects[{}]", self.name);
-        let mut records = self.records;
-        if let Some(file) = &self.records_file {
-            let path = base.join(file);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Error::config(&key, format!("cannot read {}: {e}", path.display())))?;
-            let bad = |why: String| Error::config(&key, format!("{}: {why}", path.display()));
-            if path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-            {
-                records.extend(csv_records(&text, &self.fields).map_err(bad)?);
-            } else {
-                let more: Vec<Map<String, Value>> =
-                    serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-                records.extend(more);
-            }
-        }
-        Ok(SObjectData {
-            name: self.name,
-            fields: self.fields,
-            records,
-        })
+/// The seeded objects, when `max_records` holds them all.
+pub(crate) fn with_room(objects: Vec<SObject>, max_records: usize) -> Result<Vec<SObject>> {
+    let held: usize = objects.iter().map(SObject::record_count).sum();
+    if held > max_records {
+        return Err(Error::config(
+            "max_records",
+            format!("the objects hold {held} records, more than max_records ({max_records})"),
+        ));
     }
-}
-
-impl TryFrom<SObjectFile> for SObjectData {
-    type Error = Error;
-
-    /// Without a config file, `records_file` is relative to the working directory.
-    fn try_from(file: SObjectFile) -> Result<SObjectData> {
-        file.resolve(Path::new(""))
-    }
-}
-
-/// The records of a CSV text (RFC 4180: a header row of field names, quoted cells with
-/// `""` for a quote), each cell converted by its field's type; an empty cell is null.
-fn csv_records(text: &str, fields: &[Field]) -> Result<Vec<Map<String, Value>>, String> {
-    let mut rows = csv_rows(text)?.into_iter();
-    let header = rows.next().ok_or("no header row")?;
-    let mut records = Vec::new();
-    for (line, row) in rows.enumerate() {
-        if row.len() == 1 && row[0].is_empty() {
-            continue; // a blank line
-        }
-        if row.len() != header.len() {
-            return Err(format!(
-                "row {} has {} cells, the header {}",
-                line + 2,
-                row.len(),
-                header.len()
-            ));
-        }
-        let mut record = Map::new();
-        for (name, cell) in header.iter().zip(row) {
-            let field_type = fields
-                .iter()
-                .find(|f| f.name.eq_ignore_ascii_case(name))
-                .map_or("string", |f| f.field_type.as_str());
-            let value = typed(&cell, field_type)
-                .ok_or_else(|| format!("row {}: '{cell}' is not a {field_type}", line + 2))?;
-            record.insert(name.clone(), value);
-        }
-        records.push(record);
-    }
-    Ok(records)
-}
-
-fn typed(cell: &str, field_type: &str) -> Option<Value> {
-    if cell.is_empty() {
-        return Some(Value::Null);
-    }
-    match field_type {
-        "int" => cell.trim().parse::<i64>().ok().map(Value::from),
-        "double" | "currency" | "percent" => cell
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map(Value::Number),
-        "boolean" => match cell.trim().to_ascii_lowercase().as_str() {
-            "true" => Some(Value::Bool(true)),
-            "false" => Some(Value::Bool(false)),
-            _ => None,
-        },
-        _ => Some(Value::String(cell.to_owned())),
-    }
-}
-
-/// The rows of a CSV text.
-fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, String> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut cell = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                cell.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => cell.push(c),
-            (false, '"') if cell.is_empty() => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut cell)),
-            (false, '\r') if chars.peek() == Some(&'\n') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => cell.push(c),
-        }
-    }
-    if quoted {
-        return Err("a quoted cell is not closed".to_owned());
-    }
-    if !cell.is_empty() || !row.is_empty() {
-        row.push(cell);
-        rows.push(row);
-    }
-    Ok(rows)
+    Ok(objects)
 }
 
 /// The default objects: five Accounts and six Contacts.
@@ -328,7 +143,7 @@ const MAX_PICKLIST_VALUES: usize = 1_000;
 /// One object as the store keeps it: fields with `Id` first, records with ids and
 /// field names spelled as the fields are.
 #[derive(Debug, Clone)]
-pub(super) struct SObject {
+pub(crate) struct SObject {
     name: String,
     key_prefix: String,
     fields: Vec<Field>,
@@ -340,7 +155,7 @@ pub(super) struct SObject {
 /// The default objects, replaced or joined by `configured`; CONFIG naming `objects`
 /// for a duplicate object, an unknown type, a record with an unknown field or a
 /// duplicate id.
-pub(super) fn objects(configured: &[SObjectData]) -> Result<Vec<SObject>> {
+pub(crate) fn objects(configured: &[SObjectData]) -> Result<Vec<SObject>> {
     let mut all = default_objects();
     for (index, object) in configured.iter().enumerate() {
         if configured[..index]
@@ -476,9 +291,9 @@ impl SObject {
     }
 
     /// A field named in a query or a `fields` list; INVALID_FIELD when there is none.
-    pub fn queried_field(&self, name: &str) -> Result<&Field, RestError> {
+    pub fn queried_field(&self, name: &str) -> Result<&Field, StoreError> {
         self.typed_field(name).ok_or_else(|| {
-            RestError::new(
+            StoreError::new(
                 "INVALID_FIELD",
                 format!(
                     "No such column '{name}' on entity '{}'. If you are attempting to use a \
@@ -512,20 +327,20 @@ impl SObject {
     /// the object does and checked against their types: INVALID_FIELD for an unknown
     /// one, INVALID_FIELD_FOR_INSERT_UPDATE for `Id`, JSON_PARSER_ERROR for a value
     /// of the wrong type.
-    fn checked(&self, given: Map<String, Value>) -> Result<Map<String, Value>, RestError> {
+    fn checked(&self, given: Map<String, Value>) -> Result<Map<String, Value>, StoreError> {
         let mut fields = Map::new();
         for (name, value) in given {
             if name == "attributes" {
                 continue;
             }
             let field = self.typed_field(&name).ok_or_else(|| {
-                RestError::new(
+                StoreError::new(
                     "INVALID_FIELD",
                     format!("No such column '{name}' on sobject of type {}", self.name),
                 )
             })?;
             if field.field_type == "id" {
-                return Err(RestError::new(
+                return Err(StoreError::new(
                     "INVALID_FIELD_FOR_INSERT_UPDATE",
                     format!(
                         "Unable to create/update fields: {}. Please check the security \
@@ -536,7 +351,7 @@ impl SObject {
                 ));
             }
             let value = stored(value, &field.field_type).map_err(|shown| {
-                RestError::new(
+                StoreError::new(
                     "JSON_PARSER_ERROR",
                     format!(
                         "Cannot deserialize instance of {} from {shown} or request may be \
@@ -583,7 +398,7 @@ fn stored(value: Value, field_type: &str) -> Result<Value, String> {
 /// The records of every object. Not `Clone`: an all-or-none call journals what it
 /// changes ([`Store::all_or_none`]) instead of copying the store.
 #[derive(Debug)]
-pub(super) struct Store {
+pub(crate) struct Store {
     objects: Vec<SObject>,
     /// Creates beyond it are refused (`max_records` of the config).
     max_records: usize,
@@ -612,7 +427,7 @@ enum Undo {
 
 /// What a query selected: the object's name, and each record's id and selected fields
 /// in the order of the `SELECT` (no records for `COUNT()`), with the number of matches.
-pub(super) struct Rows {
+pub(crate) struct Rows {
     pub object: String,
     pub records: Vec<(String, Vec<(String, Value)>)>,
     pub total_size: usize,
@@ -679,25 +494,25 @@ impl Store {
     }
 
     /// The object of a URL (`sobjects/<name>/...`); NOT_FOUND for another name.
-    pub fn sobject(&self, name: &str) -> Result<&SObject, RestError> {
+    pub fn sobject(&self, name: &str) -> Result<&SObject, StoreError> {
         self.objects
             .iter()
             .find(|o| o.name.eq_ignore_ascii_case(name))
-            .ok_or_else(RestError::not_found)
+            .ok_or_else(StoreError::not_found)
     }
 
     /// The position of the object of a URL; NOT_FOUND for another name.
-    fn index(&self, name: &str) -> Result<usize, RestError> {
+    fn index(&self, name: &str) -> Result<usize, StoreError> {
         self.objects
             .iter()
             .position(|o| o.name.eq_ignore_ascii_case(name))
-            .ok_or_else(RestError::not_found)
+            .ok_or_else(StoreError::not_found)
     }
 
     /// The object named in a query; INVALID_TYPE for another name.
-    fn object(&self, name: &str) -> Result<&SObject, RestError> {
+    fn object(&self, name: &str) -> Result<&SObject, StoreError> {
         self.sobject(name).map_err(|_| {
-            RestError::new(
+            StoreError::new(
                 "INVALID_TYPE",
                 format!(
                     "sObject type '{name}' is not supported. If you are attempting to use a \
@@ -709,21 +524,25 @@ impl Store {
     }
 
     /// A record of `object` by its 15- or 18-character id; NOT_FOUND when there is none.
-    pub fn record(&self, object: &str, id: &str) -> Result<&Map<String, Value>, RestError> {
+    pub fn record(&self, object: &str, id: &str) -> Result<&Map<String, Value>, StoreError> {
         let object = self.sobject(object)?;
-        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        let position = object.position(id).ok_or_else(StoreError::not_found)?;
         Ok(&object.records[position])
     }
 
     /// Creates a record of `object` from the fields of a request body; its new id.
-    pub fn create(&mut self, object: &str, given: Map<String, Value>) -> Result<String, RestError> {
+    pub fn create(
+        &mut self,
+        object: &str,
+        given: Map<String, Value>,
+    ) -> Result<String, StoreError> {
         let held: usize = self.objects.iter().map(SObject::record_count).sum();
         let full = held >= self.max_records;
         let index = self.index(object)?;
         let object = &mut self.objects[index];
         let mut record = object.checked(given)?;
         if full {
-            return Err(RestError::new(
+            return Err(StoreError::new(
                 "STORAGE_LIMIT_EXCEEDED",
                 "storage limit exceeded",
             ));
@@ -751,10 +570,10 @@ impl Store {
         object: &str,
         id: &str,
         given: Map<String, Value>,
-    ) -> Result<(), RestError> {
+    ) -> Result<(), StoreError> {
         let index = self.index(object)?;
         let object = &mut self.objects[index];
-        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        let position = object.position(id).ok_or_else(StoreError::not_found)?;
         let fields = object.checked(given)?;
         let record = &mut object.records[position];
         let before = self.journal.is_some().then(|| record.clone());
@@ -770,10 +589,10 @@ impl Store {
     }
 
     /// Deletes a record.
-    pub fn delete(&mut self, object: &str, id: &str) -> Result<(), RestError> {
+    pub fn delete(&mut self, object: &str, id: &str) -> Result<(), StoreError> {
         let index = self.index(object)?;
         let object = &mut self.objects[index];
-        let position = object.position(id).ok_or_else(RestError::not_found)?;
+        let position = object.position(id).ok_or_else(StoreError::not_found)?;
         let record = object.records.remove(position);
         self.journal(Undo::Deleted {
             object: index,
@@ -793,20 +612,20 @@ impl Store {
 
     /// The object a query reads and the fields it selects (none for `COUNT()`): what
     /// `query?columns=true` describes.
-    pub fn selected_fields(&self, query: &Query) -> Result<(&SObject, Vec<&Field>), RestError> {
+    pub fn selected_fields(&self, query: &Query) -> Result<(&SObject, Vec<&Field>), StoreError> {
         let object = self.object(&query.object)?;
         let fields = match &query.select {
             Select::Count => Vec::new(),
             Select::Fields(names) => names
                 .iter()
                 .map(|name| object.queried_field(name))
-                .collect::<Result<_, RestError>>()?,
+                .collect::<Result<_, StoreError>>()?,
         };
         Ok((object, fields))
     }
 
     /// Runs `query`: the object and every field it names must exist.
-    pub fn query(&self, query: &Query) -> Result<Rows, RestError> {
+    pub fn query(&self, query: &Query) -> Result<Rows, StoreError> {
         let object = self.object(&query.object)?;
         let field = |name: &str| object.queried_field(name).map(|f| f.name.as_str());
         let selected: Vec<&str> = match &query.select {
@@ -824,7 +643,7 @@ impl Store {
             .order_by
             .iter()
             .map(|o| Ok((field(&o.field)?, o.descending, o.nulls_last)))
-            .collect::<Result<_, RestError>>()?;
+            .collect::<Result<_, StoreError>>()?;
 
         let value = |record: &Map<String, Value>, name: &str| {
             object
@@ -892,7 +711,7 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn run(text: &str) -> Result<Rows, RestError> {
+    fn run(text: &str) -> Result<Rows, StoreError> {
         Store::new(objects(&[]).unwrap(), usize::MAX).query(&soql::parse(text).unwrap())
     }
 
@@ -952,34 +771,6 @@ mod tests {
                     .message
                     .starts_with("No such column 'Nope' on entity 'Account'")
             );
-        }
-    }
-
-    #[test]
-    fn csv_cells_are_typed_by_their_fields() {
-        let fields = [
-            Field::new("Amount__c", "double"),
-            Field::new("Paid__c", "boolean"),
-        ];
-        let records = csv_records(
-            "Name,Amount__c,Paid__c,Zip__c\r\n\"INV-1, \"\"first\"\"\",12.5,TRUE,02134\n\nINV-2,,false,\n",
-            &fields,
-        )
-        .unwrap();
-        assert_eq!(records.len(), 2);
-        assert_eq!(
-            Value::Object(records[0].clone()),
-            json!({"Name": "INV-1, \"first\"", "Amount__c": 12.5, "Paid__c": true, "Zip__c": "02134"})
-        );
-        assert_eq!(records[1]["Amount__c"], Value::Null);
-        for (bad, why) in [
-            ("A,B\n1\n", "row 2 has 1 cells"),
-            ("Amount__c\nlots\n", "'lots' is not a double"),
-            ("A\n\"open\n", "not closed"),
-            ("", "no header row"),
-        ] {
-            let error = csv_records(bad, &fields).unwrap_err();
-            assert!(error.contains(why), "{bad:?}: {error}");
         }
     }
 

@@ -1,12 +1,10 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! What a client calls after login: `/services/oauth2/userinfo`, the identity URL
-//! `/id/<org id>/<user id>`, `/services/data/` (no token needed), and under each
-//! version `/services/data/vNN.0`: its resource list, `limits`, `query` and `queryAll`
-//! (with `nextRecordsUrl` pages), `tooling/query`, and the object resources of
-//! [`sobjects`](super::sobjects). REST errors are JSON arrays of
-//! `{"message", "errorCode"}`, unlike the OAuth errors of the token endpoint.
+//! The REST API: `/services/data/` (no token needed), and under each version
+//! `/services/data/vNN.0`: its resource list, `limits`, `query` and `queryAll` (with
+//! `nextRecordsUrl` pages), `tooling/query`, and the object resources of
+//! [`sobjects`].
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use http_body_util::Full;
 use hyper::body::Bytes;
@@ -14,185 +12,18 @@ use hyper::header::HeaderMap;
 use hyper::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use super::log::Outcome;
-use super::server::{Session, State, bearer, json_response};
-use super::{sobjects, soql};
-
-type Answer = (Response<Full<Bytes>>, Outcome);
+use super::{
+    Answer, DataRequest, Reply, RestError, invalid_session, method_not_allowed, ok, session,
+    sobjects,
+};
+use crate::org::config::parse_api_version;
+use crate::state::{Session, State};
+use crate::store::cursors::Cursor;
+use crate::store::soql;
 
 /// The oldest version `/services/data/` lists, as Salesforce does (jsforce asks for
 /// v50.0, the Salesforce CLI for the newest).
 const OLDEST_LISTED_MAJOR: u32 = 31;
-
-/// A refusal of the REST API, as Salesforce answers it: a JSON array of one
-/// `{"message", "errorCode"}` (unlike the OAuth errors of the token endpoint), with
-/// the status its code comes with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RestError {
-    pub error_code: &'static str,
-    pub message: String,
-}
-
-impl RestError {
-    pub fn new(error_code: &'static str, message: impl Into<String>) -> RestError {
-        RestError {
-            error_code,
-            message: message.into(),
-        }
-    }
-
-    pub fn malformed_query(message: impl Into<String>) -> RestError {
-        RestError::new("MALFORMED_QUERY", message)
-    }
-
-    /// An unknown resource, object or record id.
-    pub fn not_found() -> RestError {
-        RestError::new("NOT_FOUND", "The requested resource does not exist")
-    }
-
-    fn status(&self) -> StatusCode {
-        match self.error_code {
-            "INVALID_SESSION_ID" => StatusCode::UNAUTHORIZED,
-            "NOT_FOUND" => StatusCode::NOT_FOUND,
-            "METHOD_NOT_ALLOWED" => StatusCode::METHOD_NOT_ALLOWED,
-            "EXCEEDED_MAX_SIZE_REQUEST" => StatusCode::PAYLOAD_TOO_LARGE,
-            _ => StatusCode::BAD_REQUEST,
-        }
-    }
-
-    /// The response, logged with the error code as its outcome.
-    pub(super) fn answer(&self, session: Option<&Session>) -> Answer {
-        let body = json!([{"message": self.message, "errorCode": self.error_code}]);
-        let mut outcome = Outcome::new(self.error_code.to_ascii_lowercase());
-        outcome.username = session.map(|s| s.username.clone());
-        (json_response(self.status(), &body), outcome)
-    }
-}
-
-/// 401 INVALID_SESSION_ID: what a client sees for a missing, unknown or revoked token.
-fn invalid_session() -> Answer {
-    RestError::new("INVALID_SESSION_ID", "Session expired or invalid").answer(None)
-}
-
-pub(super) fn not_found() -> Answer {
-    RestError::not_found().answer(None)
-}
-
-fn not_allowed(method: &Method, allowed: &[Method]) -> RestError {
-    let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
-    RestError::new(
-        "METHOD_NOT_ALLOWED",
-        format!(
-            "HTTP Method '{method}' not allowed. Allowed are {}",
-            allowed.join(",")
-        ),
-    )
-}
-
-pub(super) fn method_not_allowed(method: &Method, allowed: &[Method]) -> Answer {
-    not_allowed(method, allowed).answer(None)
-}
-
-/// The request body, over the REST API's bound: 413, in the REST API's shape.
-pub(super) fn too_large() -> Answer {
-    RestError::new(
-        "EXCEEDED_MAX_SIZE_REQUEST",
-        "The request body exceeds the largest size this server accepts",
-    )
-    .answer(None)
-}
-
-fn session(state: &State, headers: &HeaderMap) -> Option<Session> {
-    state.session(bearer(headers)?)
-}
-
-fn ok(body: &Value, session: Option<&Session>) -> Answer {
-    let mut outcome = Outcome::new("rest_ok");
-    outcome.username = session.map(|s| s.username.clone());
-    (json_response(StatusCode::OK, body), outcome)
-}
-
-/// `GET /services/oauth2/userinfo`: the OpenID Connect view of the user.
-pub(super) fn userinfo(state: &State, headers: &HeaderMap, base_url: &str) -> Answer {
-    let Some(session) = session(state, headers) else {
-        return invalid_session();
-    };
-    let nickname = nickname(&session);
-    let body = json!({
-        "sub": session.id_url,
-        "user_id": session.user_id,
-        "organization_id": state.org.org_id,
-        "preferred_username": session.username,
-        "nickname": nickname,
-        "name": nickname,
-        "email": session.username,
-        "email_verified": true,
-        "zoneinfo": "Europe/London",
-        "locale": "en_US",
-        "language": "en_US",
-        "user_type": "STANDARD",
-        "active": true,
-        "is_app_installed": true,
-        "urls": urls(state, &session, base_url),
-    });
-    ok(&body, Some(&session))
-}
-
-/// `GET /id/<org id>/<user id>`: the identity URL a token response names in `id`,
-/// answered for the session's own user.
-pub(super) fn identity(state: &State, path: &str, headers: &HeaderMap, base_url: &str) -> Answer {
-    let Some(session) = session(state, headers) else {
-        return invalid_session();
-    };
-    let own = format!("/id/{}/{}", state.org.org_id, session.user_id);
-    if path.trim_end_matches('/') != own {
-        let (response, mut outcome) = not_found();
-        outcome.username = Some(session.username);
-        return (response, outcome);
-    }
-    let nickname = nickname(&session);
-    let body = json!({
-        "id": session.id_url,
-        "asserted_user": true,
-        "user_id": session.user_id,
-        "organization_id": state.org.org_id,
-        "username": session.username,
-        "nick_name": nickname,
-        "display_name": nickname,
-        "email": session.username,
-        "email_verified": true,
-        "active": true,
-        "user_type": "STANDARD",
-        "language": "en_US",
-        "locale": "en_US",
-        "utcOffset": 0,
-        "is_app_installed": true,
-        "urls": urls(state, &session, base_url),
-    });
-    ok(&body, Some(&session))
-}
-
-fn nickname(session: &Session) -> &str {
-    session
-        .username
-        .split('@')
-        .next()
-        .unwrap_or(&session.username)
-}
-
-/// The `urls` of userinfo and the identity URL, on the newest version.
-fn urls(state: &State, session: &Session, base_url: &str) -> Value {
-    let version = format!("{}.0", state.org.newest_api_major);
-    let rest_url = |path: &str| format!("{base_url}/services/data/v{version}/{path}");
-    json!({
-        "rest": rest_url(""),
-        "sobjects": rest_url("sobjects/"),
-        "query": rest_url("query/"),
-        "limits": rest_url("limits/"),
-        "tooling_rest": rest_url("tooling/"),
-        "profile": format!("{base_url}/{}", session.user_id),
-    })
-}
 
 /// Salesforce names each release after its season: v62.0 is Winter '25, and three
 /// releases a year follow (Spring, Summer, Winter of the next year's name).
@@ -209,50 +40,8 @@ fn versions(state: &State) -> impl Iterator<Item = u32> {
     OLDEST_LISTED_MAJOR.min(newest)..=newest
 }
 
-/// A request under `/services/data/`.
-pub(super) struct DataRequest<'a> {
-    pub method: &'a Method,
-    pub path: &'a str,
-    /// The URL's query string: `q=...` of a query, `fields=...` of a record.
-    pub query_string: Option<&'a str>,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-}
-
-impl DataRequest<'_> {
-    /// A parameter of the query string, decoded.
-    pub fn parameter(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.query_string?.as_bytes())
-            .find(|(n, _)| n == name)
-            .map(|(_, value)| value.into_owned())
-    }
-
-    /// Answers `reply` when the method is one of `allowed`, 405 otherwise.
-    pub fn allow(
-        &self,
-        allowed: &[Method],
-        reply: impl FnOnce() -> Result<Reply, RestError>,
-    ) -> Result<Reply, RestError> {
-        if allowed.contains(self.method) {
-            reply()
-        } else {
-            Err(not_allowed(self.method, allowed))
-        }
-    }
-}
-
-/// What a resource answers when it succeeds.
-pub(super) enum Reply {
-    /// 200 with a body.
-    Ok(Value),
-    /// 201 with a body: a record was created.
-    Created(Value),
-    /// 204: a record was updated or deleted.
-    NoContent,
-}
-
 /// `/services/data/...`.
-pub(super) fn data(state: &State, request: &DataRequest<'_>) -> Answer {
+pub(crate) fn data(state: &State, request: &DataRequest<'_>) -> Answer {
     let rest = request
         .path
         .strip_prefix("/services/data")
@@ -280,7 +69,7 @@ pub(super) fn data(state: &State, request: &DataRequest<'_>) -> Answer {
     let (version, resource) = rest.split_once('/').unwrap_or((rest, ""));
     let known = version
         .strip_prefix('v')
-        .and_then(super::config::parse_api_version)
+        .and_then(parse_api_version)
         .is_some_and(|major| versions(state).any(|v| v == major));
     let reply = if known {
         resource_reply(
@@ -379,12 +168,7 @@ fn query(state: &State, version: &str, request: &DataRequest<'_>) -> Result<Valu
             Value::Object(record)
         })
         .collect();
-    let cursor = Cursor {
-        records,
-        total_size: rows.total_size,
-        batch_size: batch_size(request.headers),
-        delivered: 0,
-    };
+    let cursor = Cursor::new(records, rows.total_size, batch_size(request.headers));
     Ok(state.cursors().page(cursor, version))
 }
 
@@ -442,58 +226,8 @@ fn next_page(state: &State, version: &str, locator: &str) -> Result<Value, RestE
         .ok_or_else(invalid)?;
     let position: usize = position.parse().map_err(|_| invalid())?;
     let mut cursors = state.cursors();
-    let cursor = cursors.open.remove(&id).ok_or_else(invalid)?;
-    if cursor.delivered != position {
-        return Err(invalid());
-    }
+    let cursor = cursors.take(id, position).ok_or_else(invalid)?;
     Ok(cursors.page(cursor, version))
-}
-
-/// The records of a query not yet delivered.
-#[derive(Debug)]
-struct Cursor {
-    records: VecDeque<Value>,
-    total_size: usize,
-    batch_size: usize,
-    delivered: usize,
-}
-
-/// The open query cursors. Bounded: the oldest goes first, as Salesforce lets
-/// cursors expire.
-#[derive(Debug, Default)]
-pub(super) struct Cursors {
-    next_id: u64,
-    open: BTreeMap<u64, Cursor>,
-}
-
-/// How many cursors stay open.
-const MAX_CURSORS: usize = 100;
-
-impl Cursors {
-    /// The next page of `cursor`, keeping the rest open under a new locator.
-    fn page(&mut self, mut cursor: Cursor, version: &str) -> Value {
-        let take = cursor.batch_size.min(cursor.records.len());
-        let records: Vec<Value> = cursor.records.drain(..take).collect();
-        cursor.delivered += take;
-        let mut body = json!({
-            "totalSize": cursor.total_size,
-            "done": cursor.records.is_empty(),
-            "records": records,
-        });
-        if !cursor.records.is_empty() {
-            self.next_id += 1;
-            let id = self.next_id;
-            body["nextRecordsUrl"] = Value::String(format!(
-                "/services/data/{version}/query/01g{id:0>15}-{}",
-                cursor.delivered
-            ));
-            self.open.insert(id, cursor);
-            while self.open.len() > MAX_CURSORS {
-                self.open.pop_first();
-            }
-        }
-        body
-    }
 }
 
 /// `GET /services/data/vNN.0`: the resources of a version that the emulator serves,
