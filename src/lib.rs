@@ -28,7 +28,6 @@ pub mod oauth;
 
 pub use assertion::{Assertion, AssertionSigner, Claims};
 pub use cache::FAILED_LOGIN_BACKOFF;
-pub use cache::TokenCopy;
 pub use client::Client;
 pub use config::{
     Config, ConfigBuilder, KeystoreData, KeystoreSettings, KeystoreSource, Password, ProxyUrl,

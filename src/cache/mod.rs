@@ -6,10 +6,6 @@
 //! request reaches that fast. Single-flight: when many threads ask at once on a cold
 //! cache, one logs in and the others wait for its token.
 //!
-//! [`TokenCopy`] keeps a binding's converted form of the current token (C strings, a
-//! Java or Python object) and hands it out again, without locks, while that token
-//! is current.
-//!
 //! With `token_cache_dir`, [`shared`] stands behind it: one login per identity for
 //! every process on the machine.
 
@@ -19,10 +15,8 @@ pub(crate) mod shared;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use arc_swap::ArcSwapOption;
 use aws_lc_rs::digest;
 
-use crate::client::Client;
 use crate::config::{Config, KeystoreSource};
 use crate::error::Result;
 use crate::events::event;
@@ -178,47 +172,4 @@ fn connection_fingerprint(config: &Config) -> Vec<u8> {
         context.update(proxy_url.expose().as_bytes());
     }
     context.finish().as_ref().to_vec()
-}
-
-/// The current token in another form: the C strings, Java object or Python object a
-/// binding hands out, made once per token and handed out again while that token is
-/// current ([`Client::is_current`]). Reading it takes no lock and writes nothing that
-/// other threads read, so that a warm call costs the same from any number of threads.
-pub struct TokenCopy<T> {
-    made: ArcSwapOption<Made<T>>,
-}
-
-struct Made<T> {
-    /// Weak, for the token's identity only: the core's copy of the token is still
-    /// wiped when the cache lets go of it.
-    token: Weak<AccessToken>,
-    copy: T,
-}
-
-impl<T> Default for TokenCopy<T> {
-    fn default() -> Self {
-        TokenCopy {
-            made: ArcSwapOption::empty(),
-        }
-    }
-}
-
-impl<T> TokenCopy<T> {
-    /// `read` of the copy made for the token `client.token()` hands out now, or `None`
-    /// when there is none yet or that token is no longer current (expired, invalidated,
-    /// replaced): then make a new copy from `client.token()` and [`TokenCopy::store`] it.
-    pub fn with_current<R>(&self, client: &Client, read: impl FnOnce(&T) -> R) -> Option<R> {
-        match &*self.made.load() {
-            Some(made) if client.is_current(&made.token) => Some(read(&made.copy)),
-            _ => None,
-        }
-    }
-
-    /// Keeps `copy`, made from `token`, for the calls that follow.
-    pub fn store(&self, token: &Arc<AccessToken>, copy: T) {
-        self.made.store(Some(Arc::new(Made {
-            token: Arc::downgrade(token),
-            copy,
-        })));
-    }
 }

@@ -6,7 +6,8 @@ use std::ffi::{CString, c_char};
 use std::ptr;
 use std::sync::Arc;
 
-use sfjwt_core::{AccessToken, Client, TokenCopy, TokenId};
+use sfjwt_bridge::TokenCopy;
+use sfjwt_core::{AccessToken, Client, TokenId};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::config::sfjwt_config;

@@ -2,11 +2,11 @@
 //! The panic guard every exported function runs under, and the checks that turn
 //! C pointers into Rust references.
 
-use std::any::Any;
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 
+use sfjwt_bridge::panic_text;
 use sfjwt_core::Error;
 
 use crate::config::sfjwt_config;
@@ -32,19 +32,11 @@ pub(crate) fn guard<R: CReturn>(body: impl FnOnce() -> R) -> R::C {
     // says INTERNAL (a bug) rather than pretending nothing happened.
     match panic::catch_unwind(AssertUnwindSafe(|| body().into_c())) {
         Ok(value) => value,
-        Err(payload) => R::panicked(panic_message(payload.as_ref())),
+        Err(payload) => R::panicked(format!(
+            "a panic was caught at the C boundary: {}",
+            panic_text(payload)
+        )),
     }
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    let text = if let Some(text) = payload.downcast_ref::<&str>() {
-        text
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.as_str()
-    } else {
-        "(no message)"
-    };
-    format!("a panic was caught at the C boundary: {text}")
 }
 
 impl CReturn for Result<(), Error> {

@@ -7,13 +7,13 @@
 
 use std::any::Any;
 use std::fmt;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use jni::errors::ErrorPolicy;
 use jni::objects::{JObject, JThrowable, JValue};
 use jni::strings::{JNIStr, JNIString};
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
 use sfjwt::ErrorCode;
+use sfjwt_bridge::panic_text;
 
 /// What can go wrong inside an entry point.
 pub(crate) enum JniError {
@@ -83,23 +83,6 @@ impl<T: Default> ErrorPolicy<T, JniError> for ThrowJava {
         let text = panic_text(payload);
         throw_illegal_state(env, &format!("sfjwt native code panicked (a bug): {text}"));
         Ok(T::default())
-    }
-}
-
-/// The text of a panic payload (`panic!("...")` gives `&str` or `String`).
-fn panic_text(payload: Box<dyn Any + Send + 'static>) -> String {
-    match payload.downcast::<String>() {
-        Ok(text) => *text,
-        Err(payload) => match payload.downcast::<&'static str>() {
-            Ok(text) => (*text).to_owned(),
-            Err(payload) => {
-                // Dropping an exotic payload may itself panic; never let that escape.
-                if let Err(again) = catch_unwind(AssertUnwindSafe(|| drop(payload))) {
-                    std::mem::forget(again);
-                }
-                "(no message)".to_owned()
-            }
-        },
     }
 }
 

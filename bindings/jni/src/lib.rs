@@ -38,7 +38,8 @@ use jni::signature::FieldSignature;
 use jni::strings::JNIStr;
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned, jni_sig, jni_str};
-use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport, TokenCopy, TokenId};
+use sfjwt::{AccessToken, Client, Config, ConfigBuilder, ConnectionReport, TokenId};
+use sfjwt_bridge::TokenCopy;
 use zeroize::Zeroizing;
 
 use boundary::{JniError, boundary, optional_string};

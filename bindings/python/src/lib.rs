@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyMemoryView, PyString, PyType};
-use sfjwt::{AccessToken, ConfigBuilder, ConnectionReport, Error, ErrorCode, TokenCopy, TokenId};
+use sfjwt::{AccessToken, ConfigBuilder, ConnectionReport, Error, ErrorCode, TokenId};
+use sfjwt_bridge::{TokenCopy, panic_text};
 use zeroize::{Zeroize, Zeroizing};
 
 // The exception classes live in Python (`sfjwt/exceptions.py`) so that users can
@@ -38,12 +39,10 @@ where
         // AssertUnwindSafe: on a panic nothing `f` touched is used again except the
         // core's own state, whose locks recover from poisoning.
         panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-            let what = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "(no message)".to_owned());
-            Err(Error::Internal(format!("panic in sfjwt: {what}")))
+            Err(Error::Internal(format!(
+                "panic in sfjwt: {}",
+                panic_text(payload)
+            )))
         })
     })
     .map_err(|error| to_py_err(py, &error))
