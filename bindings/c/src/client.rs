@@ -12,7 +12,8 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::config::sfjwt_config;
 use crate::error::sfjwt_error;
-use crate::guard::{Out, arg, c_string, free, guard, opt_ptr};
+use crate::ffi::{Out, arg, c_string, free, opt_ptr};
+use crate::panic::guard;
 
 /// A client: the decrypted signing key, HTTPS connections and a slot in the
 /// process-wide token cache. Thread-safe: share one per job.

@@ -8,7 +8,8 @@ use std::path::Path;
 use sfjwt_core::ConfigBuilder;
 
 use crate::error::sfjwt_error;
-use crate::guard::{arg_keystore_bytes, arg_mut, arg_str, free, guard};
+use crate::ffi::{arg_keystore_bytes, arg_mut, arg_str, free};
+use crate::panic::guard;
 
 /// Settings not yet validated: the keys of design.md (`issuer`, `subject`,
 /// `keystore_path`, `keystore_password`, ...). Passwords held here are zeroized

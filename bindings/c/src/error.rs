@@ -7,7 +7,8 @@ use std::ptr;
 
 use sfjwt_core::{Error, ErrorCode};
 
-use crate::guard::{c_string, free, guard, opt_ptr};
+use crate::ffi::{c_string, free, opt_ptr};
+use crate::panic::{CReturn, guard};
 
 /// The stable error codes, shared by every language; the numbers never change and
 /// are never reused. They are also the exit codes of the `sfjwt` command.
@@ -276,6 +277,35 @@ pub unsafe extern "C" fn sfjwt_error_api_error_code(error: *const sfjwt_error) -
 pub unsafe extern "C" fn sfjwt_error_free(error: *mut *mut sfjwt_error) {
     // SAFETY: forwarded from this function's contract.
     guard(|| unsafe { free(error) })
+}
+
+/// A fallible function's result for C: NULL on success, else an error the caller
+/// frees; after a panic, an INTERNAL error carrying the panic's text.
+impl CReturn for Result<(), Error> {
+    type C = *mut sfjwt_error;
+
+    fn into_c(self) -> *mut sfjwt_error {
+        match self {
+            Ok(()) => ptr::null_mut(),
+            Err(error) => Box::into_raw(Box::new(sfjwt_error::from(&error))),
+        }
+    }
+
+    fn panicked(message: String) -> *mut sfjwt_error {
+        Err(Error::Internal(message)).into_c()
+    }
+}
+
+impl CReturn for sfjwt_code {
+    type C = sfjwt_code;
+
+    fn into_c(self) -> sfjwt_code {
+        self
+    }
+
+    fn panicked(_message: String) -> sfjwt_code {
+        sfjwt_code::Internal
+    }
 }
 
 #[cfg(test)]

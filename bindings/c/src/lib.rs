@@ -16,7 +16,7 @@
 //! - Strings handed out are borrowed from their object and stay valid until that
 //!   object is freed.
 //! - No panic crosses the boundary: every exported function runs under
-//!   [`guard::guard`] (`build.rs` refuses to build one that does not), and a caught
+//!   [`panic::guard`] (`build.rs` refuses to build one that does not), and a caught
 //!   panic becomes an INTERNAL error.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -38,11 +38,12 @@ mod logging;
 #[cfg(feature = "testing")]
 mod testing;
 
-mod guard;
+mod ffi;
+mod panic;
 
 use std::ffi::c_char;
 
-use guard::guard;
+use panic::guard;
 
 /// The version of the library, e.g. `"0.1.0"`.
 ///

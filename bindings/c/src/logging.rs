@@ -10,7 +10,7 @@ use std::sync::{Once, RwLock};
 use sfjwt_core::Error;
 
 use crate::error::sfjwt_error;
-use crate::guard::guard;
+use crate::panic::guard;
 
 /// The severity of a log event, most severe first. A callback set with a minimum level
 /// gets the events of that level and the more severe ones.

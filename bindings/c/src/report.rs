@@ -9,7 +9,8 @@ use sfjwt_core::{ConnectionReport, connection_test};
 
 use crate::config::sfjwt_config;
 use crate::error::sfjwt_error;
-use crate::guard::{Out, arg, c_string, free, guard, opt_ptr};
+use crate::ffi::{Out, arg, c_string, free, opt_ptr};
+use crate::panic::guard;
 
 /// The outcome of a connection test. Immutable.
 #[allow(non_camel_case_types)]

@@ -4,7 +4,7 @@
 use sfjwt_core::Error;
 
 use crate::error::sfjwt_error;
-use crate::guard::guard;
+use crate::panic::guard;
 
 /// Panics inside the panic guard, to prove that no panic crosses the C boundary.
 /// Always returns an INTERNAL error whose message carries the panic's text; the

@@ -1,87 +1,11 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
-//! The panic guard every exported function runs under, and the checks that turn
-//! C pointers into Rust references.
+//! The checks that turn C pointers into Rust references, out-parameters, `_free`, and
+//! the strings handed to C (rustls-ffi's `ffi.rs` is the model).
 
 use std::ffi::{CStr, CString, c_char};
-use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
 
-use sfjwt_bridge::panic_text;
 use sfjwt_core::Error;
-
-use crate::config::sfjwt_config;
-use crate::error::{sfjwt_code, sfjwt_error};
-
-/// What an exported function returns to C, and what it returns instead when the
-/// Rust code under it panicked.
-pub(crate) trait CReturn {
-    /// The C type.
-    type C;
-    /// The value for C.
-    fn into_c(self) -> Self::C;
-    /// The value after a caught panic whose payload reads `message`.
-    fn panicked(message: String) -> Self::C;
-}
-
-/// Runs the body of an exported function. A panic inside it is caught and turned
-/// into [`CReturn::panicked`]: an INTERNAL error for fallible functions, NULL,
-/// zero or false for accessors, nothing for `_free`.
-pub(crate) fn guard<R: CReturn>(body: impl FnOnce() -> R) -> R::C {
-    // AssertUnwindSafe: after a panic the body's state is dropped, not used again;
-    // objects the caller passed in may be left half-updated, which is why the error
-    // says INTERNAL (a bug) rather than pretending nothing happened.
-    match panic::catch_unwind(AssertUnwindSafe(|| body().into_c())) {
-        Ok(value) => value,
-        Err(payload) => R::panicked(format!(
-            "a panic was caught at the C boundary: {}",
-            panic_text(payload)
-        )),
-    }
-}
-
-impl CReturn for Result<(), Error> {
-    type C = *mut sfjwt_error;
-
-    fn into_c(self) -> *mut sfjwt_error {
-        match self {
-            Ok(()) => ptr::null_mut(),
-            Err(error) => Box::into_raw(Box::new(sfjwt_error::from(&error))),
-        }
-    }
-
-    fn panicked(message: String) -> *mut sfjwt_error {
-        Err(Error::Internal(message)).into_c()
-    }
-}
-
-/// Values that C receives as they are; the second item is the value after a panic.
-macro_rules! c_values {
-    ($($ty:ty => $on_panic:expr),* $(,)?) => {$(
-        impl CReturn for $ty {
-            type C = $ty;
-
-            fn into_c(self) -> $ty {
-                self
-            }
-
-            fn panicked(_message: String) -> $ty {
-                $on_panic
-            }
-        }
-    )*};
-}
-
-c_values! {
-    () => (),
-    bool => false,
-    u16 => 0,
-    u64 => 0,
-    usize => 0,
-    sfjwt_code => sfjwt_code::Internal,
-    *const c_char => ptr::null(),
-    *const sfjwt_error => ptr::null(),
-    *mut sfjwt_config => ptr::null_mut(),
-}
 
 /// The CONFIG error for a NULL argument.
 pub(crate) fn null_argument(name: &str) -> Error {
