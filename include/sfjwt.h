@@ -934,6 +934,21 @@ struct sfjwt_error *sfjwt_set_log_callback(uint32_t min_level,
 struct sfjwt_error *sfjwt_testing_panic(void);
 #endif
 
+#if defined(SFJWT_TESTING)
+/**
+ * A sample core error with the code whose value is `value` (`SFJWT_CODE_CONFIG`, ...),
+ * to prove that every code reaches C with its value, its name and its fields. The
+ * caller frees it with `sfjwt_error_free`. NULL when no error code has that value
+ * (`SFJWT_CODE_OK` among them).
+ *
+ * Only in libraries built with the cargo feature `testing`; declared by the header
+ * when `SFJWT_TESTING` is defined.
+ *
+ * Thread-safety: callable from any thread.
+ */
+struct sfjwt_error *sfjwt_testing_error(uint32_t value);
+#endif
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -262,6 +262,52 @@ def test_a_native_panic_becomes_an_internal_error_and_python_goes_on() -> None:
         sfjwt.Client()
 
 
+# --- Every code: the binding's one mapping ----------------------------------
+
+CLASS_OF_CODE: Dict[str, Type[sfjwt.SfJwtError]] = {
+    "CONFIG": sfjwt.ConfigError,
+    **{
+        code: sfjwt.KeystoreError
+        for code in (
+            "KEYSTORE_IO",
+            "KEYSTORE_FORMAT",
+            "KEYSTORE_PASSWORD",
+            "ALIAS_NOT_FOUND",
+            "NOT_A_PRIVATE_KEY",
+            "KEY_PASSWORD",
+            "UNSUPPORTED_KEY",
+        )
+    },
+    **{code: sfjwt.NetworkError for code in ("NETWORK", "TIMEOUT", "TLS", "HTTP", "PROTOCOL")},
+    "AUTH_REJECTED": sfjwt.AuthRejectedError,
+    "API": sfjwt.SalesforceApiError,
+    "INTERNAL": sfjwt.SfJwtError,
+}
+
+
+@pytest.mark.parametrize("code", [code for code, _ in sorted(CODES.items(), key=lambda item: item[1])])
+def test_every_code_becomes_its_exception_class(code: str) -> None:
+    # _native._testing_error raises the core's sample error of each code (the same
+    # samples as C's sfjwt_testing_error and Java's Native.testingError).
+    with pytest.raises(sfjwt.SfJwtError) as caught:
+        _native._testing_error(CODES[code])
+    error = caught.value
+    assert type(error) is CLASS_OF_CODE[code]
+    check(error, code)
+    if isinstance(error, sfjwt.AuthRejectedError):
+        assert (error.salesforce_error, error.http_status) == ("invalid_grant", 400)
+        assert error.hint == "approve the consumer once"
+    if isinstance(error, sfjwt.SalesforceApiError):
+        assert (error.error_code, error.http_status) == ("INVALID_SESSION_ID", 401)
+
+
+def test_a_value_that_no_code_has_is_a_value_error() -> None:
+    assert len(CLASS_OF_CODE) == len(CODES) == 16
+    for value in (0, 2, 100, -1):
+        with pytest.raises(ValueError, match="no error code has the value"):
+            _native._testing_error(value)
+
+
 # --- The hierarchy -----------------------------------------------------------
 
 

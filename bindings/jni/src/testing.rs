@@ -7,7 +7,8 @@
 use jni::EnvUnowned;
 use jni::objects::{JClass, JObjectArray, JString};
 use jni::sys::jint;
-use sfjwt::{AccessToken, Error, ErrorCode};
+use sfjwt::AccessToken;
+use sfjwt_bridge::testing::{code_of_value, sample_error};
 
 use crate::boundary::{JniError, boundary};
 use crate::string_array;
@@ -32,9 +33,7 @@ pub extern "system" fn Java_dev_sfjwt_Native_testingError<'local>(
     value: jint,
 ) {
     boundary(env, |_env| {
-        let code = ErrorCode::ALL
-            .into_iter()
-            .find(|code| i64::from(code.value()) == i64::from(value))
+        let code = code_of_value(i64::from(value))
             .ok_or_else(|| JniError::Bridge(format!("no error code has the value {value}")))?;
         Err(JniError::Core(sample_error(code)))
     })
@@ -56,81 +55,4 @@ pub extern "system" fn Java_dev_sfjwt_Native_testingTokenFields<'local>(
     _class: JClass<'local>,
 ) -> JObjectArray<'local, JString<'local>> {
     boundary(env, |env| string_array(env, &AccessToken::FIELDS))
-}
-
-/// One core error per code, with the fields a Java test checks.
-fn sample_error(code: ErrorCode) -> Error {
-    let path = || "sample.jks".to_owned();
-    let url = || "https://login.salesforce.com/services/oauth2/token".to_owned();
-    let reason = || "sample".to_owned();
-    match code {
-        ErrorCode::Config => Error::Config {
-            key: "issuer".to_owned(),
-            reason: reason(),
-        },
-        ErrorCode::KeystoreIo => Error::KeystoreIo {
-            path: path(),
-            reason: reason(),
-        },
-        ErrorCode::KeystoreFormat => Error::KeystoreFormat {
-            path: path(),
-            reason: reason(),
-        },
-        ErrorCode::KeystorePassword => Error::KeystorePassword {
-            path: path(),
-            detail: String::new(),
-        },
-        ErrorCode::AliasNotFound => Error::AliasNotFound {
-            path: path(),
-            alias: "missing".to_owned(),
-            aliases: vec!["talend_certificate".to_owned()],
-        },
-        ErrorCode::NotAPrivateKey => Error::NotAPrivateKey {
-            path: path(),
-            reason: reason(),
-        },
-        ErrorCode::KeyPassword => Error::KeyPassword {
-            path: path(),
-            alias: "sfdc".to_owned(),
-        },
-        ErrorCode::UnsupportedKey => Error::UnsupportedKey {
-            path: path(),
-            alias: "sfdc".to_owned(),
-            found: "an EC key".to_owned(),
-        },
-        ErrorCode::Network => Error::Network {
-            url: url(),
-            reason: reason(),
-        },
-        ErrorCode::Timeout => Error::Timeout {
-            url: url(),
-            reason: reason(),
-        },
-        ErrorCode::Tls => Error::Tls {
-            url: url(),
-            reason: reason(),
-        },
-        ErrorCode::AuthRejected => Error::AuthRejected(Box::new(sfjwt::Rejection {
-            error: "invalid_grant".to_owned(),
-            error_description: "user hasn't approved this consumer".to_owned(),
-            http_status: 400,
-            hint: "approve the consumer once".to_owned(),
-        })),
-        ErrorCode::Http => Error::Http {
-            url: url(),
-            status: 503,
-            excerpt: reason(),
-        },
-        ErrorCode::Protocol => Error::Protocol {
-            url: url(),
-            reason: reason(),
-        },
-        ErrorCode::Api => Error::Api {
-            url: url(),
-            status: 401,
-            error_code: "INVALID_SESSION_ID".to_owned(),
-            message: "Session expired or invalid".to_owned(),
-        },
-        ErrorCode::Internal => Error::Internal(reason()),
-    }
 }

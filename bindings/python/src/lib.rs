@@ -466,6 +466,19 @@ fn _testing_panic(py: Python<'_>) -> PyResult<()> {
     })
 }
 
+/// Test-only: raises the exception of a sample core error with the code whose value
+/// is `value`, to prove that every code maps to its class; `ValueError` when no code
+/// has that value.
+#[cfg(feature = "testing")]
+#[pyfunction]
+fn _testing_error(py: Python<'_>, value: i64) -> PyResult<()> {
+    use sfjwt_bridge::testing::{code_of_value, sample_error};
+    let code = code_of_value(value).ok_or_else(|| {
+        pyo3::exceptions::PyValueError::new_err(format!("no error code has the value {value}"))
+    })?;
+    call(py, move || -> sfjwt::Result<()> { Err(sample_error(code)) })
+}
+
 /// Test-only: the core's configuration keys, for the parity test.
 #[cfg(feature = "testing")]
 #[pyfunction]
@@ -550,6 +563,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_invalid_session, m)?)?;
     #[cfg(feature = "testing")]
     m.add_function(wrap_pyfunction!(_testing_panic, m)?)?;
+    #[cfg(feature = "testing")]
+    m.add_function(wrap_pyfunction!(_testing_error, m)?)?;
     #[cfg(feature = "testing")]
     m.add_function(wrap_pyfunction!(_testing_config_keys, m)?)?;
     #[cfg(feature = "testing")]

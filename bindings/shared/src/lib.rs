@@ -10,6 +10,9 @@ use std::sync::{Arc, Weak};
 use arc_swap::ArcSwapOption;
 use sfjwt::{AccessToken, Client};
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 /// The current token in another form: the C strings, Java object or Python object a
 /// binding hands out, made once per token and handed out again while that token is
 /// current ([`Client::is_current`]). Reading it takes no lock and writes nothing that
