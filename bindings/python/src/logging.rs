@@ -6,7 +6,7 @@ use pyo3::sync::PyOnceLock;
 
 /// sfjwt's events (the core's `log` records: logins, retries, warnings; never a
 /// secret) into Python's `logging`, logger `sfjwt`, with trace as level 5. A record
-/// comes from the thread that causes it, inside [`call`] with the GIL released, and a
+/// comes from the thread that causes it, inside [`crate::error::call`] with the GIL released, and a
 /// login's records only once its single flight has landed; the GIL is taken for it
 /// there, with nothing of this module locked, so a handler may call sfjwt again, for
 /// the same identity too. Nor does this module hold the GIL while it waits for a core
