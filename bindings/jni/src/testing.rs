@@ -11,7 +11,7 @@ use sfjwt::AccessToken;
 use sfjwt_bridge::testing::{code_of_value, sample_error};
 
 use crate::boundary::{JniError, boundary};
-use crate::string_array;
+use crate::convert::string_array;
 
 /// `void testingPanic()`: panics, to prove that a panic becomes a Java exception.
 #[unsafe(no_mangle)]
