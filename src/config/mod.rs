@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::keystore::{Keystore, KeystoreType, SigningKey};
 
 use properties::decode_properties;
-pub use properties::parse_properties;
+pub use properties::{parse_properties, read_properties};
 use secrets::too_large;
 pub use secrets::{KeystoreData, MAX_KEYSTORE_BYTES, Password, ProxyUrl};
 pub use values::my_domain_origin;
@@ -244,8 +244,10 @@ pub struct ConfigBuilder {
     secret_files: Vec<PathBuf>,
 }
 
-/// The keys whose value is, or may carry, a password or a key.
-const SECRET_KEYS: [&str; 6] = [
+/// The keys whose value is, or may carry, a password or a key: kept wiped and
+/// redacted on every surface (Java keeps them as `char[]`; its parity test checks
+/// its list against this one).
+pub const SECRET_KEYS: [&str; 6] = [
     "keystore_password",
     "key_password",
     "client_cert_password",

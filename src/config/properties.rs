@@ -25,6 +25,14 @@ pub(super) fn decode_properties(bytes: &[u8]) -> Zeroizing<String> {
     }
 }
 
+/// The pairs of a `.properties` file's bytes: [`decode_properties`]'s encoding rule,
+/// then [`parse_properties`]. For a binding that reads the file itself and keeps the
+/// pairs in its own configuration (Java's `SalesforceJwtConfig.fromProperties(Path)`),
+/// so that every surface reads a file the same way.
+pub fn read_properties(bytes: &[u8]) -> Vec<(String, Zeroizing<String>)> {
+    parse_properties(&decode_properties(bytes))
+}
+
 /// Java `.properties` syntax: `#`/`!` comments, `key=value`, `key: value` or
 /// `key value`, backslash line continuations and escapes (`\t`, `\n`, `\uXXXX`, ...).
 /// Pairs come in file order, duplicates included: applied in turn, the later wins, as

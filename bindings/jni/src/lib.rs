@@ -32,14 +32,15 @@ mod logging;
 #[cfg(feature = "testing")]
 mod testing;
 
-use jni::objects::{Global, JByteArray, JClass, JObject};
+use jni::objects::{Global, JByteArray, JClass, JObject, JObjectArray, JString};
 use jni::sys::{jboolean, jint, jlong};
 use jni::{Env, EnvUnowned};
 use sfjwt::{Client, TokenId};
 use sfjwt_bridge::TokenCopy;
 
 use boundary::{JniError, boundary, optional_string};
-use convert::{config, new_access_token, new_connection_report};
+use convert::{config, new_access_token, new_connection_report, string_array};
+use zeroize::Zeroizing;
 
 /// `long clientNew(NativeSettings settings)`: builds the configuration, loads the key
 /// and returns the client's handle.
@@ -162,6 +163,29 @@ pub extern "system" fn Java_dev_sfjwt_Native_isInvalidSession<'local>(
     })
 }
 
+/// `String[] parseProperties(byte[] file)`: the pairs of a `.properties` file as the
+/// core reads it (its encoding rule and syntax), key and value in turn, so that
+/// `SalesforceJwtConfig.fromProperties(Path)` reads a file as every other surface does.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_Native_parseProperties<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    file: JByteArray<'local>,
+) -> JObjectArray<'local, JString<'local>> {
+    boundary(env, |env| {
+        // The file may hold passwords: its bytes are wiped here, as the pairs are.
+        let mut signed = Zeroizing::new(vec![0i8; file.len(env)?]);
+        file.get_region(env, 0, &mut signed)?;
+        let bytes = Zeroizing::new(signed.iter().map(|&b| b as u8).collect::<Vec<u8>>());
+        let pairs = sfjwt::config::read_properties(&bytes);
+        let items: Vec<&str> = pairs
+            .iter()
+            .flat_map(|(key, value)| [key.as_str(), value.as_str()])
+            .collect();
+        string_array(env, &items)
+    })
+}
+
 /// `ConnectionReport testConnection(NativeSettings settings)`: the diagnostic without a
 /// client, so that a keystore problem is a failed "load key" step; only an invalid
 /// setting throws.
@@ -243,6 +267,6 @@ mod tests {
                 entry_points += 1;
             }
         }
-        assert_eq!(entry_points, 13);
+        assert_eq!(entry_points, 15);
     }
 }

@@ -48,6 +48,15 @@ pub extern "system" fn Java_dev_sfjwt_Native_testingConfigKeys<'local>(
     boundary(env, |env| string_array(env, &sfjwt::config::KEYS))
 }
 
+/// `String[] testingSecretKeys()`: `sfjwt::config::SECRET_KEYS`.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_sfjwt_Native_testingSecretKeys<'local>(
+    env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+) -> JObjectArray<'local, JString<'local>> {
+    boundary(env, |env| string_array(env, &sfjwt::config::SECRET_KEYS))
+}
+
 /// `String[] testingTokenFields()`: `sfjwt::AccessToken::FIELDS`.
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_dev_sfjwt_Native_testingTokenFields<'local>(

@@ -40,14 +40,15 @@ public final class Main {
             usage(err);
             return USAGE;
         }
-        SalesforceJwtConfig config;
+        SalesforceJwtConfig config = null;
         try {
-            config = SalesforceJwtConfig.fromProperties(Paths.get(args[1]));
-        } catch (IOException e) {
-            err.println("sfjwt: cannot read " + args[1] + ": " + e);
-            return ErrorCode.CONFIG.value();
-        }
-        try {
+            try {
+                // The core reads the file: the first use of the native library.
+                config = SalesforceJwtConfig.fromProperties(Paths.get(args[1]));
+            } catch (IOException e) {
+                err.println("sfjwt: cannot read " + args[1] + ": " + e);
+                return ErrorCode.CONFIG.value();
+            }
             if (args[0].equals("token")) {
                 try (SalesforceJwtClient client = new SalesforceJwtClient(config)) {
                     out.println(client.token());
@@ -66,7 +67,9 @@ public final class Main {
             err.println(e instanceof UnsupportedPlatformException ? e.getMessage() : "sfjwt: " + e.getMessage());
             return NO_NATIVE_LIBRARY;
         } finally {
-            config.clearPasswords();
+            if (config != null) {
+                config.clearPasswords();
+            }
         }
     }
 

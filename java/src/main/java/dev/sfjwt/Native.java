@@ -99,6 +99,15 @@ final class Native {
     static native boolean isInvalidSession(int status, byte[] body);
 
     /**
+     * The pairs of a {@code .properties} file as the core reads it: UTF-8, else ISO-8859-1,
+     * then Java's syntax; key and value in turn, in file order.
+     *
+     * @param file the file's bytes, not null; the caller wipes them
+     * @return key, value, key, value, ...
+     */
+    static native String[] parseProperties(byte[] file);
+
+    /**
      * Test only (cargo feature {@code testing}): panics in Rust.
      *
      * @throws IllegalStateException always, with the panic's text
@@ -119,6 +128,13 @@ final class Native {
      * @return {@code sfjwt::config::KEYS}, snake_case
      */
     static native String[] testingConfigKeys();
+
+    /**
+     * Test only (cargo feature {@code testing}): the core's secret keys, for the parity test.
+     *
+     * @return {@code sfjwt::config::SECRET_KEYS}
+     */
+    static native String[] testingSecretKeys();
 
     /**
      * Test only (cargo feature {@code testing}): the fields of the core's token, for the parity test.

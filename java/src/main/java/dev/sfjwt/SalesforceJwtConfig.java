@@ -1,15 +1,8 @@
 // Copyright sfjwt contributors. Licensed under Apache-2.0.
 package dev.sfjwt;
 
-import java.io.CharArrayReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,9 +41,10 @@ import java.util.TreeSet;
 public final class SalesforceJwtConfig {
     /**
      * The keys whose values are secrets, kept as {@code char[]}: the passwords, the proxy URL,
-     * which may carry a proxy password, and keystores as base64 text.
+     * which may carry a proxy password, and keystores as base64 text: the core's
+     * {@code sfjwt::config::SECRET_KEYS}, which {@code ParityTest} holds it to.
      */
-    private static final Set<String> PASSWORD_KEYS = Collections.unmodifiableSet(new TreeSet<String>(
+    static final Set<String> PASSWORD_KEYS = Collections.unmodifiableSet(new TreeSet<String>(
             Arrays.asList("keystore_password", "key_password", "client_cert_password", "proxy_url",
                     "keystore_base64", "client_cert_base64")));
     /** The largest {@code .properties} file or keystore stream read, as for keystores in the core. */
@@ -99,40 +93,37 @@ public final class SalesforceJwtConfig {
     }
 
     /**
-     * Reads a {@code .properties} file (Java's syntax). The file is read as UTF-8, or as
-     * ISO-8859-1 (the classic {@code .properties} encoding) when it is not valid UTF-8. A file
-     * that holds a password is checked by the connection test, which warns when other users can
-     * read it.
+     * Reads a {@code .properties} file (Java's syntax) as sfjwt's core reads it for every
+     * surface (the CLI, C, Python): as UTF-8, or as ISO-8859-1 (what
+     * {@code Properties.store} writes) when it is not valid UTF-8. A file that holds a
+     * password is checked by the connection test, which warns when other users can read it.
      *
      * @param path the file
      * @return the configuration
      * @throws IOException when the file cannot be read, or is larger than 16 MiB
+     * @throws UnsupportedPlatformException when the jar carries no native library for this
+     *         platform (the file is read by the native library)
      */
     public static SalesforceJwtConfig fromProperties(Path path) throws IOException {
         byte[] bytes;
         try (InputStream in = Files.newInputStream(path)) {
             bytes = readCapped(in, path + " is larger than 16 MiB: not a settings file");
         }
-        CharBuffer text = null;
         try {
-            text = decode(bytes);
-            Properties properties = new Properties();
-            properties.load(new CharArrayReader(text.array(), text.arrayOffset() + text.position(),
-                    text.remaining()));
-            Builder builder = builder().properties(properties);
-            for (String key : properties.stringPropertyNames()) {
-                if (PASSWORD_KEYS.contains(key)) {
-                    builder.secretFiles.add(path.toAbsolutePath().toString());
-                    break;
-                }
+            String[] pairs = Native.parseProperties(bytes);
+            Builder builder = builder();
+            boolean holdsSecret = false;
+            for (int i = 0; i + 1 < pairs.length; i += 2) {
+                builder.set(pairs[i], pairs[i + 1]);
+                holdsSecret |= PASSWORD_KEYS.contains(pairs[i]);
+            }
+            if (holdsSecret) {
+                builder.secretFiles.add(path.toAbsolutePath().toString());
             }
             return builder.build();
         } finally {
-            // The file may hold passwords: wipe the copies this method made.
+            // The file may hold passwords: wipe the copy this method made.
             Arrays.fill(bytes, (byte) 0);
-            if (text != null) {
-                Arrays.fill(text.array(), '\0');
-            }
         }
     }
 
@@ -162,31 +153,6 @@ public final class SalesforceJwtConfig {
             Arrays.fill(chunk, (byte) 0);
             out.wipe();
         }
-    }
-
-    /**
-     * The text of {@code bytes} as UTF-8, else ISO-8859-1, in one buffer that the caller wipes.
-     * {@code CharsetDecoder.decode(ByteBuffer)} would drop a failed UTF-8 attempt's partial text
-     * unwiped; neither encoding makes more chars than bytes, so one buffer of that size serves both.
-     */
-    private static CharBuffer decode(byte[] bytes) {
-        CharBuffer text = CharBuffer.allocate(bytes.length);
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        CoderResult result = utf8.decode(ByteBuffer.wrap(bytes), text, true);
-        if (!result.isError()) {
-            result = utf8.flush(text);
-        }
-        if (result.isError()) {
-            Arrays.fill(text.array(), '\0');
-            text.clear();
-            CharsetDecoder latin1 = StandardCharsets.ISO_8859_1.newDecoder();
-            latin1.decode(ByteBuffer.wrap(bytes), text, true);
-            latin1.flush(text);
-        }
-        text.flip();
-        return text;
     }
 
     /**

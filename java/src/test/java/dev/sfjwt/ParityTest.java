@@ -45,6 +45,14 @@ class ParityTest extends EmulatorTestBase {
                 + ": add it, or list it in ParityTest.RENAMED with the reason");
     }
 
+    /** Java keeps these keys as {@code char[]} before any native call: the core's list, exactly. */
+    @Test
+    void theSecretKeysAreTheCoresList() {
+        Set<String> core = new java.util.TreeSet<String>(java.util.Arrays.asList(Native.testingSecretKeys()));
+        assertEquals(core, new java.util.TreeSet<String>(SalesforceJwtConfig.PASSWORD_KEYS),
+                "SalesforceJwtConfig.PASSWORD_KEYS must be sfjwt::config::SECRET_KEYS");
+    }
+
     @Test
     void everyTokenFieldIsAGetter() throws Exception {
         Set<String> methods = publicMethods(AccessToken.class);
