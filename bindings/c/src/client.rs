@@ -29,13 +29,12 @@ pub struct sfjwt_client {
 impl sfjwt_client {
     /// The current token's C strings: made once per core token.
     fn token(&self) -> sfjwt_core::Result<Arc<TokenStrings>> {
-        if let Some(strings) = self.token_strings.with_current(&self.client, Arc::clone) {
-            return Ok(strings);
-        }
-        let token = self.client.token()?;
-        let strings = Arc::new(TokenStrings::from(token.as_ref()));
-        self.token_strings.store(&token, Arc::clone(&strings));
-        Ok(strings)
+        let strings = self.token_strings.current_or_make(&self.client, || {
+            let token = self.client.token()?;
+            let strings = Arc::new(TokenStrings::from(token.as_ref()));
+            Ok((token, strings))
+        })?;
+        Ok(Arc::clone(&strings))
     }
 }
 

@@ -221,16 +221,12 @@ impl JavaClient {
     /// current, so that a warm `token()` converts nothing and creates nothing
     /// (`AccessToken` is immutable); a new one as soon as the core's token changes.
     fn token<'local>(&self, env: &mut Env<'local>) -> Result<JObject<'local>, JniError> {
-        if let Some(java) = self
-            .java_token
-            .with_current(&self.client, |java| env.new_local_ref(java))
-        {
-            return Ok(java?);
-        }
-        let token = self.client.token()?;
-        let java = new_access_token(env, &token)?;
-        self.java_token.store(&token, env.new_global_ref(&java)?);
-        Ok(java)
+        let java = self.java_token.current_or_make(&self.client, || {
+            let token = self.client.token()?;
+            let java = new_access_token(env, &token)?;
+            Ok::<_, JniError>((token, env.new_global_ref(&java)?))
+        })?;
+        Ok(env.new_local_ref(&*java)?)
     }
 }
 

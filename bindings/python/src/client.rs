@@ -49,18 +49,16 @@ impl PyClient {
     fn token(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         // A warm call keeps the GIL: it waits for nothing, and releasing and retaking
         // the GIL would cost more than the rest of it. Only a login releases it.
-        if let Some(public) = with_gil(py, || {
-            self.public_token
-                .with_current(&self.inner, |public| public.clone_ref(py))
-        })? {
-            return Ok(public);
-        }
-        let token = call(py, || self.inner.token())?;
-        let public = self
-            .token_factory
-            .call1(py, (PyAccessToken::from(&*token),))?;
-        self.public_token.store(&token, public.clone_ref(py));
-        Ok(public)
+        let public = with_gil(py, || {
+            self.public_token.current_or_make(&self.inner, || {
+                let token = call(py, || self.inner.token())?;
+                let public = self
+                    .token_factory
+                    .call1(py, (PyAccessToken::from(&*token),))?;
+                Ok::<_, PyErr>((token, public))
+            })
+        })??;
+        Ok(public.clone_ref(py))
     }
 
     /// Forgets the cached token. The GIL is released: a login in progress on

@@ -4,10 +4,11 @@
 //! (libsignal's `rust/bridge/shared` is the model).
 
 use std::any::Any;
+use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Weak};
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwapOption, Guard};
 use sfjwt::{AccessToken, Client};
 
 #[cfg(feature = "testing")]
@@ -37,22 +38,45 @@ impl<T> Default for TokenCopy<T> {
 }
 
 impl<T> TokenCopy<T> {
-    /// `read` of the copy made for the token `client.token()` hands out now, or `None`
-    /// when there is none yet or that token is no longer current (expired, invalidated,
-    /// replaced): then make a new copy from `client.token()` and [`TokenCopy::store`] it.
-    pub fn with_current<R>(&self, client: &Client, read: impl FnOnce(&T) -> R) -> Option<R> {
-        match &*self.made.load() {
-            Some(made) if client.is_current(&made.token) => Some(read(&made.copy)),
-            _ => None,
+    /// The warm-token step of every binding: the copy made for the token `client`
+    /// hands out now, or, when there is none yet or that token is no longer current
+    /// (expired, invalidated, replaced), the one `make` returns, kept for the calls
+    /// that follow. `make` logs in (`client.token()`, in the binding's own way: Python
+    /// releases the GIL) and converts the token it gets.
+    pub fn current_or_make<E>(
+        &self,
+        client: &Client,
+        make: impl FnOnce() -> Result<(Arc<AccessToken>, T), E>,
+    ) -> Result<Kept<T>, E> {
+        let loaded = self.made.load();
+        if let Some(made) = &*loaded
+            && client.is_current(&made.token)
+        {
+            return Ok(Kept(loaded));
         }
-    }
-
-    /// Keeps `copy`, made from `token`, for the calls that follow.
-    pub fn store(&self, token: &Arc<AccessToken>, copy: T) {
-        self.made.store(Some(Arc::new(Made {
-            token: Arc::downgrade(token),
+        drop(loaded);
+        let (token, copy) = make()?;
+        let made = Arc::new(Made {
+            token: Arc::downgrade(&token),
             copy,
-        })));
+        });
+        self.made.store(Some(Arc::clone(&made)));
+        Ok(Kept(Guard::from_inner(Some(made))))
+    }
+}
+
+/// A copy [`TokenCopy::current_or_make`] hands out, borrowed without a lock; read it
+/// (`&*kept`) and let it go.
+pub struct Kept<T>(Guard<Option<Arc<Made<T>>>>);
+
+impl<T> Deref for Kept<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match &*self.0 {
+            Some(made) => &made.copy,
+            None => unreachable!("a Kept is made from a stored copy only"),
+        }
     }
 }
 
