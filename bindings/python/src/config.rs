@@ -112,16 +112,12 @@ impl PyConfig {
             pairs.push((key, text));
         }
         call(py, move || {
-            let mut builder = match &properties {
-                Some(path) => ConfigBuilder::from_properties_file(path)?,
-                None => ConfigBuilder::default(),
-            };
-            if env {
-                builder.apply_env()?;
-            }
-            for (key, text) in &pairs {
-                builder.set(key, text)?;
-            }
+            let process_env = |name: &str| env.then(|| std::env::var(name).ok()).flatten();
+            let explicit = pairs
+                .iter()
+                .map(|(key, text)| (key.as_str(), text.as_str()));
+            let mut builder =
+                ConfigBuilder::from_sources(properties.as_deref(), process_env, explicit)?;
             for (base64_key, origin, bytes) in &data {
                 builder.set_data(base64_key, bytes, origin)?;
             }
