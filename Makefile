@@ -8,7 +8,15 @@ SFJWT := target/debug/sfjwt
 # run keeps pyo3's build script from rerunning between lint and the Python build.
 export PYO3_BUILD_EXTENSION_MODULE := 1
 
-.PHONY: test demo lint dependency-guard workflows-check rust-test fixtures
+.PHONY: test demo lint dependency-guard workflows-check rust-test cargo-build fixtures
+
+# One selection and one feature set for every debug build that a test runs or loads.
+# Cargo unifies features over the packages and targets one command selects: a build of
+# `-p sfjwt-c` alone, or without the test targets (whose dev-dependencies add features
+# to serde, tokio, hyper, ...), would compile most of the tree a second time. So the
+# Rust tests, libsfjwt, the JNI library and the CLI all come from this one selection.
+# The Python extension is maturin's own build (python/python.mk).
+CARGO_TESTED := --workspace --exclude sfjwt-python --features sfjwt-c/testing,sfjwt-jni/testing
 
 ## Every test of every language.
 test: lint dependency-guard workflows-check rust-test c-test java-test python-test
@@ -51,7 +59,12 @@ workflows-check: python-tools
 # The Python binding is an extension module: it links against the interpreter that
 # loads it, so it is tested from Python (python-test), not by cargo.
 rust-test:
-	$(CARGO) test --workspace --exclude sfjwt-python
+	$(CARGO) test $(CARGO_TESTED)
+
+## libsfjwt and the JNI library (feature `testing`), the CLI and every test target, in
+## the one feature set of CARGO_TESTED: a no-op once rust-test or another has run.
+cargo-build:
+	$(CARGO) build $(CARGO_TESTED) --all-targets
 
 ## Regenerate the keystore fixtures with the real keytool and openssl.
 fixtures:

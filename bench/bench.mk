@@ -36,9 +36,7 @@ SOAK_THREADS ?= 64
 
 ## sfjwt under load and faults (Rust and Python at once); fails on a late call, an
 ## unexpected error code, too many logins or a growing footprint.
-soak: python-wheel
-	$(CARGO) build -p sfjwt-cli
-	$(CARGO) build -p sfjwt-bench --example soak
+soak: python-wheel cargo-build
 	$(PY_TOOLS)/bin/pip install $(PY_PIP) --no-deps --force-reinstall $(PY_WHEELS)/sfjwt-*.whl
 	SFJWT_BIN=$(CURDIR)/$(SFJWT) SOAK_RUST=$(CURDIR)/target/debug/examples/soak \
 		SOAK_PYTHON=$(PY_TOOLS)/bin/python SOAK_SECS=$(SOAK_SECS) SOAK_THREADS=$(SOAK_THREADS) \

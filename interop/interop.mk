@@ -42,8 +42,7 @@ $(INTEROP_NODE)/.installed: interop/clients/package.json interop/clients/package
 	touch $@
 
 ## simple-salesforce, jsforce and the Salesforce CLI against the emulator.
-interop-test: $(INTEROP_VENV)/.installed $(INTEROP_NODE)/.installed
-	$(CARGO) build -p sfjwt-cli
+interop-test: $(INTEROP_VENV)/.installed $(INTEROP_NODE)/.installed cargo-build
 	SFJWT_BIN=$(CURDIR)/$(SFJWT) INTEROP_PYTHON=$(INTEROP_VENV)/bin/python \
 	  INTEROP_NODE_MODULES=$(INTEROP_NODE)/node_modules \
 	  $(PYTHON) interop/clients/run.py
@@ -55,7 +54,6 @@ $(SPARK_VENV)/.installed: interop/spark/requirements.txt
 	touch $@
 
 ## The PySpark job against the emulator, with and without token_cache_dir.
-spark-test: python-wheel $(SPARK_VENV)/.installed
-	$(CARGO) build -p sfjwt-cli
+spark-test: python-wheel $(SPARK_VENV)/.installed cargo-build
 	$(SPARK_VENV)/bin/pip install $(PY_PIP) --no-deps --force-reinstall $(PY_WHEELS)/sfjwt-*.whl
 	$(SPARK_VENV)/bin/python interop/spark/run.py

@@ -23,9 +23,7 @@ JAVA_CARGO_DIR ?= $(abspath $(or $(CARGO_TARGET_DIR),target))/debug
 JAVA_TEST_JAR = $(CURDIR)/java/target/sfjwt-$(DIST_VERSION).jar
 
 ## Build the JNI library and the emulator for the Java tests.
-java-native:
-	$(CARGO) build -p sfjwt-jni --features testing
-	$(CARGO) build -p sfjwt-cli
+java-native: cargo-build
 
 ## The Java tests: unit tests, then the packaged jar.
 java-test: java-native

@@ -34,8 +34,7 @@ python-wheel: python-tools
 	cd python && $(PY_TOOLS)/bin/maturin build --locked --profile dev --features testing \
 		--interpreter $(PY_TOOLS)/bin/python --compatibility linux --strip --out $(PY_WHEELS)
 
-python-test: python-wheel
-	$(CARGO) build -p sfjwt-cli
+python-test: python-wheel cargo-build
 	rm -rf $(PY_CLEAN)
 	$(PY_CLEAN_PYTHON) -m venv $(PY_CLEAN)
 	$(PY_CLEAN)/bin/pip install $(PY_PIP) --no-index $(PY_WHEELS)/sfjwt-*.whl

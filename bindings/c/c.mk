@@ -25,6 +25,10 @@ INCLUDEDIR ?= $(PREFIX)/include
 # Cargo profile of `make install`: release, or dev to reuse the test build's dependencies.
 C_PROFILE ?= release
 C_PROFILE_DIR = $(if $(filter dev,$(C_PROFILE)),debug,$(C_PROFILE))
+# The dev library is the tests' build (the root Makefile's cargo-build, feature `testing`
+# included), so that c-install-check compiles nothing again.
+C_INSTALL_BUILD = $(if $(filter dev,$(C_PROFILE)),$(MAKE) --no-print-directory cargo-build,\
+	$(CARGO) build -p sfjwt-c --profile $(C_PROFILE))
 
 C_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 # `rustc --print native-static-libs` for the static library, on Linux.
@@ -45,16 +49,14 @@ c_pc = sed -e 's|@PREFIX@|$(2)|g' -e 's|@LIBDIR@|$(3)|g' -e 's|@INCLUDEDIR@|$(4)
 .PHONY: c-build c-header c-header-check c-test c-install-check install
 
 ## libsfjwt with the test-only entry points, copied to target/c/lib.
-c-build:
-	$(CARGO) build -p sfjwt-c --features testing
+c-build: cargo-build
 	rm -rf $(C_STAGE)/lib && mkdir -p $(C_STAGE)/lib
 	cp $(C_TARGET)/debug/libsfjwt.so $(C_TARGET)/debug/libsfjwt.a $(C_STAGE)/lib/
 	ln -s libsfjwt.so $(C_STAGE)/lib/libsfjwt.so.0
 	cp $(C_GENERATED_HEADER) $(C_STAGE)/sfjwt.h
 
 ## Regenerates include/sfjwt.h (cbindgen runs in bindings/c/build.rs).
-c-header:
-	$(CARGO) build -p sfjwt-c --features testing
+c-header: cargo-build
 	cp $(C_GENERATED_HEADER) include/sfjwt.h
 
 ## Fails when the committed header differs from a fresh generation.
@@ -66,7 +68,7 @@ c-header-check: c-build
 c-test: c-header-check
 	$(MAKE) --no-print-directory c-install-check
 	SFJWT_C_LIB_DIR=$(abspath $(C_STAGE)/lib) SFJWT_C_ASAN_FLAGS="$(C_ASAN_FLAGS)" \
-	  $(CARGO) test --test c_abi -- --nocapture
+	  $(CARGO) test $(CARGO_TESTED) --test c_abi -- --nocapture
 
 ## `make install` into target/c/prefix, then builds the example with pkg-config,
 ## dynamically and statically, and against target/debug/libsfjwt.so (the build tree's
@@ -92,7 +94,7 @@ c-install-check:
 
 ## Installs the C library, header and pkg-config file under PREFIX.
 install:
-	$(CARGO) build -p sfjwt-c --profile $(C_PROFILE)
+	$(C_INSTALL_BUILD)
 	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)
 	install -m 755 $(C_TARGET)/$(C_PROFILE_DIR)/libsfjwt.so $(DESTDIR)$(LIBDIR)/libsfjwt.so.$(C_VERSION)
 	ln -sf libsfjwt.so.$(C_VERSION) $(DESTDIR)$(LIBDIR)/libsfjwt.so.0
